@@ -1,0 +1,73 @@
+package dev.cached;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Repeatable;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Removes an entry (or all entries) of a {@link Cached @Cached} cache when the annotated
+ * method runs: after it returns normally, or before it runs when
+ * {@link #beforeInvocation()} is {@code true}. A load of that key that is running at that
+ * moment still answers its callers, but its result is not stored.
+ * <p>
+ * Repeat the annotation to invalidate several caches.
+ *
+ * <pre class="code">
+ * &#64;CacheInvalidate(name = "RuleService.getAllRules", allEntries = true)
+ * public void reload() { ... }
+ * </pre>
+ */
+@Target({ ElementType.METHOD })
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@Repeatable(CacheInvalidate.List.class)
+public @interface CacheInvalidate {
+
+	/**
+	 * The name of the cache to invalidate, as {@link Cached#name()} resolves it (for
+	 * example {@code RuleService.getAllRules}).
+	 * @return the cache name
+	 */
+	String name();
+
+	/**
+	 * SpEL expression for the key to remove, over this method's call ({@code #result} is
+	 * available unless {@link #beforeInvocation()}). {@code ""} means all arguments,
+	 * as for {@link Cached#key()}.
+	 * @return the key expression
+	 */
+	String key() default "";
+
+	/**
+	 * Whether to remove every entry of the cache instead of one key.
+	 * @return whether all entries are removed
+	 */
+	boolean allEntries() default false;
+
+	/**
+	 * Whether to invalidate before the method runs, so that it happens even if the method
+	 * throws.
+	 * @return whether to invalidate before the invocation
+	 */
+	boolean beforeInvocation() default false;
+
+	/**
+	 * Holds repeated {@link CacheInvalidate} annotations.
+	 */
+	@Target({ ElementType.METHOD })
+	@Retention(RetentionPolicy.RUNTIME)
+	@Documented
+	@interface List {
+
+		/**
+		 * The repeated annotations.
+		 * @return the annotations
+		 */
+		CacheInvalidate[] value();
+
+	}
+
+}

@@ -1,0 +1,77 @@
+package dev.cached.aop;
+
+import java.lang.reflect.Method;
+
+import dev.cached.engine.CachedCache;
+import dev.cached.engine.SingleFlight;
+import dev.cached.expression.CallExpression;
+import dev.cached.key.KeyGenerator;
+import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What {@code @Cached} says about one method, resolved and checked at startup: its cache,
+ * how to make the key, and the optional condition and veto.
+ */
+public final class CachedOperation extends MethodOperation implements SingleFlight.Loader {
+
+	private final Method method;
+
+	private final CachedCache cache;
+
+	private final KeyGenerator keyGenerator;
+
+	private final @Nullable CallExpression condition;
+
+	private final @Nullable CallExpression unless;
+
+	CachedOperation(Method method, CachedCache cache, KeyGenerator keyGenerator, @Nullable CallExpression condition,
+			@Nullable CallExpression unless) {
+		this.method = method;
+		this.cache = cache;
+		this.keyGenerator = keyGenerator;
+		this.condition = condition;
+		this.unless = unless;
+	}
+
+	/**
+	 * Answer a call through the cache.
+	 * @param invocation the call
+	 * @return the method's result, cached or not
+	 * @throws Throwable what the method throws (unwrapped), or what the engine throws
+	 */
+	@Override
+	@Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+		if (this.condition != null && !this.condition.isTrue(invocation, null)) {
+			return invocation.proceed();
+		}
+		return this.cache.get(this.keyGenerator.generate(invocation, null), this, invocation);
+	}
+
+	@Override
+	public @Nullable Object load(Object context) throws Throwable {
+		return ((MethodInvocation) context).proceed();
+	}
+
+	@Override
+	public boolean isStorable(Object context, @Nullable Object result) {
+		return this.unless == null || !this.unless.isTrue((MethodInvocation) context, result);
+	}
+
+	/**
+	 * Return the annotated method.
+	 * @return the method
+	 */
+	public Method getMethod() {
+		return this.method;
+	}
+
+	/**
+	 * Return the cache the method uses.
+	 * @return the cache
+	 */
+	public CachedCache getCache() {
+		return this.cache;
+	}
+
+}

@@ -1,0 +1,271 @@
+package dev.cached.aop;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+
+import dev.cached.CacheInvalidate;
+import dev.cached.Cached;
+import dev.cached.engine.CacheRegistry;
+import dev.cached.engine.CachedCache;
+import dev.cached.engine.Durations;
+import dev.cached.expression.CallExpression;
+import dev.cached.expression.MethodExpressions;
+import dev.cached.key.KeyGenerator;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Reads {@code @Cached} and {@code @CacheInvalidate} into operations, checks them, and
+ * remembers them per method. An annotation on an interface method or a superclass method
+ * applies to the implementation. Every problem is an {@link IllegalStateException} that
+ * names the method and the offending value.
+ */
+public class CachedOperationSource {
+
+	private static final Set<Class<? extends java.lang.annotation.Annotation>> ANNOTATIONS = Set.of(Cached.class,
+			CacheInvalidate.class, CacheInvalidate.List.class);
+
+	private static final Object NONE = new Object();
+
+	private final CacheRegistry registry;
+
+	private final MethodExpressions expressions;
+
+	/** Operations by the most specific (implementation) method; NONE when unannotated. */
+	private final ConcurrentHashMap<Method, Object> bySpecificMethod = new ConcurrentHashMap<>();
+
+	/** The hot path: operations by the invoked method, then by target class. */
+	private final ConcurrentHashMap<Method, Binding> byInvokedMethod = new ConcurrentHashMap<>();
+
+	private final List<CacheInvalidateOperation> invalidations = new CopyOnWriteArrayList<>();
+
+	/**
+	 * Create a source.
+	 * @param registry the caches, created as methods register
+	 * @param expressions the expression parser
+	 */
+	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions) {
+		this.registry = registry;
+		this.expressions = expressions;
+	}
+
+	/**
+	 * Whether a class may carry our annotations at all (a cheap first filter).
+	 * @param type the class
+	 * @return {@code false} if it certainly does not
+	 */
+	public static boolean isCandidateClass(Class<?> type) {
+		return AnnotationUtils.isCandidateClass(type, ANNOTATIONS);
+	}
+
+	/**
+	 * Whether a method carries one of our annotations, directly or on a method it
+	 * overrides or implements.
+	 * @param method the method
+	 * @return whether it is annotated
+	 */
+	public static boolean isAnnotated(Method method) {
+		for (Class<? extends java.lang.annotation.Annotation> type : ANNOTATIONS) {
+			if (AnnotatedElementUtils.hasAnnotation(method, type)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Return the operation for a call of {@code method} on a target of
+	 * {@code targetClass}.
+	 * @param method the invoked method (possibly an interface method)
+	 * @param targetClass the class of the target, or {@code null}
+	 * @return the operation, or {@code null} if the method is not annotated
+	 * @throws IllegalStateException if the annotations are invalid
+	 */
+	public @Nullable MethodOperation getOperation(Method method, @Nullable Class<?> targetClass) {
+		for (Binding binding = this.byInvokedMethod.get(method); binding != null; binding = binding.next) {
+			if (binding.targetClass == targetClass) {
+				return binding.operation;
+			}
+		}
+		MethodOperation operation = resolve(method, targetClass);
+		this.byInvokedMethod.compute(method, (key, head) -> {
+			for (Binding binding = head; binding != null; binding = binding.next) {
+				if (binding.targetClass == targetClass) {
+					return head;
+				}
+			}
+			return new Binding(targetClass, operation, head);
+		});
+		return operation;
+	}
+
+	/**
+	 * Return every {@code @CacheInvalidate} read so far.
+	 * @return the invalidations
+	 */
+	public List<CacheInvalidateOperation> getInvalidations() {
+		return List.copyOf(this.invalidations);
+	}
+
+	/**
+	 * Return the cache registry.
+	 * @return the registry
+	 */
+	public CacheRegistry getRegistry() {
+		return this.registry;
+	}
+
+	private @Nullable MethodOperation resolve(Method method, @Nullable Class<?> targetClass) {
+		Class<?> userClass = (targetClass != null) ? ClassUtils.getUserClass(targetClass) : null;
+		Method specific = AopUtils.getMostSpecificMethod(method, userClass);
+		Object operation = this.bySpecificMethod.get(specific);
+		if (operation == null) {
+			operation = build(specific, method);
+			Object existing = this.bySpecificMethod.putIfAbsent(specific, operation);
+			operation = (existing != null) ? existing : operation;
+		}
+		return (operation != NONE) ? (MethodOperation) operation : null;
+	}
+
+	private Object build(Method specific, Method invoked) {
+		Method annotated = specific;
+		Cached cached = AnnotatedElementUtils.findMergedAnnotation(specific, Cached.class);
+		Set<CacheInvalidate> invalidates = AnnotatedElementUtils.findMergedRepeatableAnnotations(specific,
+				CacheInvalidate.class);
+		if (cached == null && invalidates.isEmpty() && specific != invoked) {
+			annotated = invoked;
+			cached = AnnotatedElementUtils.findMergedAnnotation(invoked, Cached.class);
+			invalidates = AnnotatedElementUtils.findMergedRepeatableAnnotations(invoked, CacheInvalidate.class);
+		}
+		if (cached == null && invalidates.isEmpty()) {
+			return NONE;
+		}
+		String annotationName = (cached != null) ? "@Cached" : "@CacheInvalidate";
+		if (cached != null && !invalidates.isEmpty()) {
+			throw invalid(specific, annotationName,
+					"also has @CacheInvalidate; put them on different methods");
+		}
+		checkInterceptable(specific, annotationName);
+		return (cached != null) ? buildCached(specific, annotated, cached) : buildInvalidating(specific, invalidates);
+	}
+
+	private void checkInterceptable(Method method, String annotation) {
+		int modifiers = method.getModifiers();
+		String problem = Modifier.isPrivate(modifiers) ? "private" : Modifier.isStatic(modifiers) ? "static"
+				: Modifier.isFinal(modifiers) ? "final" : null;
+		if (problem != null) {
+			throw invalid(method, annotation, "is " + problem
+					+ ", so the Spring proxy cannot intercept it; make it a public, non-final instance method");
+		}
+	}
+
+	private CachedOperation buildCached(Method method, Method annotated, Cached cached) {
+		Class<?> returnType = method.getReturnType();
+		if (returnType == void.class || returnType == Void.class) {
+			throw invalid(method, "@Cached", "returns void, so there is nothing to cache; use @CacheInvalidate "
+					+ "to remove entries, or return the value");
+		}
+		if (Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType)) {
+			throw invalid(method, "@Cached", "returns " + returnType.getName()
+					+ "; asynchronous results are not supported yet, cache a method that returns the value itself");
+		}
+		boolean defaultName = cached.name().isBlank();
+		String name = defaultName ? method.getDeclaringClass().getSimpleName() + "." + method.getName()
+				: cached.name().trim();
+		Duration ttl = parseTtl(method, cached.ttl());
+		KeyGenerator keyGenerator = cached.key().isEmpty() ? KeyGenerator.allArguments(method.getParameterCount())
+				: KeyGenerator.expression(parse(method, "@Cached", "key", cached.key(), name, false));
+		CallExpression condition = cached.condition().isEmpty() ? null
+				: parse(method, "@Cached", "condition", cached.condition(), name, false);
+		CallExpression unless = cached.unless().isEmpty() ? null
+				: parse(method, "@Cached", "unless", cached.unless(), name, true);
+		CachedCache cache;
+		try {
+			cache = this.registry.register(name, method, defaultName, ttl);
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid(method, "@Cached", ex.getMessage());
+		}
+		return new CachedOperation(annotated, cache, keyGenerator, condition, unless);
+	}
+
+	private InvalidatingOperation buildInvalidating(Method method, Set<CacheInvalidate> annotations) {
+		List<CacheInvalidateOperation> operations = new ArrayList<>();
+		String description = CacheRegistry.describe(method);
+		for (CacheInvalidate invalidate : annotations) {
+			String name = invalidate.name().trim();
+			if (name.isEmpty()) {
+				throw invalid(method, "@CacheInvalidate", "has an empty name; name the cache to invalidate");
+			}
+			KeyGenerator keyGenerator;
+			if (invalidate.allEntries()) {
+				if (!invalidate.key().isEmpty()) {
+					throw invalid(method, "@CacheInvalidate", "sets both key \"" + invalidate.key()
+							+ "\" and allEntries = true; use one of them");
+				}
+				keyGenerator = null;
+			}
+			else {
+				keyGenerator = invalidate.key().isEmpty() ? KeyGenerator.allArguments(method.getParameterCount())
+						: KeyGenerator.expression(parse(method, "@CacheInvalidate", "key", invalidate.key(), name,
+								!invalidate.beforeInvocation()));
+			}
+			operations.add(new CacheInvalidateOperation(name, keyGenerator, invalidate.beforeInvocation(),
+					description));
+		}
+		this.invalidations.addAll(operations);
+		return new InvalidatingOperation(operations, this.registry::getCache);
+	}
+
+	private static @Nullable Duration parseTtl(Method method, String ttl) {
+		if (ttl.isBlank()) {
+			return null;
+		}
+		Duration duration;
+		try {
+			duration = Durations.parse(ttl);
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid(method, "@Cached", "has ttl \"" + ttl
+					+ "\", which is not a duration; use a value such as 500ms, 30s, 10m or PT1H");
+		}
+		if (duration.isNegative()) {
+			throw invalid(method, "@Cached", "has ttl \"" + ttl + "\", which is negative");
+		}
+		return duration;
+	}
+
+	private CallExpression parse(Method method, String annotation, String attribute, String expression,
+			String cacheName, boolean resultAvailable) {
+		try {
+			return this.expressions.parse(method, expression, attribute + " expression '" + expression
+					+ "' of cache '" + cacheName + "'", resultAvailable);
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid(method, annotation, "has an invalid " + attribute + " \"" + expression + "\": "
+					+ ex.getMessage());
+		}
+	}
+
+	private static IllegalStateException invalid(Method method, String annotation, @Nullable String problem) {
+		return new IllegalStateException(
+				annotation + " on method '" + CacheRegistry.describe(method) + "' " + problem);
+	}
+
+	private record Binding(@Nullable Class<?> targetClass, @Nullable MethodOperation operation,
+			@Nullable Binding next) {
+	}
+
+}

@@ -1,0 +1,11 @@
+/**
+ * The AOP adapter: per-method metadata ({@link dev.cached.aop.CachedOperation},
+ * {@link dev.cached.aop.CacheInvalidateOperation}) read from the annotations by
+ * {@link dev.cached.aop.CachedOperationSource}, the startup scan that validates every
+ * annotated method ({@link dev.cached.aop.CachedMethodValidator}), and the thin advice
+ * that sends calls into the engine ({@link dev.cached.aop.CachedInterceptor}).
+ */
+@NullMarked
+package dev.cached.aop;
+
+import org.jspecify.annotations.NullMarked;

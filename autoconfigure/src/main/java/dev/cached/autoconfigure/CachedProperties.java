@@ -1,0 +1,112 @@
+package dev.cached.autoconfigure;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of {@code @Cached} caches.
+ */
+@ConfigurationProperties("cached")
+public class CachedProperties {
+
+	/**
+	 * Whether @Cached and @CacheInvalidate methods are intercepted. When false, they run
+	 * as if unannotated.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Settings for every cache that does not set its own.
+	 */
+	private final Settings defaults = new Settings();
+
+	/**
+	 * Settings per cache name, e.g. cached.caches.[RuleService.getAllRules].ttl. These win
+	 * over the @Cached annotation and over the defaults.
+	 */
+	private final Map<String, Settings> caches = new LinkedHashMap<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Settings getDefaults() {
+		return this.defaults;
+	}
+
+	public Map<String, Settings> getCaches() {
+		return this.caches;
+	}
+
+	/**
+	 * Settings of a cache; unset values fall back to the next source.
+	 */
+	public static class Settings {
+
+		/**
+		 * Time to live of an entry after it is written. Unset means no time-based expiry.
+		 */
+		private @Nullable Duration ttl;
+
+		/**
+		 * Maximum number of entries; the least recently and frequently used are evicted
+		 * beyond it. Built-in: 10000.
+		 */
+		private @Nullable Long maxSize;
+
+		/**
+		 * How long a caller waits for a load started by another caller before it runs the
+		 * method itself (its result is then not stored). Unset means wait however long the
+		 * load takes.
+		 */
+		private @Nullable Duration waitTimeout;
+
+		/**
+		 * Whether null results are stored. Built-in: true.
+		 */
+		private @Nullable Boolean cacheNullValues;
+
+		public @Nullable Duration getTtl() {
+			return this.ttl;
+		}
+
+		public void setTtl(@Nullable Duration ttl) {
+			this.ttl = ttl;
+		}
+
+		public @Nullable Long getMaxSize() {
+			return this.maxSize;
+		}
+
+		public void setMaxSize(@Nullable Long maxSize) {
+			this.maxSize = maxSize;
+		}
+
+		public @Nullable Duration getWaitTimeout() {
+			return this.waitTimeout;
+		}
+
+		public void setWaitTimeout(@Nullable Duration waitTimeout) {
+			this.waitTimeout = waitTimeout;
+		}
+
+		public @Nullable Boolean getCacheNullValues() {
+			return this.cacheNullValues;
+		}
+
+		public void setCacheNullValues(@Nullable Boolean cacheNullValues) {
+			this.cacheNullValues = cacheNullValues;
+		}
+
+	}
+
+}

@@ -1,0 +1,199 @@
+package dev.cached.engine;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The caches by name. A cache is created when the first method that uses it registers,
+ * with settings resolved from the per-cache spec, that method's annotation and the
+ * defaults.
+ */
+public final class CacheRegistry {
+
+	private final Function<String, CacheSpec> cacheSpecs;
+
+	private final CacheSpec defaults;
+
+	private final Ticker ticker;
+
+	private final Executor executor;
+
+	private final Map<String, Entry> caches = new ConcurrentHashMap<>();
+
+	private final List<Consumer<CachedCache>> listeners = new CopyOnWriteArrayList<>();
+
+	/**
+	 * Create a registry with the system ticker and Caffeine's default executor.
+	 * @param cacheSpecs what {@code cached.caches.<name>} sets for each name
+	 * ({@link CacheSpec#NONE} when nothing)
+	 * @param defaults what {@code cached.defaults} sets
+	 */
+	public CacheRegistry(Function<String, CacheSpec> cacheSpecs, CacheSpec defaults) {
+		this(cacheSpecs, defaults, Ticker.systemTicker(), ForkJoinPool.commonPool());
+	}
+
+	/**
+	 * Create a registry.
+	 * @param cacheSpecs what {@code cached.caches.<name>} sets for each name
+	 * @param defaults what {@code cached.defaults} sets
+	 * @param ticker the time source for expiry
+	 * @param executor the executor for Caffeine's maintenance work
+	 */
+	public CacheRegistry(Function<String, CacheSpec> cacheSpecs, CacheSpec defaults, Ticker ticker,
+			Executor executor) {
+		this.cacheSpecs = cacheSpecs;
+		this.defaults = defaults;
+		this.ticker = ticker;
+		this.executor = executor;
+	}
+
+	/**
+	 * Register a method that uses cache {@code name}, creating the cache on first use.
+	 * @param name the cache name
+	 * @param method the method
+	 * @param defaultName whether {@code name} was derived from the method rather than
+	 * declared
+	 * @param annotationTtl the ttl the method's annotation declares, or {@code null}
+	 * @return the cache
+	 * @throws IllegalStateException if another method resolves to the same default name,
+	 * or declares a different ttl for the same cache
+	 */
+	public CachedCache register(String name, Method method, boolean defaultName, @Nullable Duration annotationTtl) {
+		String description = describe(method);
+		Entry created = null;
+		Entry entry = this.caches.get(name);
+		if (entry == null) {
+			CacheSettings settings = CacheSettings.resolve(specFor(name), annotationTtl, this.defaults);
+			Entry candidate = new Entry(new CachedCache(name, settings, this.ticker, this.executor), method,
+					annotationTtl);
+			entry = this.caches.putIfAbsent(name, candidate);
+			if (entry == null) {
+				entry = candidate;
+				created = candidate;
+			}
+		}
+		if (defaultName) {
+			Method owner = entry.defaultNameOwner.compareAndExchange(null, method);
+			if (owner != null && !owner.equals(method)) {
+				throw new IllegalStateException("Methods '" + describe(owner) + "' and '" + description
+						+ "' both resolve to the default cache name '" + name
+						+ "'; give one of them @Cached(name = \"...\")");
+			}
+		}
+		if (created == null && !entry.firstMethod.equals(method)
+				&& !Objects.equals(entry.annotationTtl, annotationTtl)) {
+			throw new IllegalStateException("Methods '" + describe(entry.firstMethod) + "' (ttl = \""
+					+ text(entry.annotationTtl) + "\") and '" + description + "' (ttl = \"" + text(annotationTtl)
+					+ "\") share cache '" + name + "' but declare different ttls; declare the same ttl on both "
+					+ "or set cached.caches." + name + ".ttl");
+		}
+		entry.cache.addMethod(description);
+		if (created != null) {
+			for (Consumer<CachedCache> listener : this.listeners) {
+				listener.accept(created.cache);
+			}
+		}
+		return entry.cache;
+	}
+
+	private CacheSpec specFor(String name) {
+		CacheSpec spec = this.cacheSpecs.apply(name);
+		return (spec != null) ? spec : CacheSpec.NONE;
+	}
+
+	private static String text(@Nullable Duration ttl) {
+		return (ttl != null) ? ttl.toString() : "";
+	}
+
+	/**
+	 * Describe a method the way the actuator lists it, e.g.
+	 * {@code com.example.RuleService.getRule(java.lang.String)}.
+	 * @param method the method
+	 * @return the description
+	 */
+	public static String describe(Method method) {
+		StringBuilder result = new StringBuilder(method.getDeclaringClass().getName()).append('.')
+			.append(method.getName())
+			.append('(');
+		Class<?>[] types = method.getParameterTypes();
+		for (int i = 0; i < types.length; i++) {
+			result.append((i > 0) ? "," : "").append(types[i].getTypeName());
+		}
+		return result.append(')').toString();
+	}
+
+	/**
+	 * Return the cache of that name.
+	 * @param name the cache name
+	 * @return the cache, or {@code null} if no method uses it
+	 */
+	public @Nullable CachedCache getCache(String name) {
+		Entry entry = this.caches.get(name);
+		return (entry != null) ? entry.cache : null;
+	}
+
+	/**
+	 * Return every cache, sorted by name.
+	 * @return the caches
+	 */
+	public List<CachedCache> getCaches() {
+		List<CachedCache> result = new ArrayList<>();
+		for (Entry entry : this.caches.values()) {
+			result.add(entry.cache);
+		}
+		result.sort((a, b) -> a.getName().compareTo(b.getName()));
+		return result;
+	}
+
+	/**
+	 * Return the names of every cache.
+	 * @return the names
+	 */
+	public Collection<String> getCacheNames() {
+		return getCaches().stream().map(CachedCache::getName).toList();
+	}
+
+	/**
+	 * Call {@code listener} for every cache that exists now and every cache created later.
+	 * @param listener the listener
+	 */
+	public void onCache(Consumer<CachedCache> listener) {
+		this.listeners.add(listener);
+		getCaches().forEach(listener);
+	}
+
+	private static final class Entry {
+
+		final CachedCache cache;
+
+		final Method firstMethod;
+
+		/** The method whose default name this is, if any; set once. */
+		final AtomicReference<@Nullable Method> defaultNameOwner = new AtomicReference<>();
+
+		final @Nullable Duration annotationTtl;
+
+		Entry(CachedCache cache, Method firstMethod, @Nullable Duration annotationTtl) {
+			this.cache = cache;
+			this.firstMethod = firstMethod;
+			this.annotationTtl = annotationTtl;
+		}
+
+	}
+
+}

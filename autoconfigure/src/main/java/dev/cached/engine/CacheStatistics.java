@@ -1,0 +1,122 @@
+package dev.cached.engine;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The counters of one cache. Every call is counted exactly once as a hit or a miss:
+ * hits + misses = calls that went through the cache.
+ * <ul>
+ * <li>hit: answered from the store or by joining a running load;</li>
+ * <li>miss: ran the method (including a joined caller whose wait timed out);</li>
+ * <li>coalesced: joined a running load (also counted as hits);</li>
+ * <li>load success/failure: executions of the method, with their total time.</li>
+ * </ul>
+ * All counters are monotonic except where a joined caller times out: its hit and
+ * coalesced counts move to miss.
+ */
+public final class CacheStatistics {
+
+	private final LongAdder hits = new LongAdder();
+
+	private final LongAdder misses = new LongAdder();
+
+	private final LongAdder coalesced = new LongAdder();
+
+	private final LongAdder loadSuccesses = new LongAdder();
+
+	private final LongAdder loadFailures = new LongAdder();
+
+	private final LongAdder totalLoadNanos = new LongAdder();
+
+	private final LongAdder loadsRunning = new LongAdder();
+
+	private final LongAdder puts = new LongAdder();
+
+	private final LongAdder evictions = new LongAdder();
+
+	void recordHit() {
+		this.hits.increment();
+	}
+
+	void recordMiss() {
+		this.misses.increment();
+	}
+
+	void recordCoalesced() {
+		this.coalesced.increment();
+	}
+
+	void recordTimedOutJoin() {
+		this.hits.decrement();
+		this.coalesced.decrement();
+	}
+
+	void loadStarted() {
+		this.loadsRunning.increment();
+	}
+
+	void recordLoadSuccess(long nanos) {
+		this.loadsRunning.decrement();
+		this.loadSuccesses.increment();
+		this.totalLoadNanos.add(nanos);
+	}
+
+	void recordLoadFailure(long nanos) {
+		this.loadsRunning.decrement();
+		this.loadFailures.increment();
+		this.totalLoadNanos.add(nanos);
+	}
+
+	void recordPut() {
+		this.puts.increment();
+	}
+
+	void recordEviction() {
+		this.evictions.increment();
+	}
+
+	public long hits() {
+		return this.hits.sum();
+	}
+
+	public long misses() {
+		return this.misses.sum();
+	}
+
+	public long coalesced() {
+		return this.coalesced.sum();
+	}
+
+	public long loadSuccesses() {
+		return this.loadSuccesses.sum();
+	}
+
+	public long loadFailures() {
+		return this.loadFailures.sum();
+	}
+
+	/**
+	 * Return the total time spent in loads, successful or failed.
+	 * @return the total load time in nanoseconds
+	 */
+	public long totalLoadNanos() {
+		return this.totalLoadNanos.sum();
+	}
+
+	/**
+	 * Return the number of method executions running now.
+	 * @return the loads in flight
+	 */
+	public long inFlight() {
+		return this.loadsRunning.sum();
+	}
+
+	public long puts() {
+		return this.puts.sum();
+	}
+
+	public long evictions() {
+		return this.evictions.sum();
+	}
+
+}

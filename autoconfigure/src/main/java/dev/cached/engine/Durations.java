@@ -1,0 +1,49 @@
+package dev.cached.engine;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses the durations of {@code @Cached(ttl=…)}: ISO-8601 ({@code PT1H}) or a number
+ * with a unit ({@code 500ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 1d}; also
+ * {@code ns} and {@code us}), the way Spring Boot reads durations in properties.
+ */
+public final class Durations {
+
+	private static final Pattern SIMPLE = Pattern.compile("^([+-]?\\d+)(ns|us|ms|s|m|h|d)$", Pattern.CASE_INSENSITIVE);
+
+	private Durations() {
+	}
+
+	/**
+	 * Parse a duration.
+	 * @param text the text
+	 * @return the duration
+	 * @throws IllegalArgumentException if the text is not a duration
+	 */
+	public static Duration parse(String text) {
+		String trimmed = text.trim();
+		Matcher matcher = SIMPLE.matcher(trimmed);
+		if (matcher.matches()) {
+			long amount = Long.parseLong(matcher.group(1));
+			return switch (matcher.group(2).toLowerCase()) {
+				case "ns" -> Duration.ofNanos(amount);
+				case "us" -> Duration.ofNanos(Math.multiplyExact(amount, 1000));
+				case "ms" -> Duration.ofMillis(amount);
+				case "s" -> Duration.ofSeconds(amount);
+				case "m" -> Duration.ofMinutes(amount);
+				case "h" -> Duration.ofHours(amount);
+				default -> Duration.ofDays(amount);
+			};
+		}
+		try {
+			return Duration.parse(trimmed);
+		}
+		catch (DateTimeParseException ex) {
+			throw new IllegalArgumentException("'" + text + "' is not a duration", ex);
+		}
+	}
+
+}

@@ -1,0 +1,342 @@
+package dev.cached.engine;
+
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs at most one load per key at a time, and lets every concurrent caller for that key
+ * share its outcome. What callers of {@link #load(Object, Loader, Object)} observe:
+ * <ul>
+ * <li>The first caller for a key that is not in flight becomes the <em>owner</em>: it
+ * checks the store once more, then runs the {@link Loader} on its own thread, publishes the
+ * value to the store (unless the loader vetoes it or the key was invalidated meanwhile),
+ * and returns the value or throws the loader's exception.</li>
+ * <li>Every other caller for that key <em>joins</em>: it waits, without holding any lock
+ * or monitor, and returns the owner's value or throws the owner's exception instance,
+ * unwrapped. Nothing is stored after a failure; the next caller loads again.</li>
+ * <li>A caller that would wait for a load owned by its own thread, directly or through a
+ * chain of waiting threads, fails at once with {@link IllegalStateException}.</li>
+ * <li>A joined caller that is interrupted stops waiting and throws
+ * {@link CacheWaitInterruptedException} with its interrupt flag set.</li>
+ * <li>A joined caller that has waited the wait timeout runs the loader itself and returns
+ * its own result, which is not stored.</li>
+ * <li>{@link #invalidate(Object)} detaches the running load of a key: its callers still
+ * get its result, the result is not stored, and the next caller starts a new load.</li>
+ * </ul>
+ */
+public final class SingleFlight {
+
+	/*
+	 * Implementation notes.
+	 *
+	 * The registry is a ConcurrentHashMap from key to Load. A Load is registered with
+	 * putIfAbsent: whoever wins is the owner, everyone else gets the running Load and
+	 * joins it. Registration is the only synchronisation point; the method itself runs
+	 * outside of any lock, so loads of different keys run in parallel and a load may call
+	 * into any other key or cache.
+	 *
+	 * Order of the owner, which is what makes a second execution impossible (no gap):
+	 *   1. register (putIfAbsent)
+	 *   2. look in the store again: a previous owner may have published and unregistered
+	 *      between this caller's miss and step 1
+	 *   3. run the call
+	 *   4. publish the value to the store (skipped after a failure or a veto)
+	 *   5. complete the Load (joiners wake up)
+	 *   6. unregister with remove(key, load), in a finally block
+	 * Because 4 happens before 6, a caller that misses the registry after 6 finds the
+	 * value in the store; a caller that comes before 6 joins.
+	 *
+	 * Unregistering compares identity: after an invalidation detached this Load, a newer
+	 * Load may be registered for the same key, and it must not be removed.
+	 *
+	 * Invalidation: invalidate(key) removes the running Load from the registry and marks
+	 * it invalidated, before the store entry is removed. The store's publish step checks
+	 * the mark inside the store's own atomic compute, so either the publish comes first
+	 * and the store removal erases it, or the mark is visible to the publish.
+	 *
+	 * Failures: the Load completes normally with a Failure holder, never exceptionally,
+	 * so that joiners rethrow exactly the owner's Throwable instance (CompletableFuture
+	 * would unwrap a CompletionException thrown by the method itself).
+	 *
+	 * Cycles: a joiner records the Load it waits for in WAITING, fences, and then follows
+	 * owner -> waited Load -> owner... If the chain comes back to the caller's own thread,
+	 * waiting would deadlock, so it fails instead. Both sides of a forming cycle record
+	 * before they look, so at least one of them sees the cycle.
+	 */
+
+	private static final Log logger = LogFactory.getLog(SingleFlight.class);
+
+	/** Written by a joining thread before it waits and removed after; read by any joiner. */
+	private static final Map<Thread, Load> WAITING = new ConcurrentHashMap<>();
+
+	private final String cacheName;
+
+	private final Store store;
+
+	private final CacheStatistics statistics;
+
+	private final long waitTimeoutNanos;
+
+	/** Keys with a load in flight. Written by owners (register/unregister) and invalidators. */
+	private final ConcurrentHashMap<Object, Load> inFlight = new ConcurrentHashMap<>();
+
+	/**
+	 * Create a single-flight registry for one cache.
+	 * @param cacheName the cache name, for messages
+	 * @param store where values are looked up and published
+	 * @param statistics the counters to record into
+	 * @param waitTimeout how long a joined caller waits before it runs the call itself,
+	 * or {@code null} to wait for the running load however long it takes
+	 */
+	public SingleFlight(String cacheName, Store store, CacheStatistics statistics, @Nullable Duration waitTimeout) {
+		this.cacheName = cacheName;
+		this.store = store;
+		this.statistics = statistics;
+		this.waitTimeoutNanos = (waitTimeout != null) ? Math.max(0, waitTimeout.toNanos()) : -1;
+	}
+
+	/**
+	 * Return the value for {@code key}, joining the running load or running
+	 * {@code loader} as the owner of a new one. Call this after a miss in the store.
+	 * @param key the key
+	 * @param loader the work to run when this caller owns the load
+	 * @param context the caller's own argument to the loader (its method invocation)
+	 * @return the value, possibly {@code null}
+	 * @throws IllegalStateException if the caller's own thread is loading this key (or a
+	 * key whose load is waiting on this caller); nothing is left in flight
+	 * @throws CacheWaitInterruptedException if the caller was interrupted while waiting
+	 * @throws Throwable whatever the loader threw, the same instance for the owner and every
+	 * joined caller; the mapping is left unestablished
+	 */
+	public @Nullable Object load(Object key, Loader loader, Object context) throws Throwable {
+		Load load = new Load(Thread.currentThread());
+		Load running = this.inFlight.putIfAbsent(key, load);
+		if (running != null) {
+			return join(key, running, loader, context);
+		}
+		return own(key, load, loader, context);
+	}
+
+	private @Nullable Object own(Object key, Load load, Loader loader, Object context) throws Throwable {
+		try {
+			Object stored = this.store.lookup(key);
+			if (stored != null) {
+				Object value = NullValue.unmask(stored);
+				this.statistics.recordHit();
+				load.complete(value);
+				return value;
+			}
+			this.statistics.recordMiss();
+			Object value = run(loader, context);
+			if (loader.isStorable(context, value)) {
+				this.store.publish(key, value, load);
+			}
+			load.complete(value);
+			return value;
+		}
+		catch (Throwable ex) {
+			load.complete(new Failure(ex));
+			throw ex;
+		}
+		finally {
+			this.inFlight.remove(key, load);
+			if (logger.isDebugEnabled()) {
+				logger.debug("Cache '" + this.cacheName + "' loaded key " + key + ", coalesced " + load.joined
+						+ " caller(s)");
+			}
+		}
+	}
+
+	private @Nullable Object join(Object key, Load running, Loader loader, Object context) throws Throwable {
+		Thread self = Thread.currentThread();
+		if (running.owner == self) {
+			throw new IllegalStateException("Recursive load of cache '" + this.cacheName + "' key '" + key
+					+ "': the method called itself for the same key on the same thread");
+		}
+		WAITING.put(self, running);
+		try {
+			VarHandle.fullFence();
+			if (waitsFor(running, self)) {
+				throw new IllegalStateException("Cyclic load of cache '" + this.cacheName + "' key '" + key
+						+ "': the running load waits, through other threads, for a load of this thread");
+			}
+			this.statistics.recordHit();
+			this.statistics.recordCoalesced();
+			Load.JOINED.incrementAndGet(running);
+			Object outcome = (this.waitTimeoutNanos < 0) ? running.get()
+					: running.get(this.waitTimeoutNanos, TimeUnit.NANOSECONDS);
+			if (outcome instanceof Failure failure) {
+				throw failure.error;
+			}
+			return outcome;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new CacheWaitInterruptedException(this.cacheName, ex);
+		}
+		catch (TimeoutException ex) {
+			this.statistics.recordTimedOutJoin();
+			this.statistics.recordMiss();
+			return run(loader, context);
+		}
+		catch (ExecutionException ex) {
+			// never: a Load completes normally
+			throw ex.getCause();
+		}
+		finally {
+			WAITING.remove(self);
+		}
+	}
+
+	/** Whether the owner of {@code load}, transitively, waits for a load of {@code self}. */
+	private static boolean waitsFor(Load load, Thread self) {
+		Load next = load;
+		for (int hops = WAITING.size() + 1; next != null && hops > 0; hops--) {
+			if (next.owner == self) {
+				return true;
+			}
+			next = WAITING.get(next.owner);
+		}
+		return false;
+	}
+
+	private @Nullable Object run(Loader loader, Object context) throws Throwable {
+		this.statistics.loadStarted();
+		long start = System.nanoTime();
+		try {
+			Object value = loader.load(context);
+			this.statistics.recordLoadSuccess(System.nanoTime() - start);
+			return value;
+		}
+		catch (Throwable ex) {
+			this.statistics.recordLoadFailure(System.nanoTime() - start);
+			throw ex;
+		}
+	}
+
+	/**
+	 * Detach the running load of {@code key}, if any: its callers still get its result,
+	 * but the result is not stored, and the next caller starts a new load. Call this
+	 * before removing the key from the store.
+	 * @param key the key
+	 */
+	public void invalidate(Object key) {
+		Load load = this.inFlight.remove(key);
+		if (load != null) {
+			load.invalidated = true;
+		}
+	}
+
+	/**
+	 * Detach every running load, as {@link #invalidate(Object)} does for one key.
+	 */
+	public void invalidateAll() {
+		for (Object key : this.inFlight.keySet()) {
+			invalidate(key);
+		}
+	}
+
+	/**
+	 * Return the number of keys with a load in flight (detached loads are not counted).
+	 * @return the number of registered loads
+	 */
+	public int inFlightKeys() {
+		return this.inFlight.size();
+	}
+
+	/**
+	 * The work behind a cache: it runs only for the caller that owns the load (or whose
+	 * wait timed out), with that caller's context. Stateless, so one instance serves
+	 * every call and a hit allocates nothing.
+	 */
+	public interface Loader {
+
+		/**
+		 * Run the cached method.
+		 * @param context the calling caller's context (its method invocation)
+		 * @return the result
+		 * @throws Throwable whatever the method throws
+		 */
+		@Nullable Object load(Object context) throws Throwable;
+
+		/**
+		 * Whether the owner should publish this result ({@code unless} veto).
+		 * @param context the calling caller's context
+		 * @param result the result of {@link #load(Object)}
+		 * @return {@code true} to store it
+		 */
+		default boolean isStorable(Object context, @Nullable Object result) {
+			return true;
+		}
+
+	}
+
+	/**
+	 * Where a load's value is looked up and published.
+	 */
+	public interface Store {
+
+		/**
+		 * Return the stored value, masked ({@link NullValue}), or {@code null} if absent.
+		 * @param key the key
+		 * @return the masked value or {@code null}
+		 */
+		@Nullable Object lookup(Object key);
+
+		/**
+		 * Store {@code value} unless {@code load} has been invalidated; the check must be
+		 * atomic with the write.
+		 * @param key the key
+		 * @param value the value, possibly {@code null}
+		 * @param load the load that produced it
+		 */
+		void publish(Object key, @Nullable Object value, Load load);
+
+	}
+
+	/**
+	 * One load in flight. Completes normally with the value or a {@link Failure}.
+	 */
+	public static final class Load extends CompletableFuture<Object> {
+
+		static final AtomicIntegerFieldUpdater<Load> JOINED = AtomicIntegerFieldUpdater.newUpdater(Load.class,
+				"joined");
+
+		/** The thread that runs the call. Final; read by joiners for the deadlock checks. */
+		final Thread owner;
+
+		/** Set once by an invalidator; read by the owner inside the store's publish. */
+		volatile boolean invalidated;
+
+		/** Incremented by each joiner; read by the owner for its debug line. */
+		volatile int joined;
+
+		Load(Thread owner) {
+			this.owner = owner;
+		}
+
+		/**
+		 * Whether an invalidation detached this load, so its value must not be stored.
+		 * @return whether the load was invalidated
+		 */
+		public boolean isInvalidated() {
+			return this.invalidated;
+		}
+
+	}
+
+	private record Failure(Throwable error) {
+	}
+
+}

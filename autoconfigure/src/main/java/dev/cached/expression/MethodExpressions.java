@@ -1,0 +1,138 @@
+package dev.cached.expression;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.context.expression.BeanFactoryResolver;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.SpelCompilerMode;
+import org.springframework.expression.spel.SpelNode;
+import org.springframework.expression.spel.SpelParserConfiguration;
+import org.springframework.expression.spel.ast.VariableReference;
+import org.springframework.expression.spel.standard.SpelExpression;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
+import org.springframework.expression.spel.support.StandardEvaluationContext;
+
+/**
+ * Parses the expressions of annotated methods, once each, and checks every variable they
+ * name against the method's parameters. Thread-safe; share one per application.
+ */
+public final class MethodExpressions {
+
+	private static final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
+
+	private final SpelExpressionParser parser;
+
+	private final StandardEvaluationContext shared;
+
+	/**
+	 * Create the parser.
+	 * @param beanFactory resolves {@code @beanName} references, or {@code null} for none
+	 * @param classLoader the class loader for compiled expressions, or {@code null}
+	 */
+	public MethodExpressions(@Nullable BeanFactory beanFactory, @Nullable ClassLoader classLoader) {
+		this.parser = new SpelExpressionParser(new SpelParserConfiguration(SpelCompilerMode.MIXED, classLoader));
+		this.shared = new StandardEvaluationContext();
+		if (beanFactory != null) {
+			this.shared.setBeanResolver(new BeanFactoryResolver(beanFactory));
+		}
+		// Initialise the lazily created defaults now: afterwards the shared context is
+		// only read, by every call on every thread.
+		this.shared.getPropertyAccessors();
+		this.shared.getIndexAccessors();
+		this.shared.getConstructorResolvers();
+		this.shared.getMethodResolvers();
+		this.shared.getTypeLocator();
+		this.shared.getTypeConverter();
+	}
+
+	/**
+	 * Parse an expression of {@code method}.
+	 * @param method the annotated method
+	 * @param expression the expression text (not empty)
+	 * @param description what the expression is, for messages, e.g. {@code key expression
+	 * '#id' of cache 'RuleService.getRule'}
+	 * @param resultAvailable whether {@code #result} may be used
+	 * @return the parsed expression
+	 * @throws IllegalArgumentException if the expression does not parse or names a
+	 * variable the method does not have
+	 */
+	public CallExpression parse(Method method, String expression, String description, boolean resultAvailable) {
+		Map<String, Integer> variables = variables(method);
+		SpelExpression parsed;
+		try {
+			parsed = (SpelExpression) this.parser.parseExpression(expression);
+		}
+		catch (ParseException ex) {
+			throw new IllegalArgumentException("cannot parse '" + expression + "': " + ex.getSimpleMessage(), ex);
+		}
+		Set<String> names = new LinkedHashSet<>();
+		collectVariables(parsed.getAST(), names);
+		for (String name : names) {
+			if ("result".equals(name)) {
+				if (!resultAvailable) {
+					throw new IllegalArgumentException("'" + expression + "' uses #result, which is only available in"
+							+ " 'unless' and in a @CacheInvalidate key evaluated after the invocation");
+				}
+			}
+			else if (!variables.containsKey(name) && !"root".equals(name) && !"this".equals(name)) {
+				throw new IllegalArgumentException("'" + expression + "' refers to #" + name
+						+ ", which is not a parameter of the method; parameters are " + parameterList(method)
+						+ " (names need the compiler flag -parameters; #p0/#a0 always work)");
+			}
+		}
+		SpelNode ast = parsed.getAST();
+		if (ast instanceof VariableReference && names.size() == 1) {
+			Integer index = variables.get(names.iterator().next());
+			if (index != null) {
+				return new CallExpression.Argument(expression, description, index);
+			}
+		}
+		return new CallExpression.Spel(expression, description, parsed, this.shared, variables);
+	}
+
+	private static void collectVariables(SpelNode node, Set<String> names) {
+		if (node instanceof VariableReference) {
+			names.add(node.toStringAST().substring(1));
+		}
+		for (int i = 0; i < node.getChildCount(); i++) {
+			collectVariables(node.getChild(i), names);
+		}
+	}
+
+	private static Map<String, Integer> variables(Method method) {
+		Map<String, Integer> variables = new HashMap<>();
+		int count = method.getParameterCount();
+		for (int i = 0; i < count; i++) {
+			variables.put("p" + i, i);
+			variables.put("a" + i, i);
+		}
+		String[] names = parameterNames.getParameterNames(method);
+		if (names != null) {
+			for (int i = 0; i < names.length; i++) {
+				variables.putIfAbsent(names[i], i);
+			}
+		}
+		return variables;
+	}
+
+	private static List<String> parameterList(Method method) {
+		String[] names = parameterNames.getParameterNames(method);
+		List<String> result = new ArrayList<>();
+		for (int i = 0; i < method.getParameterCount(); i++) {
+			result.add((names != null) ? "#" + names[i] : "#p" + i);
+		}
+		return result;
+	}
+
+}

@@ -1,0 +1,10 @@
+/**
+ * SpEL over a method call, for {@code key}, {@code condition} and {@code unless}: each
+ * expression is parsed and checked once at startup, a plain parameter reference is read
+ * straight from the arguments, and anything else is evaluated (compiled where SpEL can)
+ * against a light per-call context.
+ */
+@NullMarked
+package dev.cached.expression;
+
+import org.jspecify.annotations.NullMarked;
