@@ -8,11 +8,12 @@ import java.util.regex.Pattern;
 /**
  * Parses the durations of {@code @Cached(ttl=…)}: ISO-8601 ({@code PT1H}) or a number
  * with a unit ({@code 500ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 1d}; also
- * {@code ns} and {@code us}), the way Spring Boot reads durations in properties.
+ * {@code ns} and {@code us}; a bare number is milliseconds), the way Spring Boot reads
+ * durations in properties.
  */
 public final class Durations {
 
-	private static final Pattern SIMPLE = Pattern.compile("^([+-]?\\d+)(ns|us|ms|s|m|h|d)$", Pattern.CASE_INSENSITIVE);
+	private static final Pattern SIMPLE = Pattern.compile("^([+-]?\\d+)(ns|us|ms|s|m|h|d)?$", Pattern.CASE_INSENSITIVE);
 
 	private Durations() {
 	}
@@ -28,7 +29,8 @@ public final class Durations {
 		Matcher matcher = SIMPLE.matcher(trimmed);
 		if (matcher.matches()) {
 			long amount = Long.parseLong(matcher.group(1));
-			return switch (matcher.group(2).toLowerCase()) {
+			String unit = (matcher.group(2) != null) ? matcher.group(2).toLowerCase() : "ms";
+			return switch (unit) {
 				case "ns" -> Duration.ofNanos(amount);
 				case "us" -> Duration.ofNanos(Math.multiplyExact(amount, 1000));
 				case "ms" -> Duration.ofMillis(amount);
