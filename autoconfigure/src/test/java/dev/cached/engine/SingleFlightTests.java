@@ -385,6 +385,44 @@ class SingleFlightTests {
 			assertThat(cache.peek("k2")).isNull();
 		}
 
+		/**
+		 * Thread C loads k2 and needs k1, whose load thread A owns; C's wait times out and
+		 * C runs k1 itself. Then A needs k2. C no longer waits for A, so A must simply wait
+		 * for C: a wait that has timed out must not count as part of a cycle.
+		 */
+		@Test
+		void callerThatStoppedWaitingAfterTheWaitTimeoutIsNotPartOfACycle() throws Throwable {
+			CachedCache impatient = newCache("g5-impatient", new CacheSpec(null, null, IMPATIENT, null));
+			CachedCache patient = newCache("g5-patient", CacheSpec.NONE);
+			CountDownLatch aStarted = new CountDownLatch(1);
+			CountDownLatch aGo = new CountDownLatch(1);
+			CountDownLatch cFallbackRunning = new CountDownLatch(1);
+			CountDownLatch cGo = new CountDownLatch(1);
+			SingleFlight.Loader unexpected = (context) -> "unexpected load by " + context;
+			SingleFlight.Loader k1ByA = (context) -> {
+				aStarted.countDown();
+				awaitLatch(aGo);
+				return "k1 needs " + patient.get("k2", unexpected, "a");
+			};
+			SingleFlight.Loader k1ByC = (context) -> {
+				cFallbackRunning.countDown();
+				awaitLatch(cGo);
+				return "k1 by c";
+			};
+			SingleFlight.Loader k2ByC = (context) -> "k2 needs " + impatient.get("k1", k1ByC, "c");
+			Call a = call(() -> impatient.get("k1", k1ByA, "a"));
+			awaitLatch(aStarted);
+			Call c = call(() -> patient.get("k2", k2ByC, "c"));
+			awaitLatch(cFallbackRunning);
+			aGo.countDown();
+			await().until(() -> patient.getStatistics().coalesced() == 1 || a.isDone());
+			cGo.countDown();
+			assertThat(c.get()).isEqualTo("k2 needs k1 by c");
+			assertThat(a.get()).isEqualTo("k1 needs k2 needs k1 by c");
+			assertThat(impatient.inFlightKeys()).isZero();
+			assertThat(patient.inFlightKeys()).isZero();
+		}
+
 	}
 
 	/**
