@@ -186,6 +186,8 @@ public final class SingleFlight {
 			throw new CacheWaitInterruptedException(this.cacheName, ex);
 		}
 		catch (TimeoutException ex) {
+			// no longer waiting: a caller running the method itself is no link of a cycle
+			WAITING.remove(self);
 			this.statistics.recordTimedOutJoin();
 			this.statistics.recordMiss();
 			return run(loader, context);
