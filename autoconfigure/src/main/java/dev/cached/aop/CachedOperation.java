@@ -1,6 +1,7 @@
 package dev.cached.aop;
 
 import java.lang.reflect.Method;
+import java.util.Optional;
 
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.SingleFlight;
@@ -53,8 +54,17 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 		return ((MethodInvocation) context).proceed();
 	}
 
+	/**
+	 * Whether a result may be stored: not when {@code unless} vetoes it, and an empty
+	 * {@link Optional} counts as {@code null}, so it is not stored when the cache does not
+	 * store {@code null} values.
+	 */
 	@Override
 	public boolean isStorable(Object context, @Nullable Object result) {
+		if (result instanceof Optional<?> optional && optional.isEmpty()
+				&& !this.cache.getSettings().isCacheNullValues()) {
+			return false;
+		}
 		return this.unless == null || !this.unless.isTrue((MethodInvocation) context, result);
 	}
 

@@ -50,7 +50,8 @@ public class CachedStartupReport implements SmartInitializingSingleton {
 		Set<String> unused = new TreeSet<>(this.properties.getCaches().keySet());
 		unused.removeAll(this.registry.getCacheNames());
 		for (String name : unused) {
-			logger.warn("cached.caches." + name + " is configured, but no @Cached method uses a cache named '" + name
+			String property = (name.indexOf('.') >= 0) ? "cached.caches.[" + name + "]" : "cached.caches." + name;
+			logger.warn(property + " is configured, but no @Cached method uses a cache named '" + name
 					+ "'; known caches are " + this.registry.getCacheNames()
 					+ " (write names with dots in [brackets] in YAML, e.g. \"[RuleService.getAllRules]\")");
 		}

@@ -71,7 +71,8 @@ public final class CacheRegistry {
 	 * @param annotationTtl the ttl the method's annotation declares, or {@code null}
 	 * @return the cache
 	 * @throws IllegalStateException if another method resolves to the same default name,
-	 * or declares a different ttl for the same cache
+	 * or declares a different ttl for the same cache (unless {@code cached.caches.<name>.ttl}
+	 * decides the ttl anyway)
 	 */
 	public CachedCache register(String name, Method method, boolean defaultName, @Nullable Duration annotationTtl) {
 		String description = describe(method);
@@ -96,11 +97,14 @@ public final class CacheRegistry {
 			}
 		}
 		if (created == null && !entry.firstMethod.equals(method)
-				&& !Objects.equals(entry.annotationTtl, annotationTtl)) {
+				&& !Objects.equals(entry.annotationTtl, annotationTtl)
+				&& entry.cache.getSettings().ttl().source() != SettingSource.CACHE) {
+			String property = (name.indexOf('.') >= 0) ? "cached.caches.[" + name + "].ttl"
+					: "cached.caches." + name + ".ttl";
 			throw new IllegalStateException("Methods '" + describe(entry.firstMethod) + "' (ttl = \""
 					+ text(entry.annotationTtl) + "\") and '" + description + "' (ttl = \"" + text(annotationTtl)
 					+ "\") share cache '" + name + "' but declare different ttls; declare the same ttl on both "
-					+ "or set cached.caches." + name + ".ttl");
+					+ "or set " + property);
 		}
 		entry.cache.addMethod(description);
 		if (created != null) {

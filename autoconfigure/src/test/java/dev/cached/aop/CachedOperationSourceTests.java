@@ -1,0 +1,495 @@
+package dev.cached.aop;
+
+import java.util.concurrent.CompletableFuture;
+
+import dev.cached.CacheInvalidate;
+import dev.cached.Cached;
+import dev.cached.autoconfigure.CachedAutoConfiguration;
+import dev.cached.engine.CacheRegistry;
+import dev.cached.engine.CachedCache;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.NestedExceptionUtils;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Startup validation of {@link CachedOperationSource}: every bad annotation or setting
+ * fails the context while it starts, with a message naming the method and the value.
+ */
+class CachedOperationSourceTests {
+
+	private static final String PREFIX = "dev.cached.aop.CachedOperationSourceTests$";
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, CachedAutoConfiguration.class));
+
+	@Test
+	void malformedKeyExpressionFailsStartup() {
+		assertStartupFailure(MalformedKey.class, "@Cached on method '" + PREFIX
+				+ "MalformedKey.find(long)' has an invalid key \"#id +\": cannot parse '#id +': "
+				+ "EL1042E: Problem parsing right operand");
+	}
+
+	@Test
+	void malformedConditionExpressionFailsStartup() {
+		assertStartupFailure(MalformedCondition.class, "@Cached on method '" + PREFIX
+				+ "MalformedCondition.find(long)' has an invalid condition \"#id >\": cannot parse '#id >': "
+				+ "EL1042E: Problem parsing right operand");
+	}
+
+	@Test
+	void malformedUnlessExpressionFailsStartup() {
+		assertStartupFailure(MalformedUnless.class, "@Cached on method '" + PREFIX
+				+ "MalformedUnless.find(long)' has an invalid unless \"#result ==\": cannot parse '#result ==': "
+				+ "EL1042E: Problem parsing right operand");
+	}
+
+	@Test
+	void unknownVariableFailsStartup() {
+		assertStartupFailure(UnknownVariable.class, "@Cached on method '" + PREFIX
+				+ "UnknownVariable.find(long)' has an invalid key \"#idd\": '#idd' refers to #idd, which is not a "
+				+ "parameter of the method; parameters are [#id] (names need the compiler flag -parameters; "
+				+ "#p0/#a0 always work)");
+	}
+
+	@Test
+	void resultInKeyFailsStartup() {
+		assertStartupFailure(ResultInKey.class, "@Cached on method '" + PREFIX
+				+ "ResultInKey.find(long)' has an invalid key \"#result\": '#result' uses #result, which is only "
+				+ "available in 'unless' and in a @CacheInvalidate key evaluated after the invocation");
+	}
+
+	@Test
+	void resultInConditionFailsStartup() {
+		assertStartupFailure(ResultInCondition.class, "@Cached on method '" + PREFIX
+				+ "ResultInCondition.find(long)' has an invalid condition \"#result != null\": '#result != null' "
+				+ "uses #result, which is only available in 'unless' and in a @CacheInvalidate key evaluated "
+				+ "after the invocation");
+	}
+
+	@Test
+	void resultInBeforeInvocationInvalidateKeyFailsStartup() {
+		assertStartupFailure(ResultBeforeInvocation.class, "@CacheInvalidate on method '" + PREFIX
+				+ "ResultBeforeInvocation.evict(long)' has an invalid key \"#result\": '#result' uses #result, "
+				+ "which is only available in 'unless' and in a @CacheInvalidate key evaluated after the "
+				+ "invocation");
+	}
+
+	@Test
+	void unparsableTtlFailsStartup() {
+		assertStartupFailure(UnparsableTtl.class, "@Cached on method '" + PREFIX
+				+ "UnparsableTtl.find(long)' has ttl \"5 minutes\", which is not a duration; use a value such as "
+				+ "500ms, 30s, 10m or PT1H");
+	}
+
+	@Test
+	void negativeAnnotationTtlFailsStartup() {
+		assertStartupFailure(NegativeTtl.class,
+				"@Cached on method '" + PREFIX + "NegativeTtl.find(long)' has ttl \"-5s\", which is negative");
+	}
+
+	@Test
+	void negativeDefaultTtlFailsStartup() {
+		this.contextRunner.withPropertyValues("cached.defaults.ttl=-5s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessage("Property cached.defaults.ttl with value 'PT-5S' is invalid: It must not be negative.");
+		});
+	}
+
+	@Test
+	void negativePerCacheMaxSizeFailsStartup() {
+		this.contextRunner.withPropertyValues("cached.caches.[Svc.find].max-size=-1").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessage("Property cached.caches.[Svc.find].max-size with value '-1' is invalid: "
+						+ "It must not be negative.");
+		});
+	}
+
+	@Test
+	void negativeWaitTimeoutFailsStartup() {
+		this.contextRunner.withPropertyValues("cached.defaults.wait-timeout=-1ms").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessage("Property cached.defaults.wait-timeout with value 'PT-0.001S' is invalid: "
+						+ "It must not be negative.");
+		});
+	}
+
+	@Test
+	void cachedOnVoidMethodFailsStartup() {
+		assertStartupFailure(VoidMethod.class, "@Cached on method '" + PREFIX
+				+ "VoidMethod.refresh(long)' returns void, so there is nothing to cache; use @CacheInvalidate to "
+				+ "remove entries, or return the value");
+	}
+
+	@Test
+	void cachedOnCompletableFutureMethodFailsStartup() {
+		assertStartupFailure(FutureMethod.class, "@Cached on method '" + PREFIX
+				+ "FutureMethod.find(long)' returns java.util.concurrent.CompletableFuture; asynchronous results "
+				+ "are not supported yet, cache a method that returns the value itself");
+	}
+
+	@Test
+	void cachedOnPrivateMethodFailsStartup() {
+		assertStartupFailure(PrivateMethod.class, "@Cached on method '" + PREFIX
+				+ "PrivateMethod.find(long)' is private, so the Spring proxy cannot intercept it; make it a public, "
+				+ "non-final instance method");
+	}
+
+	@Test
+	void cachedOnFinalMethodFailsStartup() {
+		assertStartupFailure(FinalMethod.class, "@Cached on method '" + PREFIX
+				+ "FinalMethod.find(long)' is final, so the Spring proxy cannot intercept it; make it a public, "
+				+ "non-final instance method");
+	}
+
+	@Test
+	void overloadsWithTheSameDefaultNameFailStartupNamingBoth() {
+		this.contextRunner.withBean(Overloads.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(IllegalStateException.class)
+				.hasMessageContaining("both resolve to the default cache name 'Overloads.find'; give one of them "
+						+ "@Cached(name = \"...\")")
+				.hasMessageContaining("'" + PREFIX + "Overloads.find(long)'")
+				.hasMessageContaining("'" + PREFIX + "Overloads.find(java.lang.String)'");
+		});
+	}
+
+	@Test
+	void sameSimpleClassNameInTwoNestedClassesFailsStartupNamingBoth() {
+		this.contextRunner.withBean(First.Repo.class).withBean(Second.Repo.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(IllegalStateException.class)
+				.hasMessage("Methods '" + PREFIX + "First$Repo.find(long)' and '" + PREFIX
+						+ "Second$Repo.find(long)' both resolve to the default cache name 'Repo.find'; give one "
+						+ "of them @Cached(name = \"...\")");
+		});
+	}
+
+	@Test
+	void explicitSharedNameIsAllowedAndSharesTheCache() {
+		this.contextRunner.withBean(SharedName.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			CachedCache cache = context.getBean(CacheRegistry.class).getCache("books");
+			assertThat(cache).isNotNull();
+			assertThat(cache.getMethods()).containsExactlyInAnyOrder(PREFIX + "SharedName.byId(long)",
+					PREFIX + "SharedName.byIdAgain(long)");
+			SharedName service = context.getBean(SharedName.class);
+			assertThat(service.byId(7)).isEqualTo("byId 7");
+			assertThat(service.byIdAgain(7)).isEqualTo("byId 7");
+			assertThat(cache.estimatedSize()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void sharedCacheWithConflictingAnnotationTtlsFailsStartup() {
+		this.contextRunner.withBean(ConflictingTtls.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(IllegalStateException.class)
+				.hasMessageContaining("share cache 'books' but declare different ttls; declare the same ttl on both "
+						+ "or set cached.caches.books.ttl")
+				.hasMessageContaining(PREFIX + "ConflictingTtls.byId(long)")
+				.hasMessageContaining(PREFIX + "ConflictingTtls.byIdAgain(long)");
+		});
+	}
+
+	@Test
+	void sharedCacheWithConflictingAnnotationTtlsStartsWhenThePerCacheTtlDecides() {
+		this.contextRunner.withBean(ConflictingTtls.class)
+			.withPropertyValues("cached.caches.books.ttl=1000s")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				CachedCache cache = context.getBean(CacheRegistry.class).getCache("books");
+				assertThat(cache.getSettings().ttl().value()).hasSeconds(1000);
+			});
+	}
+
+	@Test
+	void invalidateNamingAnUnknownCacheFailsStartup() {
+		assertStartupFailure(UnknownInvalidate.class, "@CacheInvalidate on method '" + PREFIX
+				+ "UnknownInvalidate.evict(long)' names cache 'nobody', which no @Cached method uses");
+	}
+
+	@Test
+	void cachedAndInvalidateOnOneMethodFailsStartup() {
+		assertStartupFailure(CachedAndInvalidate.class, "@Cached on method '" + PREFIX
+				+ "CachedAndInvalidate.find(long)' also has @CacheInvalidate; put them on different methods");
+	}
+
+	@Test
+	void invalidateWithKeyAndAllEntriesFailsStartup() {
+		assertStartupFailure(KeyAndAllEntries.class, "@CacheInvalidate on method '" + PREFIX
+				+ "KeyAndAllEntries.evict(long)' sets both key \"#id\" and allEntries = true; use one of them");
+	}
+
+	@Test
+	void validAnnotationsStartAndRegisterTheirCaches() {
+		this.contextRunner.withBean(SharedName.class).withBean(ValidInvalidate.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(CacheRegistry.class).getCacheNames()).containsExactly("books");
+			assertThat(context.getBean(CachedOperationSource.class).getInvalidations())
+				.extracting(CacheInvalidateOperation::getCacheName, CacheInvalidateOperation::isAllEntries,
+						CacheInvalidateOperation::isBeforeInvocation)
+				.containsExactly(org.assertj.core.groups.Tuple.tuple("books", true, true));
+		});
+	}
+
+	private void assertStartupFailure(Class<?> beanClass, String message) {
+		this.contextRunner.withBean(beanClass).run((context) -> assertFailure(context, message));
+	}
+
+	private static void assertFailure(AssertableApplicationContext context, String message) {
+		assertThat(context).hasFailed();
+		assertThat(NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure()))
+			.isInstanceOf(IllegalStateException.class)
+			.hasMessage(message);
+	}
+
+	static class MalformedKey {
+
+		@Cached(key = "#id +")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class MalformedCondition {
+
+		@Cached(condition = "#id >")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class MalformedUnless {
+
+		@Cached(unless = "#result ==")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class UnknownVariable {
+
+		@Cached(key = "#idd")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class ResultInKey {
+
+		@Cached(key = "#result")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class ResultInCondition {
+
+		@Cached(condition = "#result != null")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class ResultBeforeInvocation {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CacheInvalidate(name = "books", key = "#result", beforeInvocation = true)
+		public String evict(long id) {
+			return "x";
+		}
+
+	}
+
+	static class UnparsableTtl {
+
+		@Cached(ttl = "5 minutes")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class NegativeTtl {
+
+		@Cached(ttl = "-5s")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class VoidMethod {
+
+		@Cached
+		public void refresh(long id) {
+		}
+
+	}
+
+	static class FutureMethod {
+
+		@Cached
+		public CompletableFuture<String> find(long id) {
+			return CompletableFuture.completedFuture("x");
+		}
+
+	}
+
+	static class PrivateMethod {
+
+		public String call(long id) {
+			return find(id);
+		}
+
+		@Cached
+		private String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class FinalMethod {
+
+		@Cached
+		public final String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class Overloads {
+
+		@Cached
+		public String find(long id) {
+			return "x";
+		}
+
+		@Cached
+		public String find(String id) {
+			return "x";
+		}
+
+	}
+
+	static class First {
+
+		static class Repo {
+
+			@Cached
+			public String find(long id) {
+				return "first";
+			}
+
+		}
+
+	}
+
+	static class Second {
+
+		static class Repo {
+
+			@Cached
+			public String find(long id) {
+				return "second";
+			}
+
+		}
+
+	}
+
+	static class SharedName {
+
+		@Cached(name = "books", ttl = "10m")
+		public String byId(long id) {
+			return "byId " + id;
+		}
+
+		@Cached(name = "books", ttl = "10m")
+		public String byIdAgain(long id) {
+			return "byIdAgain " + id;
+		}
+
+	}
+
+	static class ConflictingTtls {
+
+		@Cached(name = "books", ttl = "10m")
+		public String byId(long id) {
+			return "x";
+		}
+
+		@Cached(name = "books", ttl = "5m")
+		public String byIdAgain(long id) {
+			return "x";
+		}
+
+	}
+
+	static class UnknownInvalidate {
+
+		@CacheInvalidate(name = "nobody")
+		public void evict(long id) {
+		}
+
+	}
+
+	static class CachedAndInvalidate {
+
+		@Cached(name = "books")
+		@CacheInvalidate(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class KeyAndAllEntries {
+
+		@CacheInvalidate(name = "books", key = "#id", allEntries = true)
+		public void evict(long id) {
+		}
+
+	}
+
+	static class ValidInvalidate {
+
+		@CacheInvalidate(name = "books", allEntries = true, beforeInvocation = true)
+		public void evict(long id) {
+		}
+
+	}
+
+}
