@@ -175,6 +175,23 @@ class CachedCacheManagerAutoConfigurationTests {
 			});
 	}
 
+	@Test
+	void runWithSpringBootCacheMetricsButWithoutCachingShouldBindTheCachedCacheMetersOnce() {
+		this.contextRunner
+			.withConfiguration(AutoConfigurations.of(CacheAutoConfiguration.class, MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
+					CacheMetricsAutoConfiguration.class, CachedMetricsAutoConfiguration.class))
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBeansOfType(CacheManager.class)).containsOnlyKeys("cachedCacheManager");
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.find("cache.gets").tag("cache", "CachedService.square").meters())
+					.extracting(Meter::getId)
+					.extracting((id) -> id.getTag("result") + "@" + id.getTag("cache.manager"))
+					.containsExactlyInAnyOrder("hit@cached", "miss@cached");
+			});
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class CachedServiceConfiguration {
 
