@@ -196,6 +196,20 @@ class CachedEndpointWebIntegrationTests {
 			.isEqualTo(CachedCache.class.getName());
 	}
 
+	@Test
+	void cachedEndpointIsNotThereUnlessExposed() throws Exception {
+		try (ConfigurableApplicationContext unexposed = new SpringApplicationBuilder(WebApplication.class)
+			.properties("server.port=0", "spring.main.banner-mode=off")
+			.run()) {
+			String url = "http://localhost:" + ((WebServerApplicationContext) unexposed).getWebServer().getPort();
+			assertThat(send(HttpRequest.newBuilder(URI.create(url + "/actuator/health")).GET().build()).statusCode())
+				.isEqualTo(200);
+			assertThat(send(HttpRequest.newBuilder(URI.create(url + "/actuator/cached")).GET().build()).statusCode())
+				.isEqualTo(404);
+			assertThat(unexposed.getBeanNamesForType(CachedEndpoint.class)).isEmpty();
+		}
+	}
+
 	private static HttpResponse<String> get(String path) throws Exception {
 		return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET().build());
 	}
