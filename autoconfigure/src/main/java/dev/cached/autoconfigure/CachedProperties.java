@@ -58,8 +58,8 @@ public class CachedProperties {
 		private @Nullable Duration ttl;
 
 		/**
-		 * Maximum number of entries; the least recently and frequently used are evicted
-		 * beyond it. Built-in: 10000.
+		 * Maximum number of entries; beyond it, the entries least likely to be used again
+		 * are evicted.
 		 */
 		private @Nullable Long maxSize;
 
@@ -71,7 +71,7 @@ public class CachedProperties {
 		private @Nullable Duration waitTimeout;
 
 		/**
-		 * Whether null results are stored. Built-in: true.
+		 * Whether null results are stored.
 		 */
 		private @Nullable Boolean cacheNullValues;
 

@@ -1,11 +1,13 @@
 package dev.cached.autoconfigure;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheSettings;
 import dev.cached.engine.CachedCache;
+import dev.cached.engine.Durations;
 import dev.cached.engine.Setting;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -59,7 +61,9 @@ public class CachedStartupReport implements SmartInitializingSingleton {
 
 	private static String describe(Setting<?> setting) {
 		Object value = setting.value();
-		return ((value != null) ? value : "none") + " (" + setting.source().label() + ")";
+		String text = (value instanceof Duration duration) ? Durations.format(duration)
+				: (value != null) ? value.toString() : "none";
+		return text + " (" + setting.source().label() + ")";
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.cached.engine;
 
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -129,6 +130,8 @@ public final class SingleFlight {
 	}
 
 	private @Nullable Object own(Object key, Load load, Loader loader, Object context) throws Throwable {
+		boolean loading = false;
+		long start = 0;
 		try {
 			Object stored = this.store.lookup(key);
 			if (stored != null) {
@@ -138,6 +141,8 @@ public final class SingleFlight {
 				return value;
 			}
 			this.statistics.recordMiss();
+			loading = true;
+			start = System.nanoTime();
 			Object value = run(loader, context);
 			if (loader.isStorable(context, value)) {
 				this.store.publish(key, value, load);
@@ -151,11 +156,19 @@ public final class SingleFlight {
 		}
 		finally {
 			this.inFlight.remove(key, load);
-			if (logger.isDebugEnabled()) {
-				logger.debug("Cache '" + this.cacheName + "' loaded key " + key + ", coalesced " + load.joined
-						+ " caller(s)");
+			if (loading && logger.isDebugEnabled()) {
+				logLoad(key, load, System.nanoTime() - start);
 			}
 		}
+	}
+
+	private void logLoad(Object key, Load load, long nanos) {
+		Object outcome = load.getNow(null);
+		logger.debug("Cache '" + this.cacheName + "' loaded key " + key + " in "
+				+ String.format(Locale.ROOT, "%.3f", nanos / 1_000_000.0) + " ms ("
+				+ ((outcome instanceof Failure failure) ? "failed: " + failure.error.getClass().getName() : "success")
+				+ (load.invalidated ? ", invalidated, not stored" : "") + "), " + load.joined
+				+ " coalesced caller(s)");
 	}
 
 	private @Nullable Object join(Object key, Load running, Loader loader, Object context) throws Throwable {

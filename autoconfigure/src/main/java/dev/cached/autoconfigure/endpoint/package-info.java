@@ -1,0 +1,7 @@
+/**
+ * Auto-configuration of the {@code cached} actuator endpoint.
+ */
+@NullMarked
+package dev.cached.autoconfigure.endpoint;
+
+import org.jspecify.annotations.NullMarked;
