@@ -1,0 +1,47 @@
+package dev.cached.sample;
+
+import java.util.Map;
+
+import dev.cached.engine.CacheRegistry;
+
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The rules service. {@code java -jar cached-sample-app.jar} starts the web application;
+ * {@code java -jar cached-sample-app.jar demo [--calls=64]} runs the stampede demo
+ * without a web server and exits with 0 only if {@code @Cached} loaded exactly once.
+ */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class SampleApplication {
+
+	public static void main(String[] args) throws InterruptedException {
+		if (args.length > 0 && "demo".equals(args[0])) {
+			System.exit(demo(args));
+		}
+		SpringApplication.run(SampleApplication.class, args);
+	}
+
+	private static int demo(String[] args) throws InterruptedException {
+		SpringApplication application = new SpringApplication(SampleApplication.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		application.setBannerMode(Banner.Mode.OFF);
+		application.setLogStartupInfo(false);
+		application.setDefaultProperties(Map.of("rules.preload", "false"));
+		try (ConfigurableApplicationContext context = application.run(args)) {
+			int calls = context.getEnvironment().getProperty("calls", Integer.class, 64);
+			int timeline = context.getEnvironment().getProperty("timeline", Integer.class, 8);
+			StampedeDemo demo = new StampedeDemo(context.getBean(RuleService.class),
+					context.getBean(RuleFileLoader.class), context.getBean(CacheRegistry.class));
+			StampedeReport report = demo.run(calls);
+			System.out.println(report.format(timeline));
+			return report.singleFlight() ? 0 : 1;
+		}
+	}
+
+}
