@@ -22,7 +22,15 @@ public class SampleApplication {
 
 	public static void main(String[] args) throws InterruptedException {
 		if (args.length > 0 && "demo".equals(args[0])) {
-			System.exit(demo(args));
+			int exitCode;
+			try {
+				exitCode = demo(args);
+			}
+			catch (IllegalArgumentException ex) {
+				System.err.println("demo: " + ex.getMessage());
+				exitCode = 2;
+			}
+			System.exit(exitCode);
 		}
 		SpringApplication.run(SampleApplication.class, args);
 	}
@@ -34,13 +42,23 @@ public class SampleApplication {
 		application.setLogStartupInfo(false);
 		application.setDefaultProperties(Map.of("rules.preload", "false"));
 		try (ConfigurableApplicationContext context = application.run(args)) {
-			int calls = context.getEnvironment().getProperty("calls", Integer.class, 64);
-			int timeline = context.getEnvironment().getProperty("timeline", Integer.class, 8);
+			int calls = number(context, "calls", 64);
+			int timeline = number(context, "timeline", 8);
 			StampedeDemo demo = new StampedeDemo(context.getBean(RuleService.class),
 					context.getBean(RuleFileLoader.class), context.getBean(CacheRegistry.class));
 			StampedeReport report = demo.run(calls);
 			System.out.println(report.format(timeline));
 			return report.singleFlight() ? 0 : 1;
+		}
+	}
+
+	private static int number(ConfigurableApplicationContext context, String option, int defaultValue) {
+		String value = context.getEnvironment().getProperty(option, String.valueOf(defaultValue));
+		try {
+			return Integer.parseInt(value.trim());
+		}
+		catch (NumberFormatException ex) {
+			throw new IllegalArgumentException("--" + option + " must be a whole number, but was '" + value + "'");
 		}
 	}
 
