@@ -61,15 +61,30 @@ public record StampedeReport(int calls, Run naive, Run cached) {
 		int shown = Math.min(threads, run.traces().size());
 		out.append(String.format("%n%s, first %d of %d threads by arrival (ms after the barrier opened)%n", title,
 				shown, run.traces().size()));
-		out.append(String.format("  %-8s %7s  %-17s %7s  %s%n", "thread", "arrived", "loaded", "got it",
+		out.append(String.format("  %-8s %7s  %-17s %7s  %s%n", "thread", "arrived", "load (or)", "got it",
 				"0 ms " + ".".repeat(BAR_WIDTH - 10) + " " + millis(run.wallNanos()) + " ms"));
 		for (Trace trace : run.traces().subList(0, shown)) {
 			String loaded = (trace.loadStartNanos() >= 0)
-					? millis(trace.loadStartNanos()) + " - " + millis(trace.loadEndNanos()) : "no, waited";
+					? millis(trace.loadStartNanos()) + " - " + millis(trace.loadEndNanos())
+					: joined(trace, run.traces()) ? "joined a load" : "cache hit";
 			out.append(String.format("  %-8s %7s  %-17s %7s  |%s|%n", trace.thread(), millis(trace.arrivedNanos()),
 					loaded, millis(trace.doneNanos()), bar(trace, run.wallNanos())));
 		}
-		out.append("  (' ' not arrived yet, '.' waiting, '#' loading the 53 files, '*' got the rules)\n");
+		out.append("  (' ' not called yet, '.' waiting, '#' loading the rule files, '*' got the rules)\n");
+	}
+
+	/**
+	 * Whether a thread that did not load arrived while a load ran and got its value when
+	 * that load ended (rather than finding a stored value at once).
+	 */
+	private static boolean joined(Trace trace, List<Trace> traces) {
+		for (Trace loader : traces) {
+			if (loader.loadStartNanos() >= 0 && loader.loadStartNanos() <= trace.arrivedNanos()
+					&& trace.arrivedNanos() <= loader.loadEndNanos() && trace.doneNanos() >= loader.loadEndNanos()) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static String bar(Trace trace, long wall) {
