@@ -1,0 +1,66 @@
+package dev.cached.sample;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code GET /rules}, {@code GET /rules/{id}} and {@code POST /rules/reload}.
+ */
+@RestController
+@RequestMapping("/rules")
+public class RuleController {
+
+	private final RuleService ruleService;
+
+	public RuleController(RuleService ruleService) {
+		this.ruleService = ruleService;
+	}
+
+	@GetMapping
+	public List<Rule> allRules() {
+		return this.ruleService.getAllRules();
+	}
+
+	@GetMapping("/{id}")
+	public ResponseEntity<?> rule(@PathVariable String id) {
+		Rule rule = this.ruleService.getRule(id);
+		if (rule == null) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
+					"No rule with id '" + id + "'");
+			problem.setInstance(URI.create("/rules/" + id));
+			return ResponseEntity.status(HttpStatus.NOT_FOUND).body(problem);
+		}
+		return ResponseEntity.ok(rule);
+	}
+
+	@PostMapping("/reload")
+	public Map<String, Object> reload() {
+		int count = this.ruleService.reload();
+		return Map.of("status", "reloaded", "rules", count);
+	}
+
+	/**
+	 * A broken rule file: the response names the file and the parse error. After a failed
+	 * reload, the previously loaded rules stay in service.
+	 * @param ex the failure
+	 * @return a problem detail
+	 */
+	@ExceptionHandler(RuleFileException.class)
+	public ResponseEntity<ProblemDetail> ruleFileFailed(RuleFileException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR, ex.getMessage());
+		problem.setTitle("Invalid rule file");
+		return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body(problem);
+	}
+
+}

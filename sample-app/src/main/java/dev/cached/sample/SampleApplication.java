@@ -1,0 +1,65 @@
+package dev.cached.sample;
+
+import java.util.Map;
+
+import dev.cached.engine.CacheRegistry;
+
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The rules service. {@code java -jar cached-sample-app.jar} starts the web application;
+ * {@code java -jar cached-sample-app.jar demo [--calls=64]} runs the stampede demo
+ * without a web server and exits with 0 only if {@code @Cached} loaded exactly once.
+ */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class SampleApplication {
+
+	public static void main(String[] args) throws InterruptedException {
+		if (args.length > 0 && "demo".equals(args[0])) {
+			int exitCode;
+			try {
+				exitCode = demo(args);
+			}
+			catch (IllegalArgumentException ex) {
+				System.err.println("demo: " + ex.getMessage());
+				exitCode = 2;
+			}
+			System.exit(exitCode);
+		}
+		SpringApplication.run(SampleApplication.class, args);
+	}
+
+	private static int demo(String[] args) throws InterruptedException {
+		SpringApplication application = new SpringApplication(SampleApplication.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		application.setBannerMode(Banner.Mode.OFF);
+		application.setLogStartupInfo(false);
+		application.setDefaultProperties(Map.of("rules.preload", "false"));
+		try (ConfigurableApplicationContext context = application.run(args)) {
+			int calls = number(context, "calls", 64);
+			int timeline = number(context, "timeline", 8);
+			StampedeDemo demo = new StampedeDemo(context.getBean(RuleService.class),
+					context.getBean(RuleFileLoader.class), context.getBean(CacheRegistry.class));
+			StampedeReport report = demo.run(calls);
+			System.out.println(report.format(timeline));
+			return report.singleFlight() ? 0 : 1;
+		}
+	}
+
+	private static int number(ConfigurableApplicationContext context, String option, int defaultValue) {
+		String value = context.getEnvironment().getProperty(option, String.valueOf(defaultValue));
+		try {
+			return Integer.parseInt(value.trim());
+		}
+		catch (NumberFormatException ex) {
+			throw new IllegalArgumentException("--" + option + " must be a whole number, but was '" + value + "'");
+		}
+	}
+
+}

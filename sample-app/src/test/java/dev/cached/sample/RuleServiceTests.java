@@ -1,0 +1,67 @@
+package dev.cached.sample;
+
+import dev.cached.engine.CacheRegistry;
+import dev.cached.engine.CacheStatistics;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link RuleService} through its cache, asserted on the cache's own counters.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.NONE, properties = "rules.preload=false")
+class RuleServiceTests {
+
+	@Autowired
+	private RuleService ruleService;
+
+	@Autowired
+	private CacheRegistry cacheRegistry;
+
+	@BeforeEach
+	void clearCaches() {
+		this.cacheRegistry.getCaches().forEach((cache) -> cache.invalidateAll());
+	}
+
+	@Test
+	void secondCallIsServedFromTheCache() {
+		CacheStatistics stats = this.cacheRegistry.getCache("RuleService.getAllRules").getStatistics();
+		long hits = stats.hits();
+		long misses = stats.misses();
+
+		this.ruleService.getAllRules();
+		this.ruleService.getAllRules();
+
+		assertThat(stats.misses() - misses).isEqualTo(1);
+		assertThat(stats.hits() - hits).isEqualTo(1);
+	}
+
+	@Test
+	void reloadInvalidatesSoTheNextCallLoadsAgain() {
+		CacheStatistics stats = this.cacheRegistry.getCache("RuleService.getAllRules").getStatistics();
+		this.ruleService.getAllRules();
+		long loads = stats.loadSuccesses();
+
+		this.ruleService.reload();
+		this.ruleService.getAllRules();
+
+		assertThat(stats.loadSuccesses() - loads).isEqualTo(1);
+	}
+
+	@Test
+	void unknownIdIsCachedAsNull() {
+		CacheStatistics stats = this.cacheRegistry.getCache("RuleService.getRule").getStatistics();
+		long hits = stats.hits();
+
+		assertThat(this.ruleService.getRule("R-999")).isNull();
+		assertThat(this.ruleService.getRule("R-999")).isNull();
+
+		assertThat(stats.hits() - hits).isEqualTo(1);
+	}
+
+}
