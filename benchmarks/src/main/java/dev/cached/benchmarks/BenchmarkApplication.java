@@ -3,18 +3,24 @@ package dev.cached.benchmarks;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import dev.cached.autoconfigure.CachedAutoConfiguration;
+
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
 import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.cache.caffeine.CaffeineCacheManager;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The one application every variant lives in: Boot's auto-configuration (with the
- * starter's), {@code @EnableCaching} on a {@link CaffeineCacheManager} for Spring's
+ * The one application every variant lives in: the starter's auto-configuration with
+ * Boot's AOP auto-configuration (imported explicitly rather than scanned, so that each
+ * JMH fork starts quickly), {@code @EnableCaching} on a {@link CaffeineCacheManager} for Spring's
  * {@code @Cacheable}, and the three services.
  */
 @SpringBootConfiguration(proxyBeanMethods = false)
-@EnableAutoConfiguration
+@ImportAutoConfiguration({ PropertyPlaceholderAutoConfiguration.class, AopAutoConfiguration.class,
+		CachedAutoConfiguration.class })
 @EnableCaching
 class BenchmarkApplication {
 

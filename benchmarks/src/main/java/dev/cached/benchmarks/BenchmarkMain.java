@@ -24,12 +24,15 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * The one entry point: the sanity pass (every variant must cache, or the process exits
- * non-zero before measuring), the stampede and heap-per-entry harnesses, then JMH for
- * threads 1 and 2 in both average-time and throughput modes with the gc profiler, and a
- * summary table with the ratios against Spring and raw Caffeine from this very run.
+ * non-zero before measuring), the stampede and heap-per-entry harnesses, then JMH with the
+ * gc profiler for each (threads, mode) step of the plan, and a summary table with the
+ * ratios against Spring and raw Caffeine from this very run.
  * <p>
- * Takes JMH's own command line; an explicit {@code -t}, {@code -bm} or {@code -prof}
- * replaces the defaults. {@code -Dbench.harness=false} skips the two harnesses and
+ * Takes JMH's own command line. The plan is {@value #DEFAULT_PLAN} (single-thread
+ * average time, two-thread throughput: one fork per benchmark and step);
+ * {@code -Dbench.plan=1:avgt,1:thrpt,2:avgt,2:thrpt} runs the full matrix, and an
+ * explicit {@code -t} or {@code -bm} replaces the plan, as {@code -prof} replaces the gc
+ * profiler. {@code -Dbench.harness=false} skips the two harnesses and
  * {@code -Dbench.output=FILE} moves the summary (default
  * {@code benchmarks/target/benchmark-results.md}).
  */
@@ -68,6 +71,7 @@ public final class BenchmarkMain {
 		report.append("Load average at start: ").append(startLoad).append('\n');
 
 		System.out.println("# Sanity pass: every variant must run its body once per key");
+		BenchmarkContext.fullSanity = true;
 		BenchmarkContext context = BenchmarkContext.get();
 		System.out.println("# Sanity pass: ok");
 		Harness harness = null;
@@ -77,31 +81,27 @@ public final class BenchmarkMain {
 		}
 		BenchmarkContext.close();
 
-		List<Integer> threads = command.getThreads().hasValue() ? List.of(command.getThreads().get())
-				: List.of(1, 2);
-		Collection<Mode> modes = command.getBenchModes().isEmpty() ? List.of(Mode.AverageTime, Mode.Throughput)
-				: command.getBenchModes();
 		List<RunResult> results = new ArrayList<>();
-		for (int count : threads) {
-			for (Mode mode : modes) {
-				ChainedOptionsBuilder options = new OptionsBuilder().parent(command)
-					.threads(count)
-					.mode(mode)
-					.shouldFailOnError(true);
-				if (command.getProfilers().isEmpty()) {
-					options.addProfiler(GCProfiler.class);
-				}
-				if (!command.getTimeUnit().hasValue()) {
-					options.timeUnit((mode == Mode.Throughput) ? TimeUnit.MICROSECONDS : TimeUnit.NANOSECONDS);
-				}
-				System.out.println("# JMH: threads " + count + ", mode " + mode.shortLabel() + ", load average "
-						+ loadAverage());
-				Collection<RunResult> run = new Runner(options.build()).run();
-				if (run.isEmpty()) {
-					throw new IllegalStateException("JMH produced no results for threads " + count + ", mode " + mode);
-				}
-				results.addAll(run);
+		for (String step : plan(command)) {
+			int count = Integer.parseInt(step.substring(0, step.indexOf(':')));
+			Mode mode = Mode.deepValueOf(step.substring(step.indexOf(':') + 1));
+			ChainedOptionsBuilder options = new OptionsBuilder().parent(command)
+				.threads(count)
+				.mode(mode)
+				.shouldFailOnError(true);
+			if (command.getProfilers().isEmpty()) {
+				options.addProfiler(GCProfiler.class);
 			}
+			if (!command.getTimeUnit().hasValue()) {
+				options.timeUnit((mode == Mode.Throughput) ? TimeUnit.MICROSECONDS : TimeUnit.NANOSECONDS);
+			}
+			System.out.println("# JMH: threads " + count + ", mode " + mode.shortLabel() + ", load average "
+					+ loadAverage());
+			Collection<RunResult> run = new Runner(options.build()).run();
+			if (run.isEmpty()) {
+				throw new IllegalStateException("JMH produced no results for threads " + count + ", mode " + mode);
+			}
+			results.addAll(run);
 		}
 		report.append("Load average at end: ").append(loadAverage()).append("\n\n");
 		report.append(new Summary(results).table());
@@ -119,6 +119,30 @@ public final class BenchmarkMain {
 		System.out.println("# Summary written to " + output.toAbsolutePath());
 		return 0;
 	}
+
+	/**
+	 * The (threads, mode) steps to run: {@code -t} and {@code -bm} when given, else
+	 * {@code -Dbench.plan}, by default {@value #DEFAULT_PLAN}.
+	 */
+	private static List<String> plan(CommandLineOptions command) {
+		if (command.getThreads().hasValue() || !command.getBenchModes().isEmpty()) {
+			List<String> steps = new ArrayList<>();
+			List<Integer> threads = command.getThreads().hasValue() ? List.of(command.getThreads().get())
+					: List.of(1, 2);
+			Collection<Mode> modes = command.getBenchModes().isEmpty() ? List.of(Mode.AverageTime, Mode.Throughput)
+					: command.getBenchModes();
+			for (int count : threads) {
+				for (Mode mode : modes) {
+					steps.add(count + ":" + mode.shortLabel());
+				}
+			}
+			return steps;
+		}
+		return List.of(System.getProperty("bench.plan", DEFAULT_PLAN).split(","));
+	}
+
+	/** Single-thread latency and two-thread throughput: one fork per benchmark each. */
+	static final String DEFAULT_PLAN = "1:avgt,2:thrpt";
 
 	static String loadAverage() {
 		try {
