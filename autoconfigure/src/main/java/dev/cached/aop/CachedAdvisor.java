@@ -56,7 +56,7 @@ public final class CachedAdvisor extends AbstractPointcutAdvisor {
 
 		@Override
 		public boolean matches(Method method, @Nullable Class<?> targetClass) {
-			return CachedAdvisor.this.source.getOperation(method, targetClass) != null;
+			return CachedAdvisor.this.source.findOperation(method, targetClass) != null;
 		}
 
 	}

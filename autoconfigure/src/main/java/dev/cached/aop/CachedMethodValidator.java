@@ -43,7 +43,7 @@ public final class CachedMethodValidator implements BeanPostProcessor, SmartInit
 				if (source == null) {
 					source = this.source.getObject();
 				}
-				source.getOperation(method, targetClass);
+				source.findOperation(method, targetClass);
 			}
 		}
 		return bean;

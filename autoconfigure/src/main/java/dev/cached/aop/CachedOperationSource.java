@@ -39,6 +39,8 @@ public class CachedOperationSource {
 
 	private static final Object NONE = new Object();
 
+	private static final int MAX_FAST_BINDINGS = 4096;
+
 	private final CacheRegistry registry;
 
 	private final MethodExpressions expressions;
@@ -50,6 +52,19 @@ public class CachedOperationSource {
 	private final ConcurrentHashMap<Method, Binding> byInvokedMethod = new ConcurrentHashMap<>();
 
 	private final List<CacheInvalidateOperation> invalidations = new CopyOnWriteArrayList<>();
+
+	/**
+	 * The hottest path: operations by the identity of the invoked {@code Method}
+	 * instance (a proxy passes the same instance on every call) and the target class.
+	 * An open-addressing table, at most half full, replaced as a whole under
+	 * {@code this} when an entry is added and read without locking; it stops growing at
+	 * {@link #MAX_FAST_BINDINGS}, after which lookups fall back to
+	 * {@link #byInvokedMethod}.
+	 */
+	private volatile @Nullable FastBinding[] fastBindings = new FastBinding[64];
+
+	/** Entries in {@link #fastBindings}; written under {@code this}. */
+	private int fastBindingCount;
 
 	/**
 	 * Create a source.
@@ -94,6 +109,32 @@ public class CachedOperationSource {
 	 * @throws IllegalStateException if the annotations are invalid
 	 */
 	public @Nullable MethodOperation getOperation(Method method, @Nullable Class<?> targetClass) {
+		@Nullable FastBinding[] table = this.fastBindings;
+		int mask = table.length - 1;
+		for (int i = System.identityHashCode(method) & mask;; i = (i + 1) & mask) {
+			FastBinding fast = table[i];
+			if (fast == null) {
+				break;
+			}
+			if (fast.method == method && fast.targetClass == targetClass) {
+				return fast.operation;
+			}
+		}
+		MethodOperation operation = findOperation(method, targetClass);
+		remember(method, targetClass, operation);
+		return operation;
+	}
+
+	/**
+	 * Return the operation like {@link #getOperation(Method, Class)}, without remembering
+	 * this {@code Method} instance on the call path: for pointcut matching, which sees
+	 * instances that calls never use.
+	 * @param method the method (possibly an interface method)
+	 * @param targetClass the class of the target, or {@code null}
+	 * @return the operation, or {@code null} if the method is not annotated
+	 * @throws IllegalStateException if the annotations are invalid
+	 */
+	@Nullable MethodOperation findOperation(Method method, @Nullable Class<?> targetClass) {
 		for (Binding binding = this.byInvokedMethod.get(method); binding != null; binding = binding.next) {
 			if (binding.targetClass == targetClass) {
 				return binding.operation;
@@ -109,6 +150,42 @@ public class CachedOperationSource {
 			return new Binding(targetClass, operation, head);
 		});
 		return operation;
+	}
+
+	private synchronized void remember(Method method, @Nullable Class<?> targetClass,
+			@Nullable MethodOperation operation) {
+		@Nullable FastBinding[] table = this.fastBindings;
+		if (this.fastBindingCount >= MAX_FAST_BINDINGS || contains(table, method, targetClass)) {
+			return;
+		}
+		int length = (2 * (this.fastBindingCount + 1) > table.length) ? table.length * 2 : table.length;
+		@Nullable FastBinding[] copy = new FastBinding[length];
+		for (FastBinding fast : table) {
+			if (fast != null) {
+				insert(copy, fast);
+			}
+		}
+		insert(copy, new FastBinding(method, targetClass, operation));
+		this.fastBindingCount++;
+		this.fastBindings = copy;
+	}
+
+	private static boolean contains(@Nullable FastBinding[] table, Method method, @Nullable Class<?> targetClass) {
+		for (FastBinding fast : table) {
+			if (fast != null && fast.method == method && fast.targetClass == targetClass) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static void insert(@Nullable FastBinding[] table, FastBinding fast) {
+		int mask = table.length - 1;
+		int i = System.identityHashCode(fast.method) & mask;
+		while (table[i] != null) {
+			i = (i + 1) & mask;
+		}
+		table[i] = fast;
 	}
 
 	/**
@@ -262,6 +339,9 @@ public class CachedOperationSource {
 	private static IllegalStateException invalid(Method method, String annotation, @Nullable String problem) {
 		return new IllegalStateException(
 				annotation + " on method '" + CacheRegistry.describe(method) + "' " + problem);
+	}
+
+	private record FastBinding(Method method, @Nullable Class<?> targetClass, @Nullable MethodOperation operation) {
 	}
 
 	private record Binding(@Nullable Class<?> targetClass, @Nullable MethodOperation operation,

@@ -50,6 +50,15 @@ public abstract sealed class CallExpression {
 	}
 
 	/**
+	 * Return the index of the parameter this expression reads, if it is a plain
+	 * parameter reference such as {@code #id} or {@code #p0}.
+	 * @return the parameter index, or {@code -1} for any other expression
+	 */
+	public int getArgumentIndex() {
+		return -1;
+	}
+
+	/**
 	 * Return the expression text.
 	 * @return the text
 	 */
@@ -78,6 +87,11 @@ public abstract sealed class CallExpression {
 		@Override
 		public @Nullable Object getValue(MethodInvocation invocation, @Nullable Object result) {
 			return invocation.getArguments()[this.index];
+		}
+
+		@Override
+		public int getArgumentIndex() {
+			return this.index;
 		}
 
 	}

@@ -5,9 +5,9 @@ import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Makes the key of one call, chosen once per method at startup. A plain parameter key or
- * the default key of a one-argument method returns the argument itself and allocates
- * nothing.
+ * Makes the key of one call, chosen once per method at startup. A plain parameter key
+ * ({@code #id}, {@code #p0}) and the default key of a one-argument method are the same
+ * generator: it returns the argument itself and allocates nothing.
  */
 public abstract sealed class KeyGenerator {
 
@@ -19,7 +19,7 @@ public abstract sealed class KeyGenerator {
 	public static KeyGenerator allArguments(int parameterCount) {
 		return switch (parameterCount) {
 			case 0 -> NoArguments.INSTANCE;
-			case 1 -> SingleArgument.INSTANCE;
+			case 1 -> SingleArgument.FIRST;
 			default -> AllArguments.INSTANCE;
 		};
 	}
@@ -30,7 +30,8 @@ public abstract sealed class KeyGenerator {
 	 * @return the generator
 	 */
 	public static KeyGenerator expression(CallExpression expression) {
-		return new Expression(expression);
+		int index = expression.getArgumentIndex();
+		return (index >= 0) ? SingleArgument.of(index) : new Expression(expression);
 	}
 
 	/**
@@ -54,11 +55,21 @@ public abstract sealed class KeyGenerator {
 
 	static final class SingleArgument extends KeyGenerator {
 
-		static final SingleArgument INSTANCE = new SingleArgument();
+		static final SingleArgument FIRST = new SingleArgument(0);
+
+		private final int index;
+
+		private SingleArgument(int index) {
+			this.index = index;
+		}
+
+		static SingleArgument of(int index) {
+			return (index == 0) ? FIRST : new SingleArgument(index);
+		}
 
 		@Override
 		public Object generate(MethodInvocation invocation, @Nullable Object result) {
-			return CacheKey.ofValue(invocation.getArguments()[0]);
+			return CacheKey.ofValue(invocation.getArguments()[this.index]);
 		}
 
 	}

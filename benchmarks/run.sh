@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds the benchmarks module (and what it depends on) and runs every benchmark:
+# sanity pass, stampede and heap-per-entry harnesses, then JMH for threads 1 and 2,
+# avgt and thrpt, with -prof gc. Arguments go to JMH, e.g.
+#   benchmarks/run.sh -f 1 -wi 3 -w 1s -i 5 -r 1s
+#   benchmarks/run.sh -f 1 -wi 3 -w 1s -i 5 -r 1s 'HitBenchmarks.cached.*'
+# JVM options for the driver go in JAVA_OPTS (e.g. JAVA_OPTS=-Dbench.harness=false).
+# Exits non-zero if any variant fails the sanity pass or any benchmark fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -q package -pl benchmarks -am -DskipTests ${BENCH_MAVEN_ARGS:-}
+classpath="benchmarks/target/classes:$(cat benchmarks/target/benchmark.classpath)"
+exec java ${JAVA_OPTS:-} -cp "$classpath" dev.cached.benchmarks.BenchmarkMain "$@"
