@@ -248,7 +248,7 @@ class CachedAutoConfigurationTests {
 	void startupLogsOneInfoLinePerCache(CapturedOutput output) {
 		this.contextRunner.withPropertyValues("cached.caches.[CountingService.square].ttl=1000s").run((context) -> {
 			assertThat(context).hasNotFailed();
-			assertThat(output).contains("Cache 'CountingService.square': ttl=PT16M40S (cache), "
+			assertThat(output).contains("Cache 'CountingService.square': ttl=1000s (cache), "
 					+ "max-size=10000 (built-in), wait-timeout=none (built-in), cache-null-values=true (built-in), "
 					+ "methods=[dev.cached.autoconfigure.CachedAutoConfigurationTests$CountingService.square(int)]");
 			assertThat(output).doesNotContain("is configured, but no @Cached method uses");
