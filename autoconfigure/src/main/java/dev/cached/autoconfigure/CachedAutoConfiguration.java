@@ -36,12 +36,25 @@ import org.springframework.core.type.AnnotationMetadata;
  */
 @AutoConfiguration
 @ConditionalOnBooleanProperty(name = "cached.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(CachedProperties.class)
+@EnableConfigurationProperties
 @Import(CachedAutoConfiguration.AutoProxyRegistrar.class)
+@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 public final class CachedAutoConfiguration {
+
+	// Every bean here is infrastructure: the advisor is created while post-processors
+	// are still being registered (as Spring's own caching advisor is), and so is
+	// everything it depends on.
 
 	@Bean
 	@ConditionalOnMissingBean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	CachedProperties cachedProperties() {
+		return new CachedProperties();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	CacheRegistry cachedCacheRegistry(CachedProperties properties) {
 		CacheSpec defaults = toSpec("cached.defaults", properties.getDefaults());
 		Map<String, CacheSpec> caches = new LinkedHashMap<>();
