@@ -423,6 +423,25 @@ class CachedInterceptorTests {
 		});
 	}
 
+	@Test
+	void cachedOnInterfaceOfAJdkProxyBeanIsApplied() {
+		// e.g. an HTTP interface client: the bean is a JDK proxy with no target class
+		AtomicInteger calls = new AtomicInteger();
+		RatesClient client = (RatesClient) java.lang.reflect.Proxy.newProxyInstance(
+				RatesClient.class.getClassLoader(), new Class<?>[] { RatesClient.class },
+				(proxy, method, args) -> (method.getDeclaringClass() == Object.class) ? method.invoke(calls, args)
+						: args[0] + " " + calls.incrementAndGet());
+		this.contextRunner.withBean(RatesClient.class, () -> client).run((context) -> {
+			assertThat(context).hasNotFailed();
+			RatesClient bean = context.getBean(RatesClient.class);
+			assertThat(bean.rate("EUR")).isEqualTo("EUR 1");
+			assertThat(bean.rate("EUR")).isEqualTo("EUR 1");
+			assertThat(calls).hasValue(1);
+			assertThat(cache(context, "RatesClient.rate").getMethods())
+				.containsExactly("dev.cached.aop.CachedInterceptorTests$RatesClient.rate(java.lang.String)");
+		});
+	}
+
 	private void run(ContextCallback callback) {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasNotFailed();
@@ -689,6 +708,13 @@ class CachedInterceptorTests {
 	}
 
 	static class InheritingService extends BaseService {
+
+	}
+
+	public interface RatesClient {
+
+		@Cached
+		String rate(String currency);
 
 	}
 
