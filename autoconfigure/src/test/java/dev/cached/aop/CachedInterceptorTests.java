@@ -442,6 +442,19 @@ class CachedInterceptorTests {
 		});
 	}
 
+	@Test
+	void transactionalMissThatFailsRollsBackAndRethrowsTheSameException() {
+		this.contextRunner.withUserConfiguration(TransactionConfiguration.class).run((context) -> {
+			TransactionalService service = context.getBean(TransactionalService.class);
+			RecordingTransactionManager transactions = context.getBean(RecordingTransactionManager.class);
+			IllegalArgumentException failure = new IllegalArgumentException("rejected");
+			assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> service.fail(failure))
+				.isSameAs(failure);
+			assertThat(transactions.events).containsExactly("begin", "rollback");
+			assertThat(cache(context, "TransactionalService.fail").estimatedSize()).isZero();
+		});
+	}
+
 	private void run(ContextCallback callback) {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasNotFailed();
@@ -771,6 +784,12 @@ class CachedInterceptorTests {
 		public String find(long id) {
 			this.calls.incrementAndGet();
 			return "find " + id + " in transaction " + TransactionSynchronizationManager.isActualTransactionActive();
+		}
+
+		@Cached
+		@Transactional
+		public String fail(RuntimeException failure) {
+			throw failure;
 		}
 
 	}
