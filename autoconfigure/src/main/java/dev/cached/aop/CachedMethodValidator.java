@@ -1,6 +1,10 @@
 package dev.cached.aop;
 
 import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
@@ -8,6 +12,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.Ordered;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
@@ -37,8 +42,7 @@ public final class CachedMethodValidator implements BeanPostProcessor, SmartInit
 			return bean;
 		}
 		CachedOperationSource source = null;
-		for (Method method : ReflectionUtils.getUniqueDeclaredMethods(targetClass,
-				ReflectionUtils.USER_DECLARED_METHODS)) {
+		for (Method method : methodsToCheck(targetClass)) {
 			if (!method.isBridge() && CachedOperationSource.isAnnotated(method)) {
 				if (source == null) {
 					source = this.source.getObject();
@@ -47,6 +51,18 @@ public final class CachedMethodValidator implements BeanPostProcessor, SmartInit
 			}
 		}
 		return bean;
+	}
+
+	private static Method[] methodsToCheck(Class<?> targetClass) {
+		if (Proxy.isProxyClass(targetClass)) {
+			// a JDK proxy bean: only its interfaces carry methods worth reading
+			List<Method> methods = new ArrayList<>();
+			for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(targetClass)) {
+				methods.addAll(Arrays.asList(type.getMethods()));
+			}
+			return methods.toArray(new Method[0]);
+		}
+		return ReflectionUtils.getUniqueDeclaredMethods(targetClass, ReflectionUtils.USER_DECLARED_METHODS);
 	}
 
 	@Override

@@ -2,6 +2,7 @@ package dev.cached.aop;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -206,7 +207,10 @@ public class CachedOperationSource {
 
 	private @Nullable MethodOperation resolve(Method method, @Nullable Class<?> targetClass) {
 		Class<?> userClass = (targetClass != null) ? ClassUtils.getUserClass(targetClass) : null;
-		Method specific = AopUtils.getMostSpecificMethod(method, userClass);
+		// A JDK proxy bean (an HTTP interface client, for example) has no implementation
+		// to read: its own methods are final stand-ins, so the interface method counts.
+		Method specific = (userClass != null && Proxy.isProxyClass(userClass)) ? method
+				: AopUtils.getMostSpecificMethod(method, userClass);
 		Object operation = this.bySpecificMethod.get(specific);
 		if (operation == null) {
 			operation = build(specific, method);

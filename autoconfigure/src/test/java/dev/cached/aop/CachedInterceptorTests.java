@@ -1,11 +1,17 @@
 package dev.cached.aop;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.cached.CacheInvalidate;
@@ -14,6 +20,7 @@ import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
 import dev.cached.key.CacheKey;
+import org.awaitility.Awaitility;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -348,6 +355,106 @@ class CachedInterceptorTests {
 		});
 	}
 
+	@Test
+	void keyExpressionThatFailsAfterSpelCompiledItFailsTheSameWay() {
+		run((context, library) -> {
+			for (int i = 0; i < 300; i++) {
+				library.ownerId(new User(i, "user " + i));
+			}
+			assertThatIllegalState(() -> library.ownerId(null))
+				.withMessage("Evaluating the key expression '#user.id' of cache 'LibraryService.ownerId' failed: "
+						+ "EL1007E: Property or field 'id' cannot be found on null");
+			assertThat(cache(context, "LibraryService.ownerId").inFlightKeys()).isZero();
+			assertThat(library.ownerId(new User(1, "other"))).isEqualTo("user 1");
+		});
+	}
+
+	@Test
+	void concurrentCallsThroughTheProxyRunTheMethodOnce() {
+		this.contextRunner.withBean(SlowService.class).run((context) -> {
+			SlowService service = context.getBean(SlowService.class);
+			CachedCache cache = cache(context, "SlowService.load");
+			int callers = 8;
+			ExecutorService executor = Executors.newFixedThreadPool(callers);
+			try {
+				List<Future<String>> results = new ArrayList<>();
+				for (int i = 0; i < callers; i++) {
+					results.add(executor.submit(() -> service.load("k")));
+				}
+				Awaitility.await()
+					.atMost(Duration.ofSeconds(10))
+					.pollInterval(Duration.ofMillis(5))
+					.until(() -> cache.getStatistics().coalesced() == callers - 1);
+				service.release();
+				for (Future<String> result : results) {
+					assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("k #1");
+				}
+			}
+			finally {
+				service.release();
+				executor.shutdownNow();
+			}
+			assertThat(service.calls()).isEqualTo(1);
+			assertThat(cache.getStatistics().hits()).isEqualTo(callers - 1);
+			assertThat(cache.getStatistics().misses()).isEqualTo(1);
+			assertThat(cache.inFlightKeys()).isZero();
+		});
+	}
+
+	@Test
+	void annotationOnAnOverriddenSuperclassMethodApplies() {
+		this.contextRunner.withBean(OverridingService.class).run((context) -> {
+			OverridingService service = context.getBean(OverridingService.class);
+			assertThat(service.find(1)).isEqualTo("overriding 1 #1");
+			assertThat(service.find(1)).isEqualTo("overriding 1 #1");
+			assertThat(cache(context, "OverridingService.find").getMethods())
+				.containsExactly("dev.cached.aop.CachedInterceptorTests$OverridingService.find(long)");
+		});
+	}
+
+	@Test
+	void annotationOnAnInheritedSuperclassMethodApplies() {
+		this.contextRunner.withBean(InheritingService.class).run((context) -> {
+			InheritingService service = context.getBean(InheritingService.class);
+			assertThat(service.find(1)).isEqualTo("base 1 #1");
+			assertThat(service.find(1)).isEqualTo("base 1 #1");
+			assertThat(cache(context, "BaseService.find").getMethods())
+				.containsExactly("dev.cached.aop.CachedInterceptorTests$BaseService.find(long)");
+		});
+	}
+
+	@Test
+	void cachedOnInterfaceOfAJdkProxyBeanIsApplied() {
+		// e.g. an HTTP interface client: the bean is a JDK proxy with no target class
+		AtomicInteger calls = new AtomicInteger();
+		RatesClient client = (RatesClient) java.lang.reflect.Proxy.newProxyInstance(
+				RatesClient.class.getClassLoader(), new Class<?>[] { RatesClient.class },
+				(proxy, method, args) -> (method.getDeclaringClass() == Object.class) ? method.invoke(calls, args)
+						: args[0] + " " + calls.incrementAndGet());
+		this.contextRunner.withBean(RatesClient.class, () -> client).run((context) -> {
+			assertThat(context).hasNotFailed();
+			RatesClient bean = context.getBean(RatesClient.class);
+			assertThat(bean.rate("EUR")).isEqualTo("EUR 1");
+			assertThat(bean.rate("EUR")).isEqualTo("EUR 1");
+			assertThat(calls).hasValue(1);
+			assertThat(cache(context, "RatesClient.rate").getMethods())
+				.containsExactly("dev.cached.aop.CachedInterceptorTests$RatesClient.rate(java.lang.String)");
+		});
+	}
+
+	@Test
+	void transactionalMissThatFailsRollsBackAndRethrowsTheSameException() {
+		this.contextRunner.withUserConfiguration(TransactionConfiguration.class).run((context) -> {
+			TransactionalService service = context.getBean(TransactionalService.class);
+			RecordingTransactionManager transactions = context.getBean(RecordingTransactionManager.class);
+			IllegalArgumentException failure = new IllegalArgumentException("rejected");
+			assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> service.fail(failure))
+				.isSameAs(failure);
+			assertThat(transactions.events).containsExactly("begin", "rollback");
+			assertThat(cache(context, "TransactionalService.fail").estimatedSize()).isZero();
+		});
+	}
+
 	private void run(ContextCallback callback) {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasNotFailed();
@@ -564,6 +671,66 @@ class CachedInterceptorTests {
 
 	}
 
+	static class SlowService {
+
+		private final CountDownLatch release = new CountDownLatch(1);
+
+		private final AtomicInteger calls = new AtomicInteger();
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+		public void release() {
+			this.release.countDown();
+		}
+
+		@Cached
+		public String load(String key) throws InterruptedException {
+			int call = this.calls.incrementAndGet();
+			if (!this.release.await(10, TimeUnit.SECONDS)) {
+				throw new IllegalStateException("not released");
+			}
+			return key + " #" + call;
+		}
+
+	}
+
+	abstract static class BaseService {
+
+		private final AtomicInteger calls = new AtomicInteger();
+
+		protected int next() {
+			return this.calls.incrementAndGet();
+		}
+
+		@Cached
+		public String find(long id) {
+			return "base " + id + " #" + next();
+		}
+
+	}
+
+	static class OverridingService extends BaseService {
+
+		@Override
+		public String find(long id) {
+			return "overriding " + id + " #" + next();
+		}
+
+	}
+
+	static class InheritingService extends BaseService {
+
+	}
+
+	public interface RatesClient {
+
+		@Cached
+		String rate(String currency);
+
+	}
+
 	interface Repository<T> {
 
 		@Cached
@@ -617,6 +784,12 @@ class CachedInterceptorTests {
 		public String find(long id) {
 			this.calls.incrementAndGet();
 			return "find " + id + " in transaction " + TransactionSynchronizationManager.isActualTransactionActive();
+		}
+
+		@Cached
+		@Transactional
+		public String fail(RuntimeException failure) {
+			throw failure;
 		}
 
 	}

@@ -158,6 +158,19 @@ class CachedOperationSourceTests {
 	}
 
 	@Test
+	void cachedOnStaticMethodFailsStartup() {
+		assertStartupFailure(StaticMethod.class, "@Cached on method '" + PREFIX
+				+ "StaticMethod.find(long)' is static, so the Spring proxy cannot intercept it; make it a public, "
+				+ "non-final instance method");
+	}
+
+	@Test
+	void invalidateWithEmptyNameFailsStartup() {
+		assertStartupFailure(EmptyInvalidateName.class, "@CacheInvalidate on method '" + PREFIX
+				+ "EmptyInvalidateName.evict(long)' has an empty name; name the cache to invalidate");
+	}
+
+	@Test
 	void overloadsWithTheSameDefaultNameFailStartupNamingBoth() {
 		this.contextRunner.withBean(Overloads.class).run((context) -> {
 			assertThat(context).hasFailed();
@@ -386,6 +399,23 @@ class CachedOperationSourceTests {
 		@Cached
 		public final String find(long id) {
 			return "x";
+		}
+
+	}
+
+	static class StaticMethod {
+
+		@Cached
+		public static String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class EmptyInvalidateName {
+
+		@CacheInvalidate(name = " ")
+		public void evict(long id) {
 		}
 
 	}
