@@ -157,9 +157,8 @@ class CachedEndpointWebIntegrationTests {
 		rules.getRule("b");
 		rules.getRule("a");
 		int calls = rules.ruleCalls();
-		HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(baseUrl + "/actuator/cached/RuleService.getRule"))
-			.DELETE()
-			.build());
+		HttpResponse<String> response = send(
+				HttpRequest.newBuilder(URI.create(baseUrl + "/actuator/cached/RuleService.getRule")).DELETE().build());
 		assertThat(response.statusCode()).isEqualTo(204);
 		assertThat(context.getBean(CacheRegistry.class).getCache("RuleService.getRule").estimatedSize()).isZero();
 		rules.getRule("a");
