@@ -17,9 +17,13 @@ import org.openjdk.jmh.infra.ThreadParams;
 /**
  * Hits: every key ({@code 0..1023}) is cached before measuring, and each thread walks the
  * keys from its own starting point.
+ * <p>
+ * Forks compile in the foreground ({@code -Xbatch}): on a busy machine, background
+ * compilation of the long {@code @Cacheable} path lags seconds behind the warm-up, and
+ * its numbers would be interpreter numbers.
  */
 @State(Scope.Benchmark)
-@Fork(value = 1, jvmArgsAppend = { "-Xms1g", "-Xmx1g" })
+@Fork(value = 1, jvmArgsAppend = { "-Xms1g", "-Xmx1g", "-Xbatch" })
 @Warmup(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 public class HitBenchmarks {

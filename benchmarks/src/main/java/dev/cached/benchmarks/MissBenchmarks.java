@@ -18,9 +18,13 @@ import org.openjdk.jmh.infra.ThreadParams;
  * Misses: every call uses a key never seen before, so the cheap body runs, the value is
  * stored, and (past 10,000 entries) an old entry is evicted, on each of the three caches
  * alike.
+ * <p>
+ * Forks compile in the foreground ({@code -Xbatch}): on a busy machine, background
+ * compilation of the long {@code @Cacheable} path lags seconds behind the warm-up, and
+ * its numbers would be interpreter numbers.
  */
 @State(Scope.Benchmark)
-@Fork(value = 1, jvmArgsAppend = { "-Xms1g", "-Xmx1g" })
+@Fork(value = 1, jvmArgsAppend = { "-Xms1g", "-Xmx1g", "-Xbatch" })
 @Warmup(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 public class MissBenchmarks {
