@@ -1,5 +1,7 @@
 package dev.cached.engine;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -34,6 +36,9 @@ public final class CacheStatistics {
 
 	private final LongAdder evictions = new LongAdder();
 
+	/** Added by metrics binders at startup; called by the loading thread after each load. */
+	private final List<LoadListener> loadListeners = new CopyOnWriteArrayList<>();
+
 	void recordHit() {
 		this.hits.increment();
 	}
@@ -59,12 +64,29 @@ public final class CacheStatistics {
 		this.loadsRunning.decrement();
 		this.loadSuccesses.increment();
 		this.totalLoadNanos.add(nanos);
+		notifyListeners(nanos, true);
 	}
 
 	void recordLoadFailure(long nanos) {
 		this.loadsRunning.decrement();
 		this.loadFailures.increment();
 		this.totalLoadNanos.add(nanos);
+		notifyListeners(nanos, false);
+	}
+
+	private void notifyListeners(long nanos, boolean success) {
+		for (LoadListener listener : this.loadListeners) {
+			listener.loaded(nanos, success);
+		}
+	}
+
+	/**
+	 * Call {@code listener} after every execution of the method from now on, on the
+	 * thread that ran it (for example to record it in a timer).
+	 * @param listener the listener
+	 */
+	public void addLoadListener(LoadListener listener) {
+		this.loadListeners.add(listener);
 	}
 
 	void recordPut() {
@@ -117,6 +139,21 @@ public final class CacheStatistics {
 
 	public long evictions() {
 		return this.evictions.sum();
+	}
+
+	/**
+	 * Told about each execution of the cached method.
+	 */
+	@FunctionalInterface
+	public interface LoadListener {
+
+		/**
+		 * Called after an execution.
+		 * @param nanos how long it took
+		 * @param success whether it returned rather than threw
+		 */
+		void loaded(long nanos, boolean success);
+
 	}
 
 }

@@ -9,25 +9,28 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
 
 /**
  * Binds the meters of one {@link CachedCache}, each tagged {@code cache=<name>}. Names,
- * types and base units are those of Micrometer's Caffeine binder
- * ({@code CaffeineCacheMetrics}), so existing cache dashboards work unchanged; the load
- * counter is named {@code cache.loads} as {@code CaffeineStatsCounter} names it:
+ * types and base units of {@code cache.gets}, {@code cache.puts}, {@code cache.evictions}
+ * and {@code cache.size} are those of Micrometer's cache binders, so existing cache
+ * dashboards work unchanged; the load counter is named {@code cache.loads} as
+ * {@code CaffeineStatsCounter} names it, and {@code cache.load.duration} is a timer, as the
+ * contract names it:
  * <ul>
  * <li>{@code cache.gets} ({@code result=hit|miss}): calls answered from the store or by
  * joining a running load, and calls that ran the method;</li>
  * <li>{@code cache.coalesced}: calls that joined a running load (also counted as hits);</li>
  * <li>{@code cache.puts}, {@code cache.evictions}, {@code cache.size};</li>
  * <li>{@code cache.loads} ({@code result=success|failure}): executions of the method;</li>
- * <li>{@code cache.load.duration}: total time spent in executions (a time gauge);</li>
+ * <li>{@code cache.load.duration}: a timer of the executions, successful or failed;</li>
  * <li>{@code cache.inflight}: executions running now.</li>
  * </ul>
- * Every meter is function-based over the cache's {@link CacheStatistics}, the same
- * counters the actuator endpoint reports, so the two always agree.
+ * Every meter but the timer is function-based over the cache's {@link CacheStatistics},
+ * the same counters the actuator endpoint reports, so the two always agree; the timer
+ * records each execution as it ends.
  */
 public final class CachedCacheMetrics extends CacheMeterBinder<CachedCache> {
 
@@ -105,11 +108,11 @@ public final class CachedCacheMetrics extends CacheMeterBinder<CachedCache> {
 			.tag("result", "failure")
 			.description(DESCRIPTION_LOADS)
 			.register(registry);
-		TimeGauge
-			.builder("cache.load.duration", cache, TimeUnit.NANOSECONDS, (c) -> c.getStatistics().totalLoadNanos())
+		Timer loadDuration = Timer.builder("cache.load.duration")
 			.tags(tags)
-			.description("The time the cache has spent loading new values")
+			.description("The time the cached method took to run, successful or failed")
 			.register(registry);
+		cache.getStatistics().addLoadListener((nanos, success) -> loadDuration.record(nanos, TimeUnit.NANOSECONDS));
 		Gauge.builder("cache.inflight", cache, (c) -> c.getStatistics().inFlight())
 			.tags(tags)
 			.description("The number of loads running now")
