@@ -70,13 +70,14 @@ class SingleFlightTests {
 		}
 	}
 
+	/**
+	 * G1: while a load for a key runs, every other call for that key joins it, so the
+	 * method runs once however many threads call. The race: callers that all miss the
+	 * store at the same moment must agree on one owner; the others join its load.
+	 */
 	@Nested
 	class G1SingleFlight {
 
-		/**
-		 * G1: while a load for a key runs, every other call for that key joins it, so the
-		 * method runs once however many threads call.
-		 */
 		@Test
 		void sixtyFourConcurrentCallersOfAColdKeyShareOneExecution() throws Throwable {
 			CachedCache cache = newCache("g1", CacheSpec.NONE);
@@ -90,9 +91,12 @@ class SingleFlightTests {
 			loader.releaseEveryone();
 			Object value = calls.get(0).get();
 			for (Call call : calls) {
-				assertThat(call.get()).isSameAs(value);
+				call.await();
 			}
 			assertThat(loader.executions()).isEqualTo(1);
+			for (Call call : calls) {
+				assertThat(call.get()).isSameAs(value);
+			}
 			assertStatistics(cache, 63, 1, 63, 1, 0);
 			assertThat(cache.getStatistics().puts()).isEqualTo(1);
 			assertThat(cache.inFlightKeys()).isZero();
