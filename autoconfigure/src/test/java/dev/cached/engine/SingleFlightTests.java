@@ -611,6 +611,8 @@ class SingleFlightTests {
 			assertThat(impatient.inFlightKeys()).isZero();
 			assertThat(impatient.getStatistics().inFlight()).isZero();
 			assertThat(loader.executions()).isEqualTo(7);
+			assertThat(loader.contexts).containsExactlyInAnyOrder("ok", "bad", "int", "slow", "owner-int",
+					"slow-fallback", "slow-fallback-fails");
 		}
 
 		/**
@@ -949,6 +951,7 @@ class SingleFlightTests {
 
 		final Map<Object, Thread> loadThreads = new ConcurrentHashMap<>();
 
+		/** The contexts of the executions, in the order they started. */
 		final Queue<Object> contexts = new ConcurrentLinkedQueue<>();
 
 		ScriptedLoader holdEveryone() {
