@@ -73,7 +73,8 @@ public final class SingleFlight {
 	 * Cycles: a joiner records the Load it waits for in WAITING, fences, and then follows
 	 * owner -> waited Load -> owner... If the chain comes back to the caller's own thread,
 	 * waiting would deadlock, so it fails instead. Both sides of a forming cycle record
-	 * before they look, so at least one of them sees the cycle.
+	 * before they look, so at least one of them sees the cycle. A joiner whose wait timed
+	 * out removes its record before it runs the call itself: it waits for nobody any more.
 	 */
 
 	private static final Log logger = LogFactory.getLog(SingleFlight.class);

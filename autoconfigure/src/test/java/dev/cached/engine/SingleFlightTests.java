@@ -70,13 +70,14 @@ class SingleFlightTests {
 		}
 	}
 
+	/**
+	 * G1: while a load for a key runs, every other call for that key joins it, so the
+	 * method runs once however many threads call. The race: callers that all miss the
+	 * store at the same moment must agree on one owner; the others join its load.
+	 */
 	@Nested
 	class G1SingleFlight {
 
-		/**
-		 * G1: while a load for a key runs, every other call for that key joins it, so the
-		 * method runs once however many threads call.
-		 */
 		@Test
 		void sixtyFourConcurrentCallersOfAColdKeyShareOneExecution() throws Throwable {
 			CachedCache cache = newCache("g1", CacheSpec.NONE);
@@ -90,9 +91,12 @@ class SingleFlightTests {
 			loader.releaseEveryone();
 			Object value = calls.get(0).get();
 			for (Call call : calls) {
-				assertThat(call.get()).isSameAs(value);
+				call.await();
 			}
 			assertThat(loader.executions()).isEqualTo(1);
+			for (Call call : calls) {
+				assertThat(call.get()).isSameAs(value);
+			}
 			assertStatistics(cache, 63, 1, 63, 1, 0);
 			assertThat(cache.getStatistics().puts()).isEqualTo(1);
 			assertThat(cache.inFlightKeys()).isZero();
@@ -607,6 +611,8 @@ class SingleFlightTests {
 			assertThat(impatient.inFlightKeys()).isZero();
 			assertThat(impatient.getStatistics().inFlight()).isZero();
 			assertThat(loader.executions()).isEqualTo(7);
+			assertThat(loader.contexts).containsExactlyInAnyOrder("ok", "bad", "int", "slow", "owner-int",
+					"slow-fallback", "slow-fallback-fails");
 		}
 
 		/**
@@ -945,6 +951,7 @@ class SingleFlightTests {
 
 		final Map<Object, Thread> loadThreads = new ConcurrentHashMap<>();
 
+		/** The contexts of the executions, in the order they started. */
 		final Queue<Object> contexts = new ConcurrentLinkedQueue<>();
 
 		ScriptedLoader holdEveryone() {
