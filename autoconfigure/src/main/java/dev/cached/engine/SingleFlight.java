@@ -219,6 +219,10 @@ public final class SingleFlight {
 	private static boolean waitsFor(Load load, Thread self) {
 		Load next = load;
 		for (int hops = WAITING.size() + 1; next != null && hops > 0; hops--) {
+			if (next.isDone()) {
+				// a finished load wakes whoever waits for it: the chain is no cycle
+				return false;
+			}
 			if (next.owner == self) {
 				return true;
 			}
