@@ -95,6 +95,37 @@ class RuleControllerTests {
 		assertThat(object(response.body())).containsEntry("status", "UP");
 	}
 
+	@Test
+	@SuppressWarnings("unchecked")
+	void actuatorCachedListsEveryCacheWithItsSettingsAndTheirSources() throws Exception {
+		HttpResponse<String> response = get("/actuator/cached");
+
+		assertThat(response.statusCode()).isEqualTo(200);
+		Map<String, Object> caches = (Map<String, Object>) object(response.body()).get("caches");
+		assertThat(caches).containsOnlyKeys("RuleService.getAllRules", "RuleService.getRule");
+		Map<String, Object> allRules = (Map<String, Object>) caches.get("RuleService.getAllRules");
+		assertThat(allRules.get("methods")).isEqualTo(List.of("dev.cached.sample.RuleService.getAllRules()"));
+		Map<String, Object> settings = (Map<String, Object>) allRules.get("settings");
+		assertThat(settings.get("ttl")).isEqualTo(Map.of("value", "5m", "source", "cache"));
+		assertThat(settings.get("max-size")).isEqualTo(Map.of("value", 1, "source", "cache"));
+		assertThat(((Map<String, Object>) settings.get("wait-timeout"))).containsEntry("value", null)
+			.containsEntry("source", "built-in");
+		assertThat(allRules.get("stats")).isInstanceOf(Map.class);
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void actuatorCachesListsTheCachedCachesUnderTheirCacheManager() throws Exception {
+		HttpResponse<String> response = get("/actuator/caches");
+
+		assertThat(response.statusCode()).isEqualTo(200);
+		Map<String, Object> managers = (Map<String, Object>) object(response.body()).get("cacheManagers");
+		Map<String, Object> manager = (Map<String, Object>) managers.get("cachedCacheManager");
+		assertThat(manager).isNotNull();
+		assertThat((Map<String, Object>) manager.get("caches")).containsKeys("RuleService.getAllRules",
+				"RuleService.getRule");
+	}
+
 	@SuppressWarnings("unchecked")
 	private Map<String, Object> object(String json) {
 		return this.jsonMapper.readValue(json, Map.class);
