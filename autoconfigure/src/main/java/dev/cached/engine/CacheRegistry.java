@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -177,8 +178,15 @@ public final class CacheRegistry {
 	 * @param listener the listener
 	 */
 	public void onCache(Consumer<CachedCache> listener) {
-		this.listeners.add(listener);
-		getCaches().forEach(listener);
+		// a cache created while this runs may be seen both ways: tell the listener once
+		Set<CachedCache> told = ConcurrentHashMap.newKeySet();
+		Consumer<CachedCache> once = (cache) -> {
+			if (told.add(cache)) {
+				listener.accept(cache);
+			}
+		};
+		this.listeners.add(once);
+		getCaches().forEach(once);
 	}
 
 	private static final class Entry {
