@@ -122,7 +122,7 @@ public final class CacheRegistry {
 	}
 
 	private static String text(@Nullable Duration ttl) {
-		return (ttl != null) ? ttl.toString() : "";
+		return (ttl != null) ? Durations.format(ttl) : "";
 	}
 
 	/**

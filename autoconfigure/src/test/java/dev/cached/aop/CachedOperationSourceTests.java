@@ -221,8 +221,8 @@ class CachedOperationSourceTests {
 				.isInstanceOf(IllegalStateException.class)
 				.hasMessageContaining("share cache 'books' but declare different ttls; declare the same ttl on both "
 						+ "or set cached.caches.books.ttl")
-				.hasMessageContaining(PREFIX + "ConflictingTtls.byId(long)")
-				.hasMessageContaining(PREFIX + "ConflictingTtls.byIdAgain(long)");
+				.hasMessageContaining(PREFIX + "ConflictingTtls.byId(long)' (ttl = \"10m\")")
+				.hasMessageContaining(PREFIX + "ConflictingTtls.byIdAgain(long)' (ttl = \"5m\")");
 		});
 	}
 
