@@ -97,7 +97,8 @@ public final class CachedCache {
 	}
 
 	/**
-	 * Store a value directly, as a finished load would. Inside a unit of work that the
+	 * Store a value directly, as a finished load would; a load of the key running now
+	 * still answers its callers, but its result is not stored. Inside a unit of work that the
 	 * {@link WriteRepeater} sees (a transaction), the value is put again when it commits
 	 * and removed if it rolls back.
 	 * @param key the key
@@ -109,6 +110,8 @@ public final class CachedCache {
 	}
 
 	private void putNow(Object key, @Nullable Object value) {
+		// a put wins over a load of the key running now: that load is not stored
+		this.singleFlight.invalidate(key);
 		if (value == null && !this.settings.isCacheNullValues()) {
 			return;
 		}
