@@ -94,14 +94,20 @@ public final class CachedCache {
 	}
 
 	/**
-	 * Store a value directly, as a finished load would.
+	 * Store a value directly, replacing the entry ({@code @CachePut}). The put wins over a
+	 * load of that key running now: the load still answers its callers, but its result is
+	 * not stored (as after {@link #invalidate(Object)}). A {@code null} value in a cache
+	 * that does not store {@code null} removes the entry instead.
 	 * @param key the key
 	 * @param value the value
 	 */
 	public void put(Object key, @Nullable Object value) {
 		if (value == null && !this.settings.isCacheNullValues()) {
+			invalidate(key);
 			return;
 		}
+		// detach first: a load registered before this point never publishes over the put
+		this.singleFlight.invalidate(key);
 		this.store.put(key, NullValue.mask(value));
 		this.statistics.recordPut();
 	}

@@ -62,23 +62,24 @@ class CachedOperationSourceTests {
 	void resultInKeyFailsStartup() {
 		assertStartupFailure(ResultInKey.class, "@Cached on method '" + PREFIX
 				+ "ResultInKey.find(long)' has an invalid key \"#result\": '#result' uses #result, which is only "
-				+ "available in 'unless' and in a @CacheInvalidate key evaluated after the invocation");
+				+ "available in 'unless', in @CachePut and in a @CacheInvalidate key evaluated after the "
+				+ "invocation");
 	}
 
 	@Test
 	void resultInConditionFailsStartup() {
 		assertStartupFailure(ResultInCondition.class, "@Cached on method '" + PREFIX
 				+ "ResultInCondition.find(long)' has an invalid condition \"#result != null\": '#result != null' "
-				+ "uses #result, which is only available in 'unless' and in a @CacheInvalidate key evaluated "
-				+ "after the invocation");
+				+ "uses #result, which is only available in 'unless', in @CachePut and in a @CacheInvalidate key "
+				+ "evaluated after the invocation");
 	}
 
 	@Test
 	void resultInBeforeInvocationInvalidateKeyFailsStartup() {
 		assertStartupFailure(ResultBeforeInvocation.class, "@CacheInvalidate on method '" + PREFIX
 				+ "ResultBeforeInvocation.evict(long)' has an invalid key \"#result\": '#result' uses #result, "
-				+ "which is only available in 'unless' and in a @CacheInvalidate key evaluated after the "
-				+ "invocation");
+				+ "which is only available in 'unless', in @CachePut and in a @CacheInvalidate key evaluated after "
+				+ "the invocation");
 	}
 
 	@Test
