@@ -3,6 +3,7 @@ package dev.cached.aop;
 import java.util.concurrent.CompletableFuture;
 
 import dev.cached.CacheInvalidate;
+import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.engine.CacheRegistry;
@@ -254,6 +255,71 @@ class CachedOperationSourceTests {
 	void invalidateWithKeyAndAllEntriesFailsStartup() {
 		assertStartupFailure(KeyAndAllEntries.class, "@CacheInvalidate on method '" + PREFIX
 				+ "KeyAndAllEntries.evict(long)' sets both key \"#id\" and allEntries = true; use one of them");
+	}
+
+	@Test
+	void putOnVoidMethodFailsStartup() {
+		assertStartupFailure(VoidPut.class, "@CachePut on method '" + PREFIX
+				+ "VoidPut.save(long)' returns void, so there is nothing to store; use @CacheInvalidate to remove "
+				+ "entries, or return the value");
+	}
+
+	@Test
+	void putAndCachedOnOneMethodFailsStartup() {
+		assertStartupFailure(PutAndCached.class, "@CachePut on method '" + PREFIX
+				+ "PutAndCached.find(long)' also has @Cached; a method either reads through a cache or stores into "
+				+ "it: put them on different methods");
+	}
+
+	@Test
+	void putWithMalformedKeyFailsStartup() {
+		assertStartupFailure(MalformedPutKey.class, "@CachePut on method '" + PREFIX
+				+ "MalformedPutKey.save(long)' has an invalid key \"#id +\": cannot parse '#id +': "
+				+ "EL1042E: Problem parsing right operand");
+	}
+
+	@Test
+	void putWithMalformedConditionFailsStartup() {
+		assertStartupFailure(MalformedPutCondition.class, "@CachePut on method '" + PREFIX
+				+ "MalformedPutCondition.save(long)' has an invalid condition \"#result ==\": cannot parse "
+				+ "'#result ==': EL1042E: Problem parsing right operand");
+	}
+
+	@Test
+	void putWithUnknownVariableInUnlessFailsStartup() {
+		assertStartupFailure(UnknownPutVariable.class, "@CachePut on method '" + PREFIX
+				+ "UnknownPutVariable.save(long)' has an invalid unless \"#price == null\": '#price == null' refers "
+				+ "to #price, which is not a parameter of the method; parameters are [#id] (names need the compiler "
+				+ "flag -parameters; #p0/#a0 always work)");
+	}
+
+	@Test
+	void putWithEmptyNameFailsStartup() {
+		assertStartupFailure(EmptyPutName.class, "@CachePut on method '" + PREFIX
+				+ "EmptyPutName.save(long)' has an empty name; name the cache to store into");
+	}
+
+	@Test
+	void putNamingAnUnknownCacheFailsStartup() {
+		assertStartupFailure(UnknownPut.class, "@CachePut on method '" + PREFIX
+				+ "UnknownPut.save(long)' names cache 'nobody', which no @Cached method uses");
+	}
+
+	@Test
+	void putOnCompletableFutureMethodFailsStartup() {
+		assertStartupFailure(FuturePut.class, "@CachePut on method '" + PREFIX
+				+ "FuturePut.save(long)' returns java.util.concurrent.CompletableFuture; asynchronous results are "
+				+ "not supported by @CachePut, put a method that returns the value itself");
+	}
+
+	@Test
+	void validPutStartsAndIsReadAtStartup() {
+		this.contextRunner.withBean(SharedName.class).withBean(ValidPut.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(CachedOperationSource.class).getPuts())
+				.extracting(CachePutOperation::getCacheName)
+				.containsExactly("books");
+		});
 	}
 
 	@Test
@@ -519,6 +585,92 @@ class CachedOperationSourceTests {
 
 		@CacheInvalidate(name = "books", allEntries = true, beforeInvocation = true)
 		public void evict(long id) {
+		}
+
+	}
+
+	static class VoidPut {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CachePut(name = "books", key = "#id")
+		public void save(long id) {
+		}
+
+	}
+
+	static class PutAndCached {
+
+		@Cached(name = "books")
+		@CachePut(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class MalformedPutKey {
+
+		@CachePut(name = "books", key = "#id +")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class MalformedPutCondition {
+
+		@CachePut(name = "books", condition = "#result ==")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class UnknownPutVariable {
+
+		@CachePut(name = "books", unless = "#price == null")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class EmptyPutName {
+
+		@CachePut(name = " ")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class UnknownPut {
+
+		@CachePut(name = "nobody")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class FuturePut {
+
+		@CachePut(name = "books")
+		public java.util.concurrent.CompletableFuture<String> save(long id) {
+			return java.util.concurrent.CompletableFuture.completedFuture("x");
+		}
+
+	}
+
+	static class ValidPut {
+
+		@CachePut(name = "books", key = "#id", condition = "#result != null", unless = "#result.isEmpty()")
+		public String save(long id) {
+			return "x";
 		}
 
 	}
