@@ -11,13 +11,13 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.Durations;
 import dev.cached.expression.CallExpression;
 import dev.cached.expression.MethodExpressions;
 import dev.cached.key.KeyGenerator;
@@ -26,6 +26,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.format.datetime.standard.DurationFormatterUtils;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -46,6 +47,8 @@ public class CachedOperationSource {
 	private final CacheRegistry registry;
 
 	private final MethodExpressions expressions;
+
+	private final Function<String, Duration> durations;
 
 	/** Operations by the most specific (implementation) method; NONE when unannotated. */
 	private final ConcurrentHashMap<Method, Object> bySpecificMethod = new ConcurrentHashMap<>();
@@ -71,13 +74,29 @@ public class CachedOperationSource {
 	private int fastBindingCount;
 
 	/**
-	 * Create a source.
+	 * Create a source that reads durations in annotations with Spring Framework's
+	 * {@link DurationFormatterUtils#detectAndParse(String)}.
 	 * @param registry the caches, created as methods register
 	 * @param expressions the expression parser
 	 */
 	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions) {
+		this(registry, expressions, DurationFormatterUtils::detectAndParse);
+	}
+
+	/**
+	 * Create a source.
+	 * @param registry the caches, created as methods register
+	 * @param expressions the expression parser
+	 * @param durations reads a duration in an annotation ({@code @Cached(ttl=…)}), and
+	 * throws an exception if the text is not one; with Spring Boot, its own rules for
+	 * durations in properties, so that an annotation and {@code application.yml} accept
+	 * the same texts
+	 */
+	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions,
+			Function<String, Duration> durations) {
 		this.registry = registry;
 		this.expressions = expressions;
+		this.durations = durations;
 	}
 
 	/**
@@ -381,15 +400,15 @@ public class CachedOperationSource {
 		return operations;
 	}
 
-	private static @Nullable Duration parseTtl(Method method, String ttl) {
+	private @Nullable Duration parseTtl(Method method, String ttl) {
 		if (ttl.isBlank()) {
 			return null;
 		}
 		Duration duration;
 		try {
-			duration = Durations.parse(ttl);
+			duration = this.durations.apply(ttl.trim());
 		}
-		catch (IllegalArgumentException ex) {
+		catch (RuntimeException ex) {
 			throw invalid(method, "@Cached", "has ttl \"" + ttl
 					+ "\", which is not a duration; use a value such as 500ms, 30s, 10m or PT1H");
 		}

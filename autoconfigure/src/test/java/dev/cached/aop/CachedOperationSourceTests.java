@@ -1,23 +1,33 @@
 package dev.cached.aop;
 
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.autoconfigure.CachedAutoConfiguration;
+import dev.cached.autoconfigure.CachedProperties;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.NestedExceptionUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Startup validation of {@link CachedOperationSource}: every bad annotation or setting
@@ -88,6 +98,38 @@ class CachedOperationSourceTests {
 		assertStartupFailure(UnparsableTtl.class, "@Cached on method '" + PREFIX
 				+ "UnparsableTtl.find(long)' has ttl \"5 minutes\", which is not a duration; use a value such as "
 				+ "500ms, 30s, 10m or PT1H");
+	}
+
+	/**
+	 * {@code @Cached(ttl=…)} reads a duration by Spring Boot's rules for duration
+	 * properties: each text gives the duration that {@code cached.defaults.ttl} in
+	 * {@code application.yml} gives, and a text that the property rejects fails startup.
+	 */
+	@Test
+	void annotationTtlAcceptsExactlyTheTextsOfApplicationYml() {
+		this.contextRunner.withBean(TtlTexts.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			CacheRegistry registry = context.getBean(CacheRegistry.class);
+			for (Method method : TtlTexts.class.getDeclaredMethods()) {
+				Cached cached = method.getAnnotation(Cached.class);
+				if (cached == null) {
+					continue;
+				}
+				assertThat(registry.getCache(cached.name()).getSettings().ttl().value()).as(cached.ttl())
+					.isEqualTo(ttlFromProperties(cached.ttl()))
+					.isNotNull();
+			}
+		});
+		for (String text : List.of("1w", "5 minutes", "1.5h", "10 s")) {
+			assertThatExceptionOfType(BindException.class).as(text).isThrownBy(() -> ttlFromProperties(text));
+		}
+		assertStartupFailure(WeekTtl.class, "@Cached on method '" + PREFIX + "WeekTtl.find(long)' has ttl \"1w\", "
+				+ "which is not a duration; use a value such as 500ms, 30s, 10m or PT1H");
+	}
+
+	private static @Nullable Duration ttlFromProperties(String text) {
+		Binder binder = new Binder(new MapConfigurationPropertySource(Map.of("cached.defaults.ttl", text)));
+		return binder.bind("cached", CachedProperties.class).get().getDefaults().getTtl();
 	}
 
 	@Test
@@ -670,6 +712,64 @@ class CachedOperationSourceTests {
 
 		@CachePut(name = "books", key = "#id", condition = "#result != null", unless = "#result.isEmpty()")
 		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class TtlTexts {
+
+		@Cached(name = "bare number", ttl = "500")
+		public String a(long id) {
+			return "x";
+		}
+
+		@Cached(name = "micros", ttl = "10us")
+		public String b(long id) {
+			return "x";
+		}
+
+		@Cached(name = "seconds", ttl = "90s")
+		public String c(long id) {
+			return "x";
+		}
+
+		@Cached(name = "upper-case unit", ttl = "5M")
+		public String d(long id) {
+			return "x";
+		}
+
+		@Cached(name = "signed", ttl = "+2h")
+		public String e(long id) {
+			return "x";
+		}
+
+		@Cached(name = "days", ttl = "1d")
+		public String f(long id) {
+			return "x";
+		}
+
+		@Cached(name = "iso", ttl = "PT1H30M")
+		public String g(long id) {
+			return "x";
+		}
+
+		@Cached(name = "iso lower case", ttl = "pt15m")
+		public String h(long id) {
+			return "x";
+		}
+
+		@Cached(name = "iso days", ttl = "P2D")
+		public String i(long id) {
+			return "x";
+		}
+
+	}
+
+	static class WeekTtl {
+
+		@Cached(ttl = "1w")
+		public String find(long id) {
 			return "x";
 		}
 
