@@ -30,10 +30,10 @@ import org.springframework.format.datetime.standard.DurationFormatterUtils;
 import org.springframework.util.ClassUtils;
 
 /**
- * Reads {@code @Cached}, {@code @CachePut} and {@code @CacheInvalidate} into operations, checks them, and
- * remembers them per method. An annotation on an interface method or a superclass method
- * applies to the implementation. Every problem is an {@link IllegalStateException} that
- * names the method and the offending value.
+ * Reads {@code @Cached}, {@code @CachePut} and {@code @CacheInvalidate} into operations,
+ * checks them, and remembers them per method. An annotation on an interface method or a
+ * superclass method applies to the implementation. Every problem is an
+ * {@link IllegalStateException} that names the method and the offending value.
  */
 public class CachedOperationSource {
 
