@@ -3,7 +3,9 @@ package dev.cached.autoconfigure;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.cached.Cached;
 import dev.cached.aop.CachedAdvisor;
 import dev.cached.aop.CachedInterceptor;
@@ -11,6 +13,7 @@ import dev.cached.aop.CachedMethodValidator;
 import dev.cached.aop.CachedOperationSource;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheSpec;
+import dev.cached.engine.Refresher;
 import dev.cached.expression.MethodExpressions;
 import org.jspecify.annotations.Nullable;
 
@@ -55,12 +58,13 @@ public final class CachedAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-	CacheRegistry cachedCacheRegistry(CachedProperties properties) {
+	CacheRegistry cachedCacheRegistry(CachedProperties properties, ObjectProvider<Refresher.Factory> refreshers) {
 		CacheSpec defaults = toSpec("cached.defaults", properties.getDefaults());
 		Map<String, CacheSpec> caches = new LinkedHashMap<>();
 		properties.getCaches().forEach((name, settings) -> caches.put(name, toSpec("cached.caches.[" + name + "]",
 				settings)));
-		return new CacheRegistry((name) -> caches.getOrDefault(name, CacheSpec.NONE), defaults);
+		return new CacheRegistry((name) -> caches.getOrDefault(name, CacheSpec.NONE), defaults, Ticker.systemTicker(),
+				ForkJoinPool.commonPool(), refreshers.getIfAvailable(() -> Refresher.Factory.NONE));
 	}
 
 	@Bean
@@ -100,7 +104,34 @@ public final class CachedAutoConfiguration {
 	private static CacheSpec toSpec(String prefix, CachedProperties.Settings settings) {
 		return new CacheSpec(nonNegative(prefix + ".ttl", settings.getTtl()),
 				nonNegative(prefix + ".max-size", settings.getMaxSize()),
-				nonNegative(prefix + ".wait-timeout", settings.getWaitTimeout()), settings.getCacheNullValues());
+				nonNegative(prefix + ".wait-timeout", settings.getWaitTimeout()), settings.getCacheNullValues(),
+				positive(prefix + ".refresh-after", settings.getRefreshAfter()),
+				jitter(prefix + ".ttl-jitter", settings.getTtlJitter()),
+				beta(prefix + ".early-refresh-beta", settings.getEarlyRefreshBeta()));
+	}
+
+	private static @Nullable Duration positive(String property, @Nullable Duration value) {
+		if (value != null && (value.isNegative() || value.isZero())) {
+			throw new InvalidConfigurationPropertyValueException(property, value,
+					"It must be positive (and below the cache's ttl).");
+		}
+		return value;
+	}
+
+	private static @Nullable Double jitter(String property, @Nullable Double value) {
+		if (value != null && !(value >= 0 && value <= 0.5)) {
+			throw new InvalidConfigurationPropertyValueException(property, value,
+					"It must be a fraction between 0 and 0.5 (e.g. 0.1 for ttl +/- 10%).");
+		}
+		return value;
+	}
+
+	private static @Nullable Double beta(String property, @Nullable Double value) {
+		if (value != null && !(value > 0 && value < Double.POSITIVE_INFINITY)) {
+			throw new InvalidConfigurationPropertyValueException(property, value,
+					"It must be a number above 0 (1.0 is the usual choice).");
+		}
+		return value;
 	}
 
 	private static @Nullable Duration nonNegative(String property, @Nullable Duration value) {

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <li>hit: answered from the store or by joining a running load;</li>
  * <li>miss: ran the method (including a joined caller whose wait timed out);</li>
  * <li>coalesced: joined a running load (also counted as hits);</li>
- * <li>load success/failure: executions of the method, with their total time.</li>
+ * <li>load success/failure: executions of the method, with their total time (background
+ * reloads included);</li>
+ * <li>refresh success/failure: background reloads by outcome.</li>
  * </ul>
  * All counters are monotonic except where a joined caller times out: its hit and
  * coalesced counts move to miss.
@@ -35,6 +37,10 @@ public final class CacheStatistics {
 	private final LongAdder puts = new LongAdder();
 
 	private final LongAdder evictions = new LongAdder();
+
+	private final LongAdder refreshSuccesses = new LongAdder();
+
+	private final LongAdder refreshFailures = new LongAdder();
 
 	/** Added by metrics binders at startup; called by the loading thread after each load. */
 	private final List<LoadListener> loadListeners = new CopyOnWriteArrayList<>();
@@ -95,6 +101,30 @@ public final class CacheStatistics {
 
 	void recordEviction() {
 		this.evictions.increment();
+	}
+
+	void recordRefreshSuccess() {
+		this.refreshSuccesses.increment();
+	}
+
+	void recordRefreshFailure() {
+		this.refreshFailures.increment();
+	}
+
+	/**
+	 * Return the background reloads that returned a value (stored or not).
+	 * @return the successful refreshes
+	 */
+	public long refreshSuccesses() {
+		return this.refreshSuccesses.sum();
+	}
+
+	/**
+	 * Return the background reloads that failed or could not be started.
+	 * @return the failed refreshes
+	 */
+	public long refreshFailures() {
+		return this.refreshFailures.sum();
 	}
 
 	public long hits() {

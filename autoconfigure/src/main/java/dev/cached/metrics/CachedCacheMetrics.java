@@ -26,13 +26,18 @@ import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
  * <li>{@code cache.puts}, {@code cache.evictions}, {@code cache.size};</li>
  * <li>{@code cache.loads} ({@code result=success|failure}): executions of the method;</li>
  * <li>{@code cache.load.duration}: a timer of the executions, successful or failed;</li>
- * <li>{@code cache.inflight}: executions running now.</li>
+ * <li>{@code cache.inflight}: executions running now;</li>
+ * <li>{@code cache.refreshes} ({@code result=success|failure}): background reloads
+ * ({@code refresh-after}, {@code early-refresh-beta}), also counted as loads.</li>
  * </ul>
  * Every meter but the timer is function-based over the cache's {@link CacheStatistics},
  * the same counters the actuator endpoint reports, so the two always agree; the timer
  * records each execution as it ends.
  */
 public final class CachedCacheMetrics extends CacheMeterBinder<CachedCache> {
+
+	private static final String DESCRIPTION_REFRESHES = "The number of background reloads (refresh-after, "
+			+ "early-refresh-beta), by outcome";
 
 	private static final String DESCRIPTION_LOADS = "The number of times the cached method ran, by outcome";
 
@@ -107,6 +112,16 @@ public final class CachedCacheMetrics extends CacheMeterBinder<CachedCache> {
 			.tags(tags)
 			.tag("result", "failure")
 			.description(DESCRIPTION_LOADS)
+			.register(registry);
+		FunctionCounter.builder("cache.refreshes", cache, (c) -> c.getStatistics().refreshSuccesses())
+			.tags(tags)
+			.tag("result", "success")
+			.description(DESCRIPTION_REFRESHES)
+			.register(registry);
+		FunctionCounter.builder("cache.refreshes", cache, (c) -> c.getStatistics().refreshFailures())
+			.tags(tags)
+			.tag("result", "failure")
+			.description(DESCRIPTION_REFRESHES)
 			.register(registry);
 		Timer loadDuration = Timer.builder("cache.load.duration")
 			.tags(tags)
