@@ -61,7 +61,7 @@ class CachedCacheMetricsTests {
 				.toList();
 			assertThat(ids).containsExactlyInAnyOrder("cache.gets{hit}", "cache.gets{miss}", "cache.coalesced",
 					"cache.puts", "cache.evictions", "cache.size", "cache.loads{success}", "cache.loads{failure}",
-					"cache.load.duration", "cache.inflight");
+					"cache.load.duration", "cache.inflight", "cache.refreshes{success}", "cache.refreshes{failure}");
 			assertThat(count(registry, "cache.gets", "result", "hit")).isZero();
 			assertThat(count(registry, "cache.gets", "result", "miss")).isZero();
 			assertThat(count(registry, "cache.loads", "result", "success")).isZero();
