@@ -16,6 +16,8 @@ import dev.cached.autoconfigure.metrics.CachedMetricsAutoConfiguration;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheSpec;
 import dev.cached.engine.CachedCache;
+import dev.cached.engine.SingleFlight;
+import dev.cached.refresh.BackgroundRefreshers;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -171,6 +173,38 @@ class CachedCacheMetricsTests {
 		assertThat(registry.get("cache.evictions").tag("cache", "tiny").functionCounter().count()).isEqualTo(9);
 		assertThat(registry.get("cache.puts").tag("cache", "tiny").functionCounter().count()).isEqualTo(10);
 		assertThat(registry.get("cache.size").tag("cache", "tiny").gauge().value()).isEqualTo(1);
+	}
+
+	@Test
+	void backgroundRefreshesAreCountedByOutcome() throws Throwable {
+		java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+		CacheRegistry caches = new CacheRegistry((name) -> CacheSpec.NONE,
+				new CacheSpec(Duration.ofMinutes(10), null, null, null, Duration.ofMinutes(1), null, null), nanos::get,
+				Runnable::run, new BackgroundRefreshers(() -> Runnable::run));
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		new CachedCacheMetricsRegistrar(caches, registry, Tags.of("cache.manager", "cached"));
+		CachedCache cache = caches.register("refreshing", SlowService.class.getMethod("load", String.class), false,
+				null);
+		AtomicInteger loads = new AtomicInteger();
+		SingleFlight.Loader loader = (context) -> {
+			if (loads.incrementAndGet() == 3) {
+				throw new IllegalStateException("reload failed");
+			}
+			return "value";
+		};
+		cache.get("k", loader, "call");
+		nanos.addAndGet(Duration.ofMinutes(1).toNanos());
+		cache.get("k", loader, "call");
+		nanos.addAndGet(Duration.ofMinutes(1).toNanos());
+		cache.get("k", loader, "call");
+		assertThat(registry.get("cache.refreshes")
+			.tags("cache", "refreshing", "cache.manager", "cached", "result", "success")
+			.functionCounter()
+			.count()).isEqualTo(1);
+		assertThat(registry.get("cache.refreshes")
+			.tags("cache", "refreshing", "cache.manager", "cached", "result", "failure")
+			.functionCounter()
+			.count()).isEqualTo(1);
 	}
 
 	@Test
