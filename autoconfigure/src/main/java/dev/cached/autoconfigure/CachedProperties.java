@@ -7,6 +7,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.Ordered;
 
 /**
  * Configuration of {@code @Cached} caches.
@@ -19,6 +20,20 @@ public class CachedProperties {
 	 * as if unannotated.
 	 */
 	private boolean enabled = true;
+
+	/**
+	 * Whether an invalidation (or put) made inside a Spring transaction takes effect
+	 * again when the transaction commits, so that nothing cached between the write and
+	 * the commit survives it. It always takes effect at once as well.
+	 */
+	private boolean transactionAware = true;
+
+	/**
+	 * Order of the @Cached and @CacheInvalidate advice among the other advisors of a
+	 * bean; lower values run first, around the others. The default runs just outside
+	 * advisors at the default order, such as @Transactional: a hit opens no transaction.
+	 */
+	private int order = Ordered.LOWEST_PRECEDENCE - 1;
 
 	/**
 	 * Settings for every cache that does not set its own.
@@ -37,6 +52,22 @@ public class CachedProperties {
 
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
+	}
+
+	public boolean isTransactionAware() {
+		return this.transactionAware;
+	}
+
+	public void setTransactionAware(boolean transactionAware) {
+		this.transactionAware = transactionAware;
+	}
+
+	public int getOrder() {
+		return this.order;
+	}
+
+	public void setOrder(int order) {
+		this.order = order;
 	}
 
 	public Settings getDefaults() {

@@ -40,6 +40,8 @@ public final class CacheRegistry {
 
 	private final List<Consumer<CachedCache>> listeners = new CopyOnWriteArrayList<>();
 
+	private volatile WriteRepeater writeRepeater = WriteRepeater.NONE;
+
 	/**
 	 * Create a registry with the system ticker and Caffeine's default executor.
 	 * @param cacheSpecs what {@code cached.caches.<name>} sets for each name
@@ -108,8 +110,9 @@ public final class CacheRegistry {
 							+ "', which refreshes ahead, but this cache registry has no refresher");
 				}
 			}
-			Entry candidate = new Entry(new CachedCache(name, settings, this.ticker, this.executor, refresher),
-					method, annotationTtl);
+			CachedCache cache = new CachedCache(name, settings, this.ticker, this.executor, refresher);
+			cache.setWriteRepeater(this.writeRepeater);
+			Entry candidate = new Entry(cache, method, annotationTtl);
 			entry = this.caches.putIfAbsent(name, candidate);
 			if (entry == null) {
 				entry = candidate;
@@ -141,6 +144,19 @@ public final class CacheRegistry {
 			}
 		}
 		return entry.cache;
+	}
+
+	/**
+	 * Set what repeats the writes (invalidations and puts) of every cache when the
+	 * caller's unit of work ends, e.g. a transaction-aware one. Set it before methods
+	 * register; caches that exist already are switched over too.
+	 * @param writeRepeater the repeater ({@link WriteRepeater#NONE} by default)
+	 */
+	public void setWriteRepeater(WriteRepeater writeRepeater) {
+		this.writeRepeater = writeRepeater;
+		for (Entry entry : this.caches.values()) {
+			entry.cache.setWriteRepeater(writeRepeater);
+		}
 	}
 
 	private CacheSpec specFor(String name) {

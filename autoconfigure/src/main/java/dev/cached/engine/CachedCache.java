@@ -48,6 +48,9 @@ public final class CachedCache {
 
 	private final double jitter;
 
+	/** Set by the registry before the cache is published; read by every write. */
+	private volatile WriteRepeater writeRepeater = WriteRepeater.NONE;
+
 	/**
 	 * Create a cache that does not refresh ahead.
 	 * @param name the cache name
@@ -181,11 +184,18 @@ public final class CachedCache {
 	}
 
 	/**
-	 * Store a value directly, as a finished load would.
+	 * Store a value directly, as a finished load would. Inside a unit of work that the
+	 * {@link WriteRepeater} sees (a transaction), the value is put again when it commits
+	 * and removed if it rolls back.
 	 * @param key the key
 	 * @param value the value
 	 */
 	public void put(Object key, @Nullable Object value) {
+		putNow(key, value);
+		this.writeRepeater.repeat(() -> putNow(key, value), () -> invalidateNow(key));
+	}
+
+	private void putNow(Object key, @Nullable Object value) {
 		if (value == null && !this.settings.isCacheNullValues()) {
 			return;
 		}
@@ -195,21 +205,38 @@ public final class CachedCache {
 
 	/**
 	 * Remove {@code key}. A load of it running now still answers its callers, but its
-	 * result is not stored.
+	 * result is not stored. Inside a unit of work that the {@link WriteRepeater} sees (a
+	 * transaction), the key is removed again when it ends, with the same effect on the
+	 * loads running then.
 	 * @param key the key
 	 */
 	public void invalidate(Object key) {
+		invalidateNow(key);
+		this.writeRepeater.repeat(() -> invalidateNow(key), () -> invalidateNow(key));
+	}
+
+	private void invalidateNow(Object key) {
 		this.singleFlight.invalidate(key);
 		this.store.invalidate(key);
 	}
 
 	/**
 	 * Remove every entry. Loads running now still answer their callers, but their results
-	 * are not stored.
+	 * are not stored. Inside a unit of work that the {@link WriteRepeater} sees (a
+	 * transaction), every entry is removed again when it ends.
 	 */
 	public void invalidateAll() {
+		invalidateAllNow();
+		this.writeRepeater.repeat(this::invalidateAllNow, this::invalidateAllNow);
+	}
+
+	private void invalidateAllNow() {
 		this.singleFlight.invalidateAll();
 		this.store.invalidateAll();
+	}
+
+	void setWriteRepeater(WriteRepeater writeRepeater) {
+		this.writeRepeater = writeRepeater;
 	}
 
 	/**
