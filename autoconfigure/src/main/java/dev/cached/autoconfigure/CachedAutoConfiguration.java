@@ -3,7 +3,9 @@ package dev.cached.autoconfigure;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.cached.Cached;
 import dev.cached.CachedCaches;
 import dev.cached.aop.CachedAdvisor;
@@ -13,6 +15,7 @@ import dev.cached.aop.CachedOperationSource;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheSpec;
 import dev.cached.engine.DefaultCachedCaches;
+import dev.cached.engine.Refresher;
 import dev.cached.engine.WriteRepeater;
 import dev.cached.expression.MethodExpressions;
 import dev.cached.transaction.TransactionAwareWriteRepeater;
@@ -33,6 +36,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -67,12 +71,14 @@ public final class CachedAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-	CacheRegistry cachedCacheRegistry(CachedProperties properties, ObjectProvider<WriteRepeater> writeRepeater) {
+	CacheRegistry cachedCacheRegistry(CachedProperties properties, ObjectProvider<WriteRepeater> writeRepeater,
+			ObjectProvider<Refresher.Factory> refreshers) {
 		CacheSpec defaults = toSpec("cached.defaults", properties.getDefaults());
 		Map<String, CacheSpec> caches = new LinkedHashMap<>();
 		properties.getCaches().forEach((name, settings) -> caches.put(name, toSpec("cached.caches.[" + name + "]",
 				settings)));
-		CacheRegistry registry = new CacheRegistry((name) -> caches.getOrDefault(name, CacheSpec.NONE), defaults);
+		CacheRegistry registry = new CacheRegistry((name) -> caches.getOrDefault(name, CacheSpec.NONE), defaults,
+				Ticker.systemTicker(), ForkJoinPool.commonPool(), refreshers.getIfAvailable(() -> Refresher.Factory.NONE));
 		writeRepeater.ifAvailable(registry::setWriteRepeater);
 		return registry;
 	}
@@ -81,8 +87,10 @@ public final class CachedAutoConfiguration {
 	@ConditionalOnMissingBean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	CachedOperationSource cachedOperationSource(CacheRegistry cacheRegistry, BeanFactory beanFactory) {
+		// durations in annotations follow Boot's rules for durations in properties
 		return new CachedOperationSource(cacheRegistry,
-				new MethodExpressions(beanFactory, CachedAutoConfiguration.class.getClassLoader()));
+				new MethodExpressions(beanFactory, CachedAutoConfiguration.class.getClassLoader()),
+				DurationStyle::detectAndParse);
 	}
 
 	@Bean
@@ -123,7 +131,34 @@ public final class CachedAutoConfiguration {
 	private static CacheSpec toSpec(String prefix, CachedProperties.Settings settings) {
 		return new CacheSpec(nonNegative(prefix + ".ttl", settings.getTtl()),
 				nonNegative(prefix + ".max-size", settings.getMaxSize()),
-				nonNegative(prefix + ".wait-timeout", settings.getWaitTimeout()), settings.getCacheNullValues());
+				nonNegative(prefix + ".wait-timeout", settings.getWaitTimeout()), settings.getCacheNullValues(),
+				positive(prefix + ".refresh-after", settings.getRefreshAfter()),
+				jitter(prefix + ".ttl-jitter", settings.getTtlJitter()),
+				beta(prefix + ".early-refresh-beta", settings.getEarlyRefreshBeta()));
+	}
+
+	private static @Nullable Duration positive(String property, @Nullable Duration value) {
+		if (value != null && (value.isNegative() || value.isZero())) {
+			throw new InvalidConfigurationPropertyValueException(property, value,
+					"It must be positive (and below the cache's ttl).");
+		}
+		return value;
+	}
+
+	private static @Nullable Double jitter(String property, @Nullable Double value) {
+		if (value != null && !(value >= 0 && value <= 0.5)) {
+			throw new InvalidConfigurationPropertyValueException(property, value,
+					"It must be a fraction between 0 and 0.5 (e.g. 0.1 for ttl +/- 10%).");
+		}
+		return value;
+	}
+
+	private static @Nullable Double beta(String property, @Nullable Double value) {
+		if (value != null && !(value > 0 && value < Double.POSITIVE_INFINITY)) {
+			throw new InvalidConfigurationPropertyValueException(property, value,
+					"It must be a number above 0 (1.0 is the usual choice).");
+		}
+		return value;
 	}
 
 	private static @Nullable Duration nonNegative(String property, @Nullable Duration value) {

@@ -106,6 +106,28 @@ public class CachedProperties {
 		 */
 		private @Nullable Boolean cacheNullValues;
 
+		/**
+		 * Age after which a read of an entry returns the stored value at once and starts
+		 * one background reload of its key on the cachedRefreshExecutor. Needs a ttl, and
+		 * must be below it. Unset means no refresh by age.
+		 */
+		private @Nullable Duration refreshAfter;
+
+		/**
+		 * Fraction in [0, 0.5] by which each entry's ttl varies: it is drawn uniformly in
+		 * ttl * (1 +/- jitter), so that entries written together do not expire together.
+		 * Unset means every entry lives exactly the ttl.
+		 */
+		private @Nullable Double ttlJitter;
+
+		/**
+		 * Beta of probabilistic early refresh (XFetch), above zero: a read of an entry
+		 * with 'remaining' time to live starts a background reload with probability
+		 * exp(-remaining / (beta * load time of the entry)). 1.0 is the usual choice;
+		 * larger values refresh earlier. Unset means no early refresh.
+		 */
+		private @Nullable Double earlyRefreshBeta;
+
 		public @Nullable Duration getTtl() {
 			return this.ttl;
 		}
@@ -136,6 +158,30 @@ public class CachedProperties {
 
 		public void setCacheNullValues(@Nullable Boolean cacheNullValues) {
 			this.cacheNullValues = cacheNullValues;
+		}
+
+		public @Nullable Duration getRefreshAfter() {
+			return this.refreshAfter;
+		}
+
+		public void setRefreshAfter(@Nullable Duration refreshAfter) {
+			this.refreshAfter = refreshAfter;
+		}
+
+		public @Nullable Double getTtlJitter() {
+			return this.ttlJitter;
+		}
+
+		public void setTtlJitter(@Nullable Double ttlJitter) {
+			this.ttlJitter = ttlJitter;
+		}
+
+		public @Nullable Double getEarlyRefreshBeta() {
+			return this.earlyRefreshBeta;
+		}
+
+		public void setEarlyRefreshBeta(@Nullable Double earlyRefreshBeta) {
+			this.earlyRefreshBeta = earlyRefreshBeta;
 		}
 
 	}

@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.cached.CacheInvalidate;
+import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.engine.CacheRegistry;
@@ -19,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code @CacheInvalidate(condition = ...)} and the {@code #result} of an
- * {@code Optional} method (the value inside it, as in Spring's caching), through real
- * proxies.
+ * {@code Optional} method (the value inside it, as in Spring's caching, for
+ * {@code unless}, {@code @CachePut} and {@code @CacheInvalidate}), through real proxies.
  */
 class InvalidatingOperationTests {
 
@@ -98,6 +99,17 @@ class InvalidatingOperationTests {
 		});
 	}
 
+	@Test
+	void resultOfAnOptionalMethodIsTheValueInsideForCachePut() {
+		run((context, stock) -> {
+			CachedCache names = context.getBean(CacheRegistry.class).getCache("StockService.name");
+			assertThat(stock.rename(1, "short")).contains("short");
+			assertThat(stock.rename(2, "a much longer name")).contains("a much longer name");
+			assertThat(names.peek(1L)).isEqualTo(Optional.of("short"));
+			assertThat(names.peek(2L)).as("unless #result.length() > 10").isNull();
+		});
+	}
+
 	private void run(ContextCallback callback) {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasNotFailed();
@@ -143,6 +155,11 @@ class InvalidatingOperationTests {
 		@CacheInvalidate(name = "stock", key = "#result", condition = "#result != null")
 		public Optional<Long> findAndEvict(String id) {
 			return "none".equals(id) ? Optional.empty() : Optional.of(Long.valueOf(id));
+		}
+
+		@CachePut(name = "StockService.name", key = "#id", unless = "#result.length() > 10")
+		public Optional<String> rename(long id, String name) {
+			return Optional.of(name);
 		}
 
 		@Cached(unless = "#result == null or #result.length() > 10")

@@ -24,8 +24,9 @@ class CachedPropertiesMetadataTests {
 	void everyPropertyOfTheContractHasDescriptionAndDefaultsWhereThereAreAny() throws Exception {
 		Map<String, JsonNode> properties = cachedProperties();
 		assertThat(properties).containsOnlyKeys("cached.enabled", "cached.transaction-aware", "cached.order",
-				"cached.defaults.ttl", "cached.defaults.max-size",
-				"cached.defaults.wait-timeout", "cached.defaults.cache-null-values", "cached.caches");
+				"cached.defaults.ttl", "cached.defaults.max-size", "cached.defaults.wait-timeout",
+				"cached.defaults.cache-null-values", "cached.defaults.refresh-after", "cached.defaults.ttl-jitter",
+				"cached.defaults.early-refresh-beta", "cached.caches");
 		assertThat(properties.values())
 			.allSatisfy((property) -> assertThat(property.path("description").asString()).isNotBlank());
 		assertThat(properties.get("cached.enabled").get("defaultValue").asBoolean()).isTrue();
@@ -36,6 +37,12 @@ class CachedPropertiesMetadataTests {
 		assertThat(properties.get("cached.defaults.ttl").has("defaultValue")).isFalse();
 		assertThat(properties.get("cached.defaults.wait-timeout").has("defaultValue")).isFalse();
 		assertThat(properties.get("cached.defaults.ttl").get("type").asString()).isEqualTo("java.time.Duration");
+		assertThat(properties.get("cached.defaults.refresh-after").get("type").asString())
+			.isEqualTo("java.time.Duration");
+		assertThat(properties.get("cached.defaults.ttl-jitter").get("type").asString()).isEqualTo("java.lang.Double");
+		assertThat(properties.get("cached.defaults.early-refresh-beta").get("type").asString())
+			.isEqualTo("java.lang.Double");
+		assertThat(properties.get("cached.defaults.refresh-after").has("defaultValue")).isFalse();
 		assertThat(properties.get("cached.caches").get("type").asString())
 			.isEqualTo("java.util.Map<java.lang.String,dev.cached.autoconfigure.CachedProperties$Settings>");
 	}
