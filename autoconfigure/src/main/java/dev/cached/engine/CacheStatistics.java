@@ -5,16 +5,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The counters of one cache. Every call is counted exactly once as a hit or a miss:
- * hits + misses = calls that went through the cache.
+ * The counters of one cache. Every call that gets an answer is counted exactly once as a
+ * hit or a miss:
  * <ul>
- * <li>hit: answered from the store or by joining a running load;</li>
+ * <li>hit: answered from the store, or by a running load it joined, counted when the
+ * shared outcome (value or failure) reaches it;</li>
  * <li>miss: ran the method (including a joined caller whose wait timed out);</li>
- * <li>coalesced: joined a running load (also counted as hits);</li>
+ * <li>coalesced: joined a running load, counted when it joins (a joiner that then
+ * receives the outcome is also a hit; one whose wait timed out is a miss; one that was
+ * interrupted is neither);</li>
  * <li>load success/failure: executions of the method, with their total time.</li>
  * </ul>
- * All counters are monotonic except where a joined caller times out: its hit and
- * coalesced counts move to miss.
+ * Every counter is monotonic: nothing is ever subtracted, so two reads of a counter never
+ * see it go down. Only {@link #inFlight()} is a level that goes up and down.
  */
 public final class CacheStatistics {
 
@@ -49,11 +52,6 @@ public final class CacheStatistics {
 
 	void recordCoalesced() {
 		this.coalesced.increment();
-	}
-
-	void recordTimedOutJoin() {
-		this.hits.decrement();
-		this.coalesced.decrement();
 	}
 
 	void loadStarted() {

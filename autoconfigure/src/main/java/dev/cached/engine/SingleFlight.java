@@ -185,11 +185,12 @@ public final class SingleFlight {
 				throw new IllegalStateException("Cyclic load of cache '" + this.cacheName + "' key '" + key
 						+ "': the running load waits, through other threads, for a load of this thread");
 			}
-			this.statistics.recordHit();
 			this.statistics.recordCoalesced();
 			Load.JOINED.incrementAndGet(running);
 			Object outcome = (this.waitTimeoutNanos < 0) ? running.get()
 					: running.get(this.waitTimeoutNanos, TimeUnit.NANOSECONDS);
+			// a hit once the shared outcome is received: no count is ever taken back
+			this.statistics.recordHit();
 			if (outcome instanceof Failure failure) {
 				throw failure.error;
 			}
@@ -202,7 +203,6 @@ public final class SingleFlight {
 		catch (TimeoutException ex) {
 			// no longer waiting: a caller running the method itself is no link of a cycle
 			WAITING.remove(self);
-			this.statistics.recordTimedOutJoin();
 			this.statistics.recordMiss();
 			return run(loader, context);
 		}
