@@ -27,6 +27,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.context.annotation.ImportRuntimeHints;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.type.AnnotationMetadata;
 
@@ -38,6 +39,7 @@ import org.springframework.core.type.AnnotationMetadata;
 @ConditionalOnBooleanProperty(name = "cached.enabled", matchIfMissing = true)
 @EnableConfigurationProperties
 @Import(CachedAutoConfiguration.AutoProxyRegistrar.class)
+@ImportRuntimeHints(CachedRuntimeHints.class)
 @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 public final class CachedAutoConfiguration {
 
