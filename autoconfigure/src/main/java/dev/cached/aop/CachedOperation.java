@@ -10,6 +10,8 @@ import dev.cached.key.KeyGenerator;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.aop.ProxyMethodInvocation;
+
 /**
  * What {@code @Cached} says about one method, resolved and checked at startup: its cache,
  * how to make the key, and the optional condition and veto.
@@ -52,6 +54,20 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 	@Override
 	public @Nullable Object load(Object context) throws Throwable {
 		return ((MethodInvocation) context).proceed();
+	}
+
+	/**
+	 * A background reload proceeds through a clone of the call, made while the call is in
+	 * this interceptor: it runs the rest of the advice chain (transactions, security…) and
+	 * the method with the same arguments, on the refresh executor's thread.
+	 */
+	@Override
+	public Object refreshContext(Object context) {
+		if (context instanceof ProxyMethodInvocation invocation) {
+			return invocation.invocableClone();
+		}
+		throw new IllegalStateException("Cannot reload cache '" + this.cache.getName()
+				+ "' in the background: the call is not a Spring proxy method invocation");
 	}
 
 	/**

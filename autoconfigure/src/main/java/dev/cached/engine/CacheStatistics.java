@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <li>coalesced: joined a running load, counted when it joins (a joiner that then
  * receives the outcome is also a hit; one whose wait timed out is a miss; one that was
  * interrupted is neither);</li>
- * <li>load success/failure: executions of the method, with their total time.</li>
+ * <li>load success/failure: executions of the method, with their total time (background
+ * reloads included);</li>
+ * <li>refresh success/failure: background reloads by outcome.</li>
  * </ul>
  * Every counter is monotonic: nothing is ever subtracted, so two reads of a counter never
  * see it go down. Only {@link #inFlight()} is a level that goes up and down.
@@ -38,6 +40,10 @@ public final class CacheStatistics {
 	private final LongAdder puts = new LongAdder();
 
 	private final LongAdder evictions = new LongAdder();
+
+	private final LongAdder refreshSuccesses = new LongAdder();
+
+	private final LongAdder refreshFailures = new LongAdder();
 
 	/** Added by metrics binders at startup; called by the loading thread after each load. */
 	private final List<LoadListener> loadListeners = new CopyOnWriteArrayList<>();
@@ -93,6 +99,30 @@ public final class CacheStatistics {
 
 	void recordEviction() {
 		this.evictions.increment();
+	}
+
+	void recordRefreshSuccess() {
+		this.refreshSuccesses.increment();
+	}
+
+	void recordRefreshFailure() {
+		this.refreshFailures.increment();
+	}
+
+	/**
+	 * Return the background reloads that returned a value (stored or not).
+	 * @return the successful refreshes
+	 */
+	public long refreshSuccesses() {
+		return this.refreshSuccesses.sum();
+	}
+
+	/**
+	 * Return the background reloads that failed or could not be started.
+	 * @return the failed refreshes
+	 */
+	public long refreshFailures() {
+		return this.refreshFailures.sum();
 	}
 
 	public long hits() {

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -35,6 +36,11 @@ import org.jspecify.annotations.Nullable;
  * <li>{@link #invalidate(Object)} detaches the running load of a key: its callers still
  * get its result, the result is not stored, and the next caller starts a new load.</li>
  * </ul>
+ * {@link #refresh} starts a background reload of a stored key through the same registry:
+ * the caller returns at once, the reload runs on the {@link Refresher}'s executor as the
+ * owner of the key's load (a caller that misses the store meanwhile joins it), and its
+ * value replaces the stored entry only if that entry is still the one it started from
+ * and the key was not invalidated meanwhile.
  */
 public final class SingleFlight {
 
@@ -75,6 +81,14 @@ public final class SingleFlight {
 	 * waiting would deadlock, so it fails instead. Both sides of a forming cycle record
 	 * before they look, so at least one of them sees the cycle. A joiner whose wait timed
 	 * out removes its record before it runs the call itself: it waits for nobody any more.
+	 *
+	 * Refresh: the reading thread registers the Load (putIfAbsent, so one reload however
+	 * many stale reads) without an owner thread, and hands it to the executor; the
+	 * executor thread sets itself as owner before it runs the call. A Load without an
+	 * owner is no link of a cycle. The Load remembers the stored entry it replaces, and the
+	 * store's publish keeps any other entry (a newer value written meanwhile). If the
+	 * executor refuses the reload, the Load completes with the value the reader saw, so a
+	 * caller that joined it meanwhile gets what the store held.
 	 */
 
 	private static final Log logger = LogFactory.getLog(SingleFlight.class);
@@ -90,6 +104,9 @@ public final class SingleFlight {
 
 	private final long waitTimeoutNanos;
 
+	/** Measures each load's duration for the stored entry (early refresh reads it). */
+	private final Ticker ticker;
+
 	/** Keys with a load in flight. Written by owners (register/unregister) and invalidators. */
 	private final ConcurrentHashMap<Object, Load> inFlight = new ConcurrentHashMap<>();
 
@@ -102,10 +119,25 @@ public final class SingleFlight {
 	 * or {@code null} to wait for the running load however long it takes
 	 */
 	public SingleFlight(String cacheName, Store store, CacheStatistics statistics, @Nullable Duration waitTimeout) {
+		this(cacheName, store, statistics, waitTimeout, Ticker.systemTicker());
+	}
+
+	/**
+	 * Create a single-flight registry for one cache.
+	 * @param cacheName the cache name, for messages
+	 * @param store where values are looked up and published
+	 * @param statistics the counters to record into
+	 * @param waitTimeout how long a joined caller waits before it runs the call itself,
+	 * or {@code null} to wait for the running load however long it takes
+	 * @param ticker the time source that measures each load for {@link Load#loadNanos()}
+	 */
+	public SingleFlight(String cacheName, Store store, CacheStatistics statistics, @Nullable Duration waitTimeout,
+			Ticker ticker) {
 		this.cacheName = cacheName;
 		this.store = store;
 		this.statistics = statistics;
 		this.waitTimeoutNanos = (waitTimeout != null) ? Math.max(0, waitTimeout.toNanos()) : -1;
+		this.ticker = ticker;
 	}
 
 	/**
@@ -144,7 +176,9 @@ public final class SingleFlight {
 			this.statistics.recordMiss();
 			loading = true;
 			start = System.nanoTime();
+			long began = this.ticker.read();
 			Object value = run(loader, context);
+			load.loadNanos = this.ticker.read() - began;
 			if (loader.isStorable(context, value)) {
 				this.store.publish(key, value, load);
 			}
@@ -223,12 +257,77 @@ public final class SingleFlight {
 				// a finished load wakes whoever waits for it: the chain is no cycle
 				return false;
 			}
-			if (next.owner == self) {
+			Thread owner = next.owner;
+			if (owner == null) {
+				// a reload not yet started on the refresh executor waits for nobody
+				return false;
+			}
+			if (owner == self) {
 				return true;
 			}
-			next = WAITING.get(next.owner);
+			next = WAITING.get(owner);
 		}
 		return false;
+	}
+
+	/**
+	 * Start a background reload of {@code key}, unless a load of it is in flight; return
+	 * at once. The reload runs {@code loader} on {@code refresher}'s executor with
+	 * {@link Loader#refreshContext(Object) a copy} of the caller's context, and publishes
+	 * its value only if the store still holds {@code stored} (or nothing) for the key and
+	 * the key was not invalidated meanwhile. Its outcome is counted as a refresh and told
+	 * to {@code refresher}; a failure leaves the stored entry in place.
+	 * @param key the key
+	 * @param stored the stored object the caller read (the reload replaces only it)
+	 * @param value the value the caller read, unmasked, handed to any caller that joined
+	 * the reload if the executor refuses it
+	 * @param loader the work to run
+	 * @param context the caller's context
+	 * @param refresher the executor and the listener
+	 */
+	public void refresh(Object key, Object stored, @Nullable Object value, Loader loader, Object context,
+			Refresher refresher) {
+		if (this.inFlight.containsKey(key)) {
+			return;
+		}
+		Load load = new Load(null);
+		load.replaces = stored;
+		if (this.inFlight.putIfAbsent(key, load) != null) {
+			return;
+		}
+		try {
+			Object copy = loader.refreshContext(context);
+			refresher.execute(() -> reload(key, load, loader, copy, refresher));
+		}
+		catch (Throwable ex) {
+			this.inFlight.remove(key, load);
+			load.complete(value);
+			this.statistics.recordRefreshFailure();
+			refresher.failed(key, ex);
+		}
+	}
+
+	private void reload(Object key, Load load, Loader loader, Object context, Refresher refresher) {
+		load.owner = Thread.currentThread();
+		try {
+			long began = this.ticker.read();
+			Object value = run(loader, context);
+			load.loadNanos = this.ticker.read() - began;
+			if (loader.isStorable(context, value)) {
+				this.store.publish(key, value, load);
+			}
+			load.complete(value);
+			this.statistics.recordRefreshSuccess();
+			refresher.succeeded(key);
+		}
+		catch (Throwable ex) {
+			load.complete(new Failure(ex));
+			this.statistics.recordRefreshFailure();
+			refresher.failed(key, ex);
+		}
+		finally {
+			this.inFlight.remove(key, load);
+		}
 	}
 
 	private @Nullable Object run(Loader loader, Object context) throws Throwable {
@@ -300,6 +399,17 @@ public final class SingleFlight {
 			return true;
 		}
 
+		/**
+		 * Return a context that a background reload may run on another thread after the
+		 * calling caller has returned (for a method invocation: a clone that proceeds
+		 * through the rest of the advice chain).
+		 * @param context the calling caller's context
+		 * @return the context for the reload
+		 */
+		default Object refreshContext(Object context) {
+			return context;
+		}
+
 	}
 
 	/**
@@ -333,8 +443,12 @@ public final class SingleFlight {
 		static final AtomicIntegerFieldUpdater<Load> JOINED = AtomicIntegerFieldUpdater.newUpdater(Load.class,
 				"joined");
 
-		/** The thread that runs the call. Final; read by joiners for the deadlock checks. */
-		final Thread owner;
+		/**
+		 * The thread that runs the call. Set at creation, or by the refresh executor's
+		 * thread when a background reload starts ({@code null} until then); read by joiners
+		 * for the deadlock checks.
+		 */
+		volatile @Nullable Thread owner;
 
 		/** Set once by an invalidator; read by the owner inside the store's publish. */
 		volatile boolean invalidated;
@@ -342,8 +456,35 @@ public final class SingleFlight {
 		/** Incremented by each joiner; read by the owner for its debug line. */
 		volatile int joined;
 
-		Load(Thread owner) {
+		/** Written by the owner after the call, before it publishes; read by the store. */
+		long loadNanos;
+
+		/**
+		 * For a background reload, the stored object it was started from; written before
+		 * the Load is registered, read by the store's publish. {@code null} for a load.
+		 */
+		@Nullable Object replaces;
+
+		Load(@Nullable Thread owner) {
 			this.owner = owner;
+		}
+
+		/**
+		 * Return how long the call took, as the ticker measured it; valid in the store's
+		 * publish.
+		 * @return the load time in nanoseconds
+		 */
+		public long loadNanos() {
+			return this.loadNanos;
+		}
+
+		/**
+		 * Return the stored object a background reload replaces, or {@code null} for a load
+		 * that fills a missing key. The store must keep any other object it finds.
+		 * @return the stored object the reload started from
+		 */
+		public @Nullable Object replaces() {
+			return this.replaces;
 		}
 
 		/**

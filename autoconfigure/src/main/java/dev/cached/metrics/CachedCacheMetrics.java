@@ -33,6 +33,8 @@ import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
  * <ul>
  * <li>{@code cache.coalesced}: calls that joined a running load;</li>
  * <li>{@code cache.inflight}: executions running now;</li>
+ * <li>{@code cache.refreshes} ({@code result=success|failure}): background reloads
+ * ({@code refresh-after}, {@code early-refresh-beta}), also counted as loads;</li>
  * <li>{@code cached.load.duration}: a {@code Timer} of each execution, for percentiles
  * and the maximum.</li>
  * </ul>
@@ -41,6 +43,9 @@ import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
  * records each execution as it ends.
  */
 public final class CachedCacheMetrics extends CacheMeterBinder<CachedCache> {
+
+	private static final String DESCRIPTION_REFRESHES = "The number of background reloads (refresh-after, "
+			+ "early-refresh-beta), by outcome";
 
 	/** The name of the load-time {@link Timer}, which no Micrometer cache binder uses. */
 	public static final String LOAD_TIMER = "cached.load.duration";
@@ -122,6 +127,16 @@ public final class CachedCacheMetrics extends CacheMeterBinder<CachedCache> {
 			.tags(tags)
 			.tag("result", "failure")
 			.description(DESCRIPTION_LOAD)
+			.register(registry);
+		FunctionCounter.builder("cache.refreshes", cache, (c) -> c.getStatistics().refreshSuccesses())
+			.tags(tags)
+			.tag("result", "success")
+			.description(DESCRIPTION_REFRESHES)
+			.register(registry);
+		FunctionCounter.builder("cache.refreshes", cache, (c) -> c.getStatistics().refreshFailures())
+			.tags(tags)
+			.tag("result", "failure")
+			.description(DESCRIPTION_REFRESHES)
 			.register(registry);
 		TimeGauge.builder("cache.load.duration", cache, TimeUnit.NANOSECONDS,
 				(c) -> c.getStatistics().totalLoadNanos())

@@ -28,6 +28,7 @@ import dev.cached.engine.CacheWaitInterruptedException;
 import dev.cached.engine.CacheSpec;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.SingleFlight;
+import dev.cached.refresh.BackgroundRefreshers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -82,7 +83,8 @@ class CachedCacheMetricsTests {
 				.toList();
 			assertThat(ids).containsExactlyInAnyOrder("cache.gets{hit}", "cache.gets{miss}", "cache.coalesced",
 					"cache.puts", "cache.evictions", "cache.size", "cache.load{success}", "cache.load{failure}",
-					"cache.load.duration", "cached.load.duration", "cache.inflight");
+					"cache.load.duration", "cached.load.duration", "cache.inflight", "cache.refreshes{success}",
+					"cache.refreshes{failure}");
 			assertThat(count(registry, "cache.gets", "result", "hit")).isZero();
 			assertThat(count(registry, "cache.gets", "result", "miss")).isZero();
 			assertThat(count(registry, "cache.load", "result", "success")).isZero();
@@ -98,10 +100,11 @@ class CachedCacheMetricsTests {
 				.stream()
 				.filter((meter) -> CACHE.equals(meter.getId().getTag("cache")))
 				.toList();
-			assertThat(meters).hasSize(11).allSatisfy((meter) -> {
+			assertThat(meters).hasSize(13).allSatisfy((meter) -> {
 				Meter.Id id = meter.getId();
 				List<String> keys = id.getTags().stream().map(Tag::getKey).toList();
-				if (id.getName().equals("cache.gets") || id.getName().equals("cache.load")) {
+				if (id.getName().equals("cache.gets") || id.getName().equals("cache.load")
+						|| id.getName().equals("cache.refreshes")) {
 					assertThat(keys).as(id.toString()).containsExactly("cache", "cache.manager", "name", "result");
 				}
 				else {
@@ -252,6 +255,38 @@ class CachedCacheMetricsTests {
 		assertThat(registry.get("cache.evictions").tag("cache", "tiny").functionCounter().count()).isEqualTo(9);
 		assertThat(registry.get("cache.puts").tag("cache", "tiny").functionCounter().count()).isEqualTo(10);
 		assertThat(registry.get("cache.size").tag("cache", "tiny").gauge().value()).isEqualTo(1);
+	}
+
+	@Test
+	void backgroundRefreshesAreCountedByOutcome() throws Throwable {
+		java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+		CacheRegistry caches = new CacheRegistry((name) -> CacheSpec.NONE,
+				new CacheSpec(Duration.ofMinutes(10), null, null, null, Duration.ofMinutes(1), null, null), nanos::get,
+				Runnable::run, new BackgroundRefreshers(() -> Runnable::run));
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		new CachedCacheMetricsRegistrar(caches, registry, Tags.of("cache.manager", "cached"));
+		CachedCache cache = caches.register("refreshing", SlowService.class.getMethod("load", String.class), false,
+				null);
+		AtomicInteger loads = new AtomicInteger();
+		SingleFlight.Loader loader = (context) -> {
+			if (loads.incrementAndGet() == 3) {
+				throw new IllegalStateException("reload failed");
+			}
+			return "value";
+		};
+		cache.get("k", loader, "call");
+		nanos.addAndGet(Duration.ofMinutes(1).toNanos());
+		cache.get("k", loader, "call");
+		nanos.addAndGet(Duration.ofMinutes(1).toNanos());
+		cache.get("k", loader, "call");
+		assertThat(registry.get("cache.refreshes")
+			.tags("cache", "refreshing", "cache.manager", "cached", "result", "success")
+			.functionCounter()
+			.count()).isEqualTo(1);
+		assertThat(registry.get("cache.refreshes")
+			.tags("cache", "refreshing", "cache.manager", "cached", "result", "failure")
+			.functionCounter()
+			.count()).isEqualTo(1);
 	}
 
 	@Test
