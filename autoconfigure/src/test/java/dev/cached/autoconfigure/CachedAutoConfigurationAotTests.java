@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import dev.cached.CacheInvalidate;
+import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.actuate.endpoint.CachedEndpoint;
 import dev.cached.autoconfigure.endpoint.CachedEndpointAutoConfiguration;
@@ -50,6 +51,8 @@ class CachedAutoConfigurationAotTests {
 
 			assertThat(service.getRule(new RuleKey("R-1"))).isEqualTo("rule R-1 #3");
 			assertThat(service.getRule(new RuleKey("R-2"))).isEqualTo("rule R-2 #2");
+			service.put(new RuleKey("R-2"), "rule R-2 put");
+			assertThat(service.getRule(new RuleKey("R-2"))).isEqualTo("rule R-2 put");
 			CacheRegistry registry = context.getBean(CacheRegistry.class);
 			assertThat(registry.getCache("RuleService.getRule").getSettings().maxSize().value())
 				.as("cached.* bound at runtime").isEqualTo(7L);
@@ -111,6 +114,11 @@ class CachedAutoConfigurationAotTests {
 
 		@CacheInvalidate(name = "RuleService.getRule", key = "#id")
 		public void update(String id) {
+		}
+
+		@CachePut(name = "RuleService.getRule", key = "#key.id")
+		public String put(RuleKey key, String rule) {
+			return rule;
 		}
 
 	}

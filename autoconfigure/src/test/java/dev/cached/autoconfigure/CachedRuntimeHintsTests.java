@@ -1,6 +1,7 @@
 package dev.cached.autoconfigure;
 
 import dev.cached.CacheInvalidate;
+import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.actuate.endpoint.CachedEndpoint;
 import dev.cached.autoconfigure.CachedAutoConfigurationAotTests.RuleKey;
@@ -29,7 +30,7 @@ class CachedRuntimeHintsTests {
 	void annotationAttributesCanBeReadReflectively() {
 		new CachedRuntimeHints().registerHints(this.hints, getClass().getClassLoader());
 
-		for (Class<?> annotation : new Class<?>[] { Cached.class, CacheInvalidate.class,
+		for (Class<?> annotation : new Class<?>[] { Cached.class, CachePut.class, CacheInvalidate.class,
 				CacheInvalidate.List.class }) {
 			assertThat(RuntimeHintsPredicates.reflection()
 				.onType(annotation)
@@ -55,6 +56,8 @@ class CachedRuntimeHintsTests {
 		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(RuleService.class, "getRule"))
 			.accepts(hints);
 		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(RuleService.class, "update"))
+			.accepts(hints);
+		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(RuleService.class, "put"))
 			.accepts(hints);
 		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(RuleKey.class, "id")).accepts(hints);
 	}
