@@ -431,7 +431,8 @@ class CachedCacheTests {
 					null, null), CacheSpec.NONE);
 			assertThatIllegalArgumentException()
 				.isThrownBy(() -> registry.register("r", Object.class.getMethod("toString"), false, null))
-				.withMessage("uses cache 'r', which refreshes ahead, but this cache registry has no refresher");
+				.withMessage("uses cache 'r', which refreshes ahead (refresh-after or early-refresh-beta), but the cache "
+						+ "registry was created without a Refresher.Factory that can refresh it");
 		}
 
 	}
