@@ -277,6 +277,19 @@ class CachedCacheTests {
 		}
 
 		@Test
+		void refreshAfterAloneKeepsOnlyTheWriteTimeAndDerivesTheRemainingTtl() throws Throwable {
+			ManualRefresher refresher = new ManualRefresher();
+			CachedCache cache = refreshingCache(refresher);
+			CountingLoader loader = new CountingLoader();
+			cache.get("key", loader, "first");
+			assertThat(cache.getNativeCache().getIfPresent("key")).isExactlyInstanceOf(StoredEntry.class);
+			advance(Duration.ofSeconds(10));
+			cache.get("key", loader, "read");
+			assertThat(refresher.asked).containsExactly(new long[] { Duration.ofSeconds(10).toNanos(),
+					TTL.minusSeconds(10).toNanos(), 0 });
+		}
+
+		@Test
 		void cacheWithoutRefreshStoresValuesWithoutMetadata() throws Throwable {
 			CachedCache cache = new CachedCache("plain", settings(new CacheSpec(TTL, null, null, null)), ticker,
 					Runnable::run);
