@@ -50,7 +50,8 @@ public @interface Cached {
 
 	/**
 	 * Time to live after the entry is written, as a duration such as {@code 500ms},
-	 * {@code 30s}, {@code 10m} or {@code PT1H}. {@code ""} means from configuration.
+	 * {@code 30s}, {@code 10m} or {@code PT1H}, read as Spring Boot reads a duration
+	 * property (a bare number is milliseconds). {@code ""} means from configuration.
 	 * {@code cached.caches.<name>.ttl} takes precedence over this value.
 	 * @return the time to live
 	 */

@@ -34,6 +34,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -84,8 +85,10 @@ public final class CachedAutoConfiguration {
 	@ConditionalOnMissingBean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	CachedOperationSource cachedOperationSource(CacheRegistry cacheRegistry, BeanFactory beanFactory) {
+		// durations in annotations follow Boot's rules for durations in properties
 		return new CachedOperationSource(cacheRegistry,
-				new MethodExpressions(beanFactory, CachedAutoConfiguration.class.getClassLoader()));
+				new MethodExpressions(beanFactory, CachedAutoConfiguration.class.getClassLoader()),
+				DurationStyle::detectAndParse);
 	}
 
 	@Bean

@@ -54,6 +54,20 @@ class RuleServiceTests {
 	}
 
 	@Test
+	void reloadRuleStoresTheRuleSoTheNextReadIsAHit() {
+		CacheStatistics stats = this.cacheRegistry.getCache("RuleService.getRule").getStatistics();
+		String id = this.ruleService.getAllRules().get(0).id();
+		long puts = stats.puts();
+		long misses = stats.misses();
+
+		Rule reloaded = this.ruleService.reloadRule(id);
+
+		assertThat(this.ruleService.getRule(id)).isSameAs(reloaded);
+		assertThat(stats.puts() - puts).isEqualTo(1);
+		assertThat(stats.misses() - misses).isZero();
+	}
+
+	@Test
 	void unknownIdIsCachedAsNull() {
 		CacheStatistics stats = this.cacheRegistry.getCache("RuleService.getRule").getStatistics();
 		long hits = stats.hits();
