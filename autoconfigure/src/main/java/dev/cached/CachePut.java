@@ -6,6 +6,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import dev.cached.aot.CachedReflectiveProcessor;
+
+import org.springframework.aot.hint.annotation.Reflective;
+
 /**
  * Stores the result of a Spring bean method in a {@link Cached @Cached} cache: the method
  * runs on every call, and after it returns normally its result replaces the entry for
@@ -34,6 +38,7 @@ import java.lang.annotation.Target;
 @Target({ ElementType.METHOD })
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
+@Reflective(CachedReflectiveProcessor.class)
 public @interface CachePut {
 
 	/**

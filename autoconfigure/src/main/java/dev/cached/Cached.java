@@ -6,6 +6,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import dev.cached.aot.CachedReflectiveProcessor;
+
+import org.springframework.aot.hint.annotation.Reflective;
+
 /**
  * Caches the result of a Spring bean method, with single flight: while the method runs
  * for a key, every other call for that key waits for that one execution and shares its
@@ -28,6 +32,7 @@ import java.lang.annotation.Target;
 @Target({ ElementType.METHOD })
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
+@Reflective(CachedReflectiveProcessor.class)
 public @interface Cached {
 
 	/**

@@ -39,6 +39,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.context.annotation.ImportRuntimeHints;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotationMetadata;
@@ -52,6 +53,7 @@ import org.springframework.transaction.TransactionManager;
 @ConditionalOnBooleanProperty(name = "cached.enabled", matchIfMissing = true)
 @EnableConfigurationProperties
 @Import(CachedAutoConfiguration.AutoProxyRegistrar.class)
+@ImportRuntimeHints(CachedRuntimeHints.class)
 @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 public final class CachedAutoConfiguration {
 
