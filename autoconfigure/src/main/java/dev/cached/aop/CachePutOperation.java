@@ -1,8 +1,10 @@
 package dev.cached.aop;
 
+import java.lang.reflect.Method;
 import java.util.Optional;
 import java.util.function.Function;
 
+import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
 import dev.cached.expression.CallExpression;
 import dev.cached.key.KeyGenerator;
@@ -14,6 +16,8 @@ import org.jspecify.annotations.Nullable;
  * result is stored.
  */
 public final class CachePutOperation {
+
+	private final Method method;
 
 	private final String cacheName;
 
@@ -27,13 +31,14 @@ public final class CachePutOperation {
 
 	private volatile @Nullable CachedCache cache;
 
-	CachePutOperation(String cacheName, KeyGenerator keyGenerator, @Nullable CallExpression condition,
-			@Nullable CallExpression unless, String methodDescription) {
+	CachePutOperation(Method method, String cacheName, KeyGenerator keyGenerator, @Nullable CallExpression condition,
+			@Nullable CallExpression unless) {
+		this.method = method;
 		this.cacheName = cacheName;
 		this.keyGenerator = keyGenerator;
 		this.condition = condition;
 		this.unless = unless;
-		this.methodDescription = methodDescription;
+		this.methodDescription = CacheRegistry.describe(method);
 	}
 
 	/**
@@ -64,6 +69,14 @@ public final class CachePutOperation {
 	String unknownCacheMessage() {
 		return "@CachePut on method '" + this.methodDescription + "' names cache '" + this.cacheName
 				+ "', which no @Cached method uses";
+	}
+
+	/**
+	 * Return the annotated method.
+	 * @return the method
+	 */
+	public Method getMethod() {
+		return this.method;
 	}
 
 	/**

@@ -228,6 +228,31 @@ public class CachedOperationSource {
 	}
 
 	/**
+	 * Check that every {@code @CachePut} read so far stores a value of a type the
+	 * {@code @Cached} methods of its cache can return: a type that is neither a subtype nor
+	 * a supertype of such a method's return type would reach its callers as a
+	 * {@link ClassCastException}.
+	 * @throws IllegalStateException naming both methods and both types
+	 */
+	void checkPutTypes() {
+		for (CachePutOperation put : this.puts) {
+			Class<?> stored = ClassUtils.resolvePrimitiveIfNecessary(put.getMethod().getReturnType());
+			for (Object operation : this.bySpecificMethod.values()) {
+				if (operation instanceof CachedOperation cached
+						&& cached.getCache().getName().equals(put.getCacheName())) {
+					Class<?> read = ClassUtils.resolvePrimitiveIfNecessary(cached.getMethod().getReturnType());
+					if (!read.isAssignableFrom(stored) && !stored.isAssignableFrom(read)) {
+						throw invalid(put.getMethod(), "@CachePut", "stores " + stored.getName() + " into cache '"
+								+ put.getCacheName() + "', whose @Cached method '"
+								+ CacheRegistry.describe(cached.getMethod()) + "' returns " + read.getName()
+								+ "; return the type that the @Cached method returns");
+					}
+				}
+			}
+		}
+	}
+
+	/**
 	 * Return the cache registry.
 	 * @return the registry
 	 */
@@ -344,8 +369,7 @@ public class CachedOperationSource {
 				: parse(method, "@CachePut", "condition", put.condition(), name, true);
 		CallExpression unless = put.unless().isEmpty() ? null
 				: parse(method, "@CachePut", "unless", put.unless(), name, true);
-		CachePutOperation operation = new CachePutOperation(name, keyGenerator, condition, unless,
-				CacheRegistry.describe(method));
+		CachePutOperation operation = new CachePutOperation(method, name, keyGenerator, condition, unless);
 		List<CacheInvalidateOperation> invalidations = invalidates.isEmpty() ? List.of()
 				: invalidations(method, invalidates);
 		this.puts.add(operation);

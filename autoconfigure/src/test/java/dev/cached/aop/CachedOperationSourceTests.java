@@ -355,6 +355,19 @@ class CachedOperationSourceTests {
 	}
 
 	@Test
+	void putOfATypeTheCachedMethodCannotReturnFailsStartup() {
+		assertStartupFailure(MismatchedPut.class, "@CachePut on method '" + PREFIX
+				+ "MismatchedPut.save(long)' stores java.lang.String into cache 'prices', whose @Cached method '"
+				+ PREFIX + "MismatchedPut.price(long)' returns java.lang.Integer; return the type that the @Cached "
+				+ "method returns");
+	}
+
+	@Test
+	void putOfAPrimitiveIntoACacheOfItsWrapperStarts() {
+		this.contextRunner.withBean(PrimitivePut.class).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void validPutStartsAndIsReadAtStartup() {
 		this.contextRunner.withBean(SharedName.class).withBean(ValidPut.class).run((context) -> {
 			assertThat(context).hasNotFailed();
@@ -771,6 +784,34 @@ class CachedOperationSourceTests {
 		@Cached(ttl = "1w")
 		public String find(long id) {
 			return "x";
+		}
+
+	}
+
+	static class MismatchedPut {
+
+		@Cached(name = "prices")
+		public Integer price(long id) {
+			return 1;
+		}
+
+		@CachePut(name = "prices", key = "#id")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class PrimitivePut {
+
+		@Cached(name = "prices")
+		public Number price(long id) {
+			return 1;
+		}
+
+		@CachePut(name = "prices", key = "#id")
+		public int save(long id) {
+			return 2;
 		}
 
 	}
