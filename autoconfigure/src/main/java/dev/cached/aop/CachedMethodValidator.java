@@ -163,7 +163,10 @@ public final class CachedMethodValidator
 				continue;
 			}
 			BeanDefinition definition = beanFactory.getMergedBeanDefinition(name);
-			if (!definition.isSingleton() || definition.isAbstract() || definition.isLazyInit()) {
+			if (!definition.isSingleton() || definition.isAbstract() || definition.isLazyInit()
+					|| !beanFactory.isSingleton(name)) {
+				// only an object that exists once is made now; a prototype object is read
+				// when it is created, like any lazy bean
 				continue;
 			}
 			Class<?> type = beanFactory.getType(name, false);
