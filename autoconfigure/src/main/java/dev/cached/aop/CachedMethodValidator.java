@@ -123,8 +123,10 @@ public final class CachedMethodValidator
 				methods.addAll(Arrays.asList(type.getMethods()));
 			}
 		}
+		// Spring's own types never carry our annotations: skipping them keeps the scan cheap
 		methods.removeIf((method) -> method.isBridge() || method.isSynthetic()
-				|| method.getDeclaringClass() == Object.class);
+				|| method.getDeclaringClass() == Object.class
+				|| method.getDeclaringClass().getName().startsWith("org.springframework."));
 		return methods;
 	}
 
