@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <li>coalesced: joined a running load (also counted as hits);</li>
  * <li>load success/failure: executions of the method, with their total time.</li>
  * </ul>
- * All counters are monotonic except where a joined caller times out: its hit and
- * coalesced counts move to miss.
+ * All counters are monotonic except where a joined caller times out (its hit and
+ * coalesced counts move to miss) or starts over after the owner's interruption (they
+ * move to where its retry counts).
  */
 public final class CacheStatistics {
 
@@ -52,6 +53,15 @@ public final class CacheStatistics {
 	}
 
 	void recordTimedOutJoin() {
+		this.hits.decrement();
+		this.coalesced.decrement();
+	}
+
+	/**
+	 * A joined caller starts over because the owner's interruption ended the load: its
+	 * join is taken back, and the retry counts it again as the owner or a joiner.
+	 */
+	void recordLeftJoin() {
 		this.hits.decrement();
 		this.coalesced.decrement();
 	}

@@ -3,6 +3,7 @@ package dev.cached.engine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executor;
 
@@ -71,6 +72,27 @@ public final class CachedCache {
 			return NullValue.unmask(stored);
 		}
 		return this.singleFlight.load(key, loader, context);
+	}
+
+	/**
+	 * Return a future of the value for {@code key}, for a method whose result is a future
+	 * or a publisher: completed at once from the store, or by the running load, or by
+	 * starting {@code loader} as the owner of a new load (see
+	 * {@link SingleFlight#loadAsync(Object, SingleFlight.AsyncLoader, Object)}). Never
+	 * blocks; the future is this caller's own.
+	 * @param key the key
+	 * @param loader the method, started only if this caller owns the load
+	 * @param context this caller's argument to the loader (its method invocation)
+	 * @return this caller's future of the value, possibly completed with {@code null}
+	 */
+	public CompletableFuture<@Nullable Object> getAsync(Object key, SingleFlight.AsyncLoader loader,
+			Object context) {
+		Object stored = this.store.getIfPresent(key);
+		if (stored != null) {
+			this.statistics.recordHit();
+			return CompletableFuture.completedFuture(NullValue.unmask(stored));
+		}
+		return this.singleFlight.loadAsync(key, loader, context);
 	}
 
 	/**
