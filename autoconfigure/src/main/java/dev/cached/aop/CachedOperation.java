@@ -2,7 +2,9 @@ package dev.cached.aop;
 
 import java.lang.reflect.Method;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
+import dev.cached.async.AsyncResultAdapter;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.SingleFlight;
 import dev.cached.expression.CallExpression;
@@ -10,11 +12,14 @@ import dev.cached.key.KeyGenerator;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.aop.ProxyMethodInvocation;
+
 /**
  * What {@code @Cached} says about one method, resolved and checked at startup: its cache,
- * how to make the key, and the optional condition and veto.
+ * how to make the key, the optional condition and veto, and, for a method that returns a
+ * future or a publisher, the adapter of its return type.
  */
-public final class CachedOperation extends MethodOperation implements SingleFlight.Loader {
+public final class CachedOperation extends MethodOperation implements SingleFlight.Loader, SingleFlight.AsyncLoader {
 
 	private final Method method;
 
@@ -26,13 +31,17 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 
 	private final @Nullable CallExpression unless;
 
+	/** The adapter of an asynchronous return type, {@code null} when the value itself is returned. */
+	private final @Nullable AsyncResultAdapter async;
+
 	CachedOperation(Method method, CachedCache cache, KeyGenerator keyGenerator, @Nullable CallExpression condition,
-			@Nullable CallExpression unless) {
+			@Nullable CallExpression unless, @Nullable AsyncResultAdapter async) {
 		this.method = method;
 		this.cache = cache;
 		this.keyGenerator = keyGenerator;
 		this.condition = condition;
 		this.unless = unless;
+		this.async = async;
 	}
 
 	/**
@@ -46,6 +55,9 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 		if (this.condition != null && !this.condition.isTrue(invocation, null)) {
 			return invocation.proceed();
 		}
+		if (this.async != null) {
+			return this.async.answer(this.cache, this.keyGenerator.generate(invocation, null), this, invocation);
+		}
 		return this.cache.get(this.keyGenerator.generate(invocation, null), this, invocation);
 	}
 
@@ -55,7 +67,25 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 	}
 
 	/**
-	 * Whether a result may be stored: not when {@code unless} vetoes it, and an empty
+	 * Start the method and return the stage of its eventual value. A lazy result
+	 * ({@code Mono}, {@code Flux}) may be subscribed more than once, so each load proceeds
+	 * on a copy of the call, which is left untouched.
+	 */
+	@Override
+	public @Nullable CompletionStage<?> loadAsync(Object context) throws Throwable {
+		AsyncResultAdapter async = this.async;
+		if (async == null) {
+			throw new IllegalStateException("Method '" + this.method + "' does not return an asynchronous result");
+		}
+		MethodInvocation invocation = (MethodInvocation) context;
+		Object result = (async.isLazy() && invocation instanceof ProxyMethodInvocation proxied)
+				? proxied.invocableClone().proceed() : invocation.proceed();
+		return async.toStage(result);
+	}
+
+	/**
+	 * Whether a result (for an asynchronous method: its eventual value) may be stored: not
+	 * when {@code unless} vetoes it, and an empty
 	 * {@link Optional} counts as {@code null}, so it is not stored when the cache does not
 	 * store {@code null} values.
 	 */

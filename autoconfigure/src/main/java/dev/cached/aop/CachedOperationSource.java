@@ -7,13 +7,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Future;
 
 import dev.cached.CacheInvalidate;
 import dev.cached.Cached;
+import dev.cached.async.AsyncResultAdapter;
+import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.Durations;
@@ -46,6 +46,8 @@ public class CachedOperationSource {
 
 	private final MethodExpressions expressions;
 
+	private final AsyncResultAdapters asyncResults;
+
 	/** Operations by the most specific (implementation) method; NONE when unannotated. */
 	private final ConcurrentHashMap<Method, Object> bySpecificMethod = new ConcurrentHashMap<>();
 
@@ -68,13 +70,26 @@ public class CachedOperationSource {
 	private int fastBindingCount;
 
 	/**
-	 * Create a source.
+	 * Create a source that supports the asynchronous types this class's own class loader
+	 * sees.
 	 * @param registry the caches, created as methods register
 	 * @param expressions the expression parser
 	 */
 	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions) {
+		this(registry, expressions, AsyncResultAdapters.detect(CachedOperationSource.class.getClassLoader()));
+	}
+
+	/**
+	 * Create a source.
+	 * @param registry the caches, created as methods register
+	 * @param expressions the expression parser
+	 * @param asyncResults the asynchronous return types that methods may declare
+	 */
+	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions,
+			AsyncResultAdapters asyncResults) {
 		this.registry = registry;
 		this.expressions = expressions;
+		this.asyncResults = asyncResults;
 	}
 
 	/**
@@ -258,9 +273,12 @@ public class CachedOperationSource {
 			throw invalid(method, "@Cached", "returns void, so there is nothing to cache; use @CacheInvalidate "
 					+ "to remove entries, or return the value");
 		}
-		if (Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType)) {
-			throw invalid(method, "@Cached", "returns " + returnType.getName()
-					+ "; asynchronous results are not supported yet, cache a method that returns the value itself");
+		AsyncResultAdapter async;
+		try {
+			async = this.asyncResults.forReturnType(returnType);
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid(method, "@Cached", ex.getMessage());
 		}
 		boolean defaultName = cached.name().isBlank();
 		String name = defaultName ? method.getDeclaringClass().getSimpleName() + "." + method.getName()
@@ -279,7 +297,7 @@ public class CachedOperationSource {
 		catch (IllegalArgumentException ex) {
 			throw invalid(method, "@Cached", ex.getMessage());
 		}
-		return new CachedOperation(annotated, cache, keyGenerator, condition, unless);
+		return new CachedOperation(annotated, cache, keyGenerator, condition, unless, async);
 	}
 
 	private InvalidatingOperation buildInvalidating(Method method, Set<CacheInvalidate> annotations) {

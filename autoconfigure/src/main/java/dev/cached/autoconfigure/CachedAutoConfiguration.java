@@ -9,6 +9,7 @@ import dev.cached.aop.CachedAdvisor;
 import dev.cached.aop.CachedInterceptor;
 import dev.cached.aop.CachedMethodValidator;
 import dev.cached.aop.CachedOperationSource;
+import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheSpec;
 import dev.cached.expression.MethodExpressions;
@@ -18,6 +19,7 @@ import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -67,8 +69,12 @@ public final class CachedAutoConfiguration {
 	@ConditionalOnMissingBean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	CachedOperationSource cachedOperationSource(CacheRegistry cacheRegistry, BeanFactory beanFactory) {
+		ClassLoader classLoader = (beanFactory instanceof ConfigurableBeanFactory configurable
+				&& configurable.getBeanClassLoader() != null) ? configurable.getBeanClassLoader()
+						: CachedAutoConfiguration.class.getClassLoader();
 		return new CachedOperationSource(cacheRegistry,
-				new MethodExpressions(beanFactory, CachedAutoConfiguration.class.getClassLoader()));
+				new MethodExpressions(beanFactory, CachedAutoConfiguration.class.getClassLoader()),
+				AsyncResultAdapters.detect(classLoader));
 	}
 
 	@Bean
