@@ -14,8 +14,10 @@ import org.springframework.core.Ordered;
 /**
  * Applies the {@link CachedInterceptor} to every method that
  * {@link CachedOperationSource} finds annotated, including methods whose annotation sits
- * on an interface or a superclass. It is ordered just before the default order, so that a
- * hit is answered before, for example, a transaction is opened.
+ * on an interface or a superclass. It is ordered just before the default order
+ * ({@code Ordered.LOWEST_PRECEDENCE - 1}, {@code cached.order} changes it), so that a hit
+ * is answered before, for example, a transaction is opened by an advisor at the default
+ * order.
  */
 public final class CachedAdvisor extends AbstractPointcutAdvisor {
 

@@ -2,15 +2,23 @@ package dev.cached.aop;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
-import org.springframework.aop.support.AopUtils;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.Advisor;
+import org.springframework.aop.TargetSource;
+import org.springframework.aop.framework.Advised;
 import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.Ordered;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
@@ -18,13 +26,27 @@ import org.springframework.util.ReflectionUtils;
 /**
  * The startup scan: reads and checks every {@code @Cached} and {@code @CacheInvalidate}
  * method of every bean as the bean is created, so that a bad annotation fails startup
- * (naming the method and the value), never the first call. Once all singletons exist,
- * it checks that every {@code @CacheInvalidate} names a cache that some {@code @Cached}
- * method uses.
+ * (naming the method and the value) and every method is registered with its cache before
+ * the first call. Once all singletons exist, it checks that every
+ * {@code @CacheInvalidate} names a cache that some {@code @Cached} method uses.
+ * <p>
+ * Each method is read as the advice will see its calls: against the object the cached
+ * proxy delegates to. So methods declared on the interfaces of a JDK proxy bean (a Spring
+ * Data repository, an HTTP interface client) are read from those interfaces, and methods
+ * of a class from the class, its superclasses and its interfaces (bridge methods of
+ * generic interfaces resolve to the methods they bridge).
+ * <p>
+ * The object a {@code FactoryBean} makes (a Spring Data repository is one) is
+ * post-processed only when it is first asked for; so once all singletons exist, the scan
+ * asks for the object of every eager singleton {@code FactoryBean} whose object type
+ * carries our annotations, which reads it like any other bean.
  */
-public final class CachedMethodValidator implements BeanPostProcessor, SmartInitializingSingleton, Ordered {
+public final class CachedMethodValidator
+		implements BeanPostProcessor, SmartInitializingSingleton, BeanFactoryAware, Ordered {
 
 	private final ObjectProvider<CachedOperationSource> source;
+
+	private @Nullable ConfigurableListableBeanFactory beanFactory;
 
 	/**
 	 * Create the scan.
@@ -37,13 +59,13 @@ public final class CachedMethodValidator implements BeanPostProcessor, SmartInit
 
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
-		Class<?> targetClass = AopUtils.getTargetClass(bean);
-		if (!CachedOperationSource.isCandidateClass(targetClass)) {
+		Class<?> targetClass = callTargetClass(bean);
+		if (targetClass == null) {
 			return bean;
 		}
 		CachedOperationSource source = null;
 		for (Method method : methodsToCheck(targetClass)) {
-			if (!method.isBridge() && CachedOperationSource.isAnnotated(method)) {
+			if (CachedOperationSource.isAnnotated(method)) {
 				if (source == null) {
 					source = this.source.getObject();
 				}
@@ -53,16 +75,63 @@ public final class CachedMethodValidator implements BeanPostProcessor, SmartInit
 		return bean;
 	}
 
-	private static Method[] methodsToCheck(Class<?> targetClass) {
-		if (Proxy.isProxyClass(targetClass)) {
-			// a JDK proxy bean: only its interfaces carry methods worth reading
-			List<Method> methods = new ArrayList<>();
-			for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(targetClass)) {
+	/**
+	 * The class of the object whose methods the advice intercepts: the target of our own
+	 * proxy when this bean is already one, otherwise the bean itself (the auto-proxy
+	 * creator wraps exactly this object, whatever it is: a plain bean, or a proxy such
+	 * as a Spring Data repository).
+	 */
+	private static @Nullable Class<?> callTargetClass(Object bean) {
+		if (bean instanceof Advised advised && hasCachedAdvisor(advised)) {
+			TargetSource targetSource = advised.getTargetSource();
+			if (targetSource.isStatic()) {
+				try {
+					Object target = targetSource.getTarget();
+					return (target != null) ? target.getClass() : targetSource.getTargetClass();
+				}
+				catch (Exception ex) {
+					return targetSource.getTargetClass();
+				}
+			}
+			return targetSource.getTargetClass();
+		}
+		return bean.getClass();
+	}
+
+	private static boolean hasCachedAdvisor(Advised advised) {
+		for (Advisor advisor : advised.getAdvisors()) {
+			if (advisor instanceof CachedAdvisor) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static Set<Method> methodsToCheck(Class<?> targetClass) {
+		Set<Method> methods = new LinkedHashSet<>();
+		Class<?> userClass = ClassUtils.getUserClass(targetClass);
+		if (!Proxy.isProxyClass(userClass) && CachedOperationSource.isCandidateClass(userClass)) {
+			// the class, its superclasses and (through annotation lookup) the methods they
+			// implement
+			methods.addAll(Arrays.asList(
+					ReflectionUtils.getUniqueDeclaredMethods(userClass, ReflectionUtils.USER_DECLARED_METHODS)));
+		}
+		// the interfaces: all a JDK proxy has, and the declarations a class implements
+		for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(userClass)) {
+			if (CachedOperationSource.isCandidateClass(type)) {
 				methods.addAll(Arrays.asList(type.getMethods()));
 			}
-			return methods.toArray(new Method[0]);
 		}
-		return ReflectionUtils.getUniqueDeclaredMethods(targetClass, ReflectionUtils.USER_DECLARED_METHODS);
+		methods.removeIf((method) -> method.isBridge() || method.isSynthetic()
+				|| method.getDeclaringClass() == Object.class);
+		return methods;
+	}
+
+	@Override
+	public void setBeanFactory(BeanFactory beanFactory) {
+		if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
+			this.beanFactory = listable;
+		}
 	}
 
 	@Override
@@ -71,6 +140,9 @@ public final class CachedMethodValidator implements BeanPostProcessor, SmartInit
 		if (source == null) {
 			return;
 		}
+		if (this.beanFactory != null) {
+			readFactoryBeanObjects(this.beanFactory);
+		}
 		for (CacheInvalidateOperation invalidation : source.getInvalidations()) {
 			if (source.getRegistry().getCache(invalidation.getCacheName()) == null) {
 				throw new IllegalStateException(invalidation.unknownCacheMessage());
@@ -78,9 +150,36 @@ public final class CachedMethodValidator implements BeanPostProcessor, SmartInit
 		}
 	}
 
+	private static void readFactoryBeanObjects(ConfigurableListableBeanFactory beanFactory) {
+		for (String name : beanFactory.getBeanDefinitionNames()) {
+			if (!beanFactory.isFactoryBean(name)) {
+				continue;
+			}
+			BeanDefinition definition = beanFactory.getMergedBeanDefinition(name);
+			if (!definition.isSingleton() || definition.isAbstract() || definition.isLazyInit()) {
+				continue;
+			}
+			Class<?> type = beanFactory.getType(name, false);
+			if (type != null && hasAnnotatedMethod(type)) {
+				// post-processing the object reads it (postProcessAfterInitialization)
+				beanFactory.getBean(name);
+			}
+		}
+	}
+
+	private static boolean hasAnnotatedMethod(Class<?> type) {
+		for (Method method : methodsToCheck(type)) {
+			if (CachedOperationSource.isAnnotated(method)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	@Override
 	public int getOrder() {
-		return Ordered.HIGHEST_PRECEDENCE;
+		// after the auto-proxy creator, so that the proxy it made can be unwrapped
+		return Ordered.LOWEST_PRECEDENCE;
 	}
 
 }

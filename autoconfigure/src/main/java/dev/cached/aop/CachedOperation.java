@@ -84,6 +84,20 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 	}
 
 	/**
+	 * A background reload proceeds through a clone of the call, made while the call is in
+	 * this interceptor: it runs the rest of the advice chain (transactions, security…) and
+	 * the method with the same arguments, on the refresh executor's thread.
+	 */
+	@Override
+	public Object refreshContext(Object context) {
+		if (context instanceof ProxyMethodInvocation invocation) {
+			return invocation.invocableClone();
+		}
+		throw new IllegalStateException("Cannot reload cache '" + this.cache.getName()
+				+ "' in the background: the call is not a Spring proxy method invocation");
+	}
+
+	/**
 	 * Whether a result (for an asynchronous method: its eventual value) may be stored: not
 	 * when {@code unless} vetoes it, and an empty
 	 * {@link Optional} counts as {@code null}, so it is not stored when the cache does not

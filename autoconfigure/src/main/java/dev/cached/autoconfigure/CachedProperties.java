@@ -7,6 +7,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.Ordered;
 
 /**
  * Configuration of {@code @Cached} caches.
@@ -19,6 +20,20 @@ public class CachedProperties {
 	 * as if unannotated.
 	 */
 	private boolean enabled = true;
+
+	/**
+	 * Whether an invalidation (or put) made inside a Spring transaction takes effect
+	 * again when the transaction commits, so that nothing cached between the write and
+	 * the commit survives it. It always takes effect at once as well.
+	 */
+	private boolean transactionAware = true;
+
+	/**
+	 * Order of the @Cached and @CacheInvalidate advice among the other advisors of a
+	 * bean; lower values run first, around the others. The default runs just outside
+	 * advisors at the default order, such as @Transactional: a hit opens no transaction.
+	 */
+	private int order = Ordered.LOWEST_PRECEDENCE - 1;
 
 	/**
 	 * Settings for every cache that does not set its own.
@@ -37,6 +52,22 @@ public class CachedProperties {
 
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
+	}
+
+	public boolean isTransactionAware() {
+		return this.transactionAware;
+	}
+
+	public void setTransactionAware(boolean transactionAware) {
+		this.transactionAware = transactionAware;
+	}
+
+	public int getOrder() {
+		return this.order;
+	}
+
+	public void setOrder(int order) {
+		this.order = order;
 	}
 
 	public Settings getDefaults() {
@@ -75,6 +106,28 @@ public class CachedProperties {
 		 */
 		private @Nullable Boolean cacheNullValues;
 
+		/**
+		 * Age after which a read of an entry returns the stored value at once and starts
+		 * one background reload of its key on the cachedRefreshExecutor. Needs a ttl, and
+		 * must be below it. Unset means no refresh by age.
+		 */
+		private @Nullable Duration refreshAfter;
+
+		/**
+		 * Fraction in [0, 0.5] by which each entry's ttl varies: it is drawn uniformly in
+		 * ttl * (1 +/- jitter), so that entries written together do not expire together.
+		 * Unset means every entry lives exactly the ttl.
+		 */
+		private @Nullable Double ttlJitter;
+
+		/**
+		 * Beta of probabilistic early refresh (XFetch), above zero: a read of an entry
+		 * with 'remaining' time to live starts a background reload with probability
+		 * exp(-remaining / (beta * load time of the entry)). 1.0 is the usual choice;
+		 * larger values refresh earlier. Unset means no early refresh.
+		 */
+		private @Nullable Double earlyRefreshBeta;
+
 		public @Nullable Duration getTtl() {
 			return this.ttl;
 		}
@@ -105,6 +158,30 @@ public class CachedProperties {
 
 		public void setCacheNullValues(@Nullable Boolean cacheNullValues) {
 			this.cacheNullValues = cacheNullValues;
+		}
+
+		public @Nullable Duration getRefreshAfter() {
+			return this.refreshAfter;
+		}
+
+		public void setRefreshAfter(@Nullable Duration refreshAfter) {
+			this.refreshAfter = refreshAfter;
+		}
+
+		public @Nullable Double getTtlJitter() {
+			return this.ttlJitter;
+		}
+
+		public void setTtlJitter(@Nullable Double ttlJitter) {
+			this.ttlJitter = ttlJitter;
+		}
+
+		public @Nullable Double getEarlyRefreshBeta() {
+			return this.earlyRefreshBeta;
+		}
+
+		public void setEarlyRefreshBeta(@Nullable Double earlyRefreshBeta) {
+			this.earlyRefreshBeta = earlyRefreshBeta;
 		}
 
 	}

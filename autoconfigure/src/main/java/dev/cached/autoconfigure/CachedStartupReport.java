@@ -45,7 +45,10 @@ public class CachedStartupReport implements SmartInitializingSingleton {
 				CacheSettings settings = cache.getSettings();
 				logger.info("Cache '" + cache.getName() + "': ttl=" + describe(settings.ttl()) + ", max-size="
 						+ describe(settings.maxSize()) + ", wait-timeout=" + describe(settings.waitTimeout())
-						+ ", cache-null-values=" + describe(settings.cacheNullValues()) + ", methods="
+						+ ", cache-null-values=" + describe(settings.cacheNullValues())
+						+ describeIfSet("refresh-after", settings.refreshAfter())
+						+ describeIfSet("ttl-jitter", settings.ttlJitter())
+						+ describeIfSet("early-refresh-beta", settings.earlyRefreshBeta()) + ", methods="
 						+ cache.getMethods());
 			}
 		}
@@ -57,6 +60,10 @@ public class CachedStartupReport implements SmartInitializingSingleton {
 					+ "'; known caches are " + this.registry.getCacheNames()
 					+ " (write names with dots in [brackets] in YAML, e.g. \"[RuleService.getAllRules]\")");
 		}
+	}
+
+	private static String describeIfSet(String name, Setting<?> setting) {
+		return (setting.value() != null) ? ", " + name + "=" + describe(setting) : "";
 	}
 
 	private static String describe(Setting<?> setting) {

@@ -34,9 +34,13 @@ public final class CacheRegistry {
 
 	private final Executor executor;
 
+	private final Refresher.Factory refreshers;
+
 	private final Map<String, Entry> caches = new ConcurrentHashMap<>();
 
 	private final List<Consumer<CachedCache>> listeners = new CopyOnWriteArrayList<>();
+
+	private volatile WriteRepeater writeRepeater = WriteRepeater.NONE;
 
 	/**
 	 * Create a registry with the system ticker and Caffeine's default executor.
@@ -57,10 +61,25 @@ public final class CacheRegistry {
 	 */
 	public CacheRegistry(Function<String, CacheSpec> cacheSpecs, CacheSpec defaults, Ticker ticker,
 			Executor executor) {
+		this(cacheSpecs, defaults, ticker, executor, Refresher.Factory.NONE);
+	}
+
+	/**
+	 * Create a registry whose caches may refresh ahead.
+	 * @param cacheSpecs what {@code cached.caches.<name>} sets for each name
+	 * @param defaults what {@code cached.defaults} sets
+	 * @param ticker the time source for expiry
+	 * @param executor the executor for Caffeine's maintenance work
+	 * @param refreshers creates the refresher of each cache that sets
+	 * {@code refresh-after} or {@code early-refresh-beta}
+	 */
+	public CacheRegistry(Function<String, CacheSpec> cacheSpecs, CacheSpec defaults, Ticker ticker,
+			Executor executor, Refresher.Factory refreshers) {
 		this.cacheSpecs = cacheSpecs;
 		this.defaults = defaults;
 		this.ticker = ticker;
 		this.executor = executor;
+		this.refreshers = refreshers;
 	}
 
 	/**
@@ -74,15 +93,26 @@ public final class CacheRegistry {
 	 * @throws IllegalStateException if another method resolves to the same default name,
 	 * or declares a different ttl for the same cache (unless {@code cached.caches.<name>.ttl}
 	 * decides the ttl anyway)
+	 * @throws IllegalArgumentException if the cache's settings are inconsistent (e.g.
+	 * {@code refresh-after} not below the ttl)
 	 */
 	public CachedCache register(String name, Method method, boolean defaultName, @Nullable Duration annotationTtl) {
 		String description = describe(method);
 		Entry created = null;
 		Entry entry = this.caches.get(name);
 		if (entry == null) {
-			CacheSettings settings = CacheSettings.resolve(specFor(name), annotationTtl, this.defaults);
-			Entry candidate = new Entry(new CachedCache(name, settings, this.ticker, this.executor), method,
-					annotationTtl);
+			CacheSettings settings = CacheSettings.resolve(name, specFor(name), annotationTtl, this.defaults);
+			Refresher refresher = null;
+			if (settings.isRefreshing()) {
+				refresher = this.refreshers.create(name, settings);
+				if (refresher == null) {
+					throw new IllegalArgumentException("uses cache '" + name
+							+ "', which refreshes ahead, but this cache registry has no refresher");
+				}
+			}
+			CachedCache cache = new CachedCache(name, settings, this.ticker, this.executor, refresher);
+			cache.setWriteRepeater(this.writeRepeater);
+			Entry candidate = new Entry(cache, method, annotationTtl);
 			entry = this.caches.putIfAbsent(name, candidate);
 			if (entry == null) {
 				entry = candidate;
@@ -114,6 +144,19 @@ public final class CacheRegistry {
 			}
 		}
 		return entry.cache;
+	}
+
+	/**
+	 * Set what repeats the writes (invalidations and puts) of every cache when the
+	 * caller's unit of work ends, e.g. a transaction-aware one. Set it before methods
+	 * register; caches that exist already are switched over too.
+	 * @param writeRepeater the repeater ({@link WriteRepeater#NONE} by default)
+	 */
+	public void setWriteRepeater(WriteRepeater writeRepeater) {
+		this.writeRepeater = writeRepeater;
+		for (Entry entry : this.caches.values()) {
+			entry.cache.setWriteRepeater(writeRepeater);
+		}
 	}
 
 	private CacheSpec specFor(String name) {

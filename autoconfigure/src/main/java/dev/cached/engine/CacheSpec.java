@@ -11,11 +11,27 @@ import org.jspecify.annotations.Nullable;
  * @param maxSize maximum number of entries
  * @param waitTimeout how long a joined caller waits before running the method itself
  * @param cacheNullValues whether {@code null} results are stored
+ * @param refreshAfter age after which a read starts a background reload
+ * @param ttlJitter fraction of the ttl by which each entry's ttl varies, in [0, 0.5]
+ * @param earlyRefreshBeta the beta of probabilistic early refresh (XFetch), above zero
  */
 public record CacheSpec(@Nullable Duration ttl, @Nullable Long maxSize, @Nullable Duration waitTimeout,
-		@Nullable Boolean cacheNullValues) {
+		@Nullable Boolean cacheNullValues, @Nullable Duration refreshAfter, @Nullable Double ttlJitter,
+		@Nullable Double earlyRefreshBeta) {
 
 	/** A spec that sets nothing. */
 	public static final CacheSpec NONE = new CacheSpec(null, null, null, null);
+
+	/**
+	 * Create a spec that sets none of the expiry-stampede settings.
+	 * @param ttl time to live after write
+	 * @param maxSize maximum number of entries
+	 * @param waitTimeout how long a joined caller waits before running the method itself
+	 * @param cacheNullValues whether {@code null} results are stored
+	 */
+	public CacheSpec(@Nullable Duration ttl, @Nullable Long maxSize, @Nullable Duration waitTimeout,
+			@Nullable Boolean cacheNullValues) {
+		this(ttl, maxSize, waitTimeout, cacheNullValues, null, null, null);
+	}
 
 }

@@ -5,17 +5,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The counters of one cache. Every call is counted exactly once as a hit or a miss:
- * hits + misses = calls that went through the cache.
+ * The counters of one cache. Every call that gets an answer is counted exactly once as a
+ * hit or a miss:
  * <ul>
- * <li>hit: answered from the store or by joining a running load;</li>
+ * <li>hit: answered from the store, or by a running load it joined, counted when the
+ * shared outcome (value or failure) reaches it;</li>
  * <li>miss: ran the method (including a joined caller whose wait timed out);</li>
- * <li>coalesced: joined a running load (also counted as hits);</li>
- * <li>load success/failure: executions of the method, with their total time.</li>
+ * <li>coalesced: joined a running load, counted when it joins (a joiner that then
+ * receives the outcome is also a hit; one whose wait timed out is a miss; one that was
+ * interrupted is neither);</li>
+ * <li>load success/failure: executions of the method, with their total time (background
+ * reloads included);</li>
+ * <li>refresh success/failure: background reloads by outcome.</li>
  * </ul>
- * All counters are monotonic except where a joined caller times out (its hit and
- * coalesced counts move to miss) or starts over after the owner's interruption (they
- * move to where its retry counts).
+ * Every counter is monotonic: nothing is ever subtracted, so two reads of a counter never
+ * see it go down. Only {@link #inFlight()} is a level that goes up and down.
  */
 public final class CacheStatistics {
 
@@ -37,6 +41,10 @@ public final class CacheStatistics {
 
 	private final LongAdder evictions = new LongAdder();
 
+	private final LongAdder refreshSuccesses = new LongAdder();
+
+	private final LongAdder refreshFailures = new LongAdder();
+
 	/** Added by metrics binders at startup; called by the loading thread after each load. */
 	private final List<LoadListener> loadListeners = new CopyOnWriteArrayList<>();
 
@@ -50,20 +58,6 @@ public final class CacheStatistics {
 
 	void recordCoalesced() {
 		this.coalesced.increment();
-	}
-
-	void recordTimedOutJoin() {
-		this.hits.decrement();
-		this.coalesced.decrement();
-	}
-
-	/**
-	 * A joined caller starts over because the owner's interruption ended the load: its
-	 * join is taken back, and the retry counts it again as the owner or a joiner.
-	 */
-	void recordLeftJoin() {
-		this.hits.decrement();
-		this.coalesced.decrement();
 	}
 
 	void loadStarted() {
@@ -105,6 +99,30 @@ public final class CacheStatistics {
 
 	void recordEviction() {
 		this.evictions.increment();
+	}
+
+	void recordRefreshSuccess() {
+		this.refreshSuccesses.increment();
+	}
+
+	void recordRefreshFailure() {
+		this.refreshFailures.increment();
+	}
+
+	/**
+	 * Return the background reloads that returned a value (stored or not).
+	 * @return the successful refreshes
+	 */
+	public long refreshSuccesses() {
+		return this.refreshSuccesses.sum();
+	}
+
+	/**
+	 * Return the background reloads that failed or could not be started.
+	 * @return the failed refreshes
+	 */
+	public long refreshFailures() {
+		return this.refreshFailures.sum();
 	}
 
 	public long hits() {

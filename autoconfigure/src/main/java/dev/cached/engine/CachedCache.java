@@ -6,9 +6,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.jspecify.annotations.Nullable;
 
@@ -16,6 +18,12 @@ import org.jspecify.annotations.Nullable;
  * One cache: a Caffeine store, the {@link SingleFlight} in front of it, and its
  * {@link CacheStatistics}. A call for a key is answered from the store, or by joining
  * the running load of that key, or by running the method as the owner of a new load.
+ * <p>
+ * Expiry stampedes: with {@code ttl-jitter}, each entry's ttl is drawn uniformly in
+ * ttl × (1 ± jitter) through Caffeine's variable expiry. With a {@link Refresher}
+ * ({@code refresh-after}, {@code early-refresh-beta}), each entry carries its write time,
+ * expiry and load time, and a hit the refresher finds due starts one background reload of
+ * its key through the single flight, while the hit returns the stored value.
  */
 public final class CachedCache {
 
@@ -31,28 +39,71 @@ public final class CachedCache {
 
 	private final Set<String> methods = new CopyOnWriteArraySet<>();
 
+	/** Decides and runs background reloads; {@code null} when the cache does not refresh. */
+	private final @Nullable Refresher refresher;
+
+	private final Ticker ticker;
+
+	/** The ttl in nanoseconds, or -1 for none. */
+	private final long ttlNanos;
+
+	private final double jitter;
+
+	/** Set by the registry before the cache is published; read by every write. */
+	private volatile WriteRepeater writeRepeater = WriteRepeater.NONE;
+
 	/**
-	 * Create a cache.
+	 * Create a cache that does not refresh ahead.
 	 * @param name the cache name
 	 * @param settings its effective settings
 	 * @param ticker the time source for expiry
 	 * @param executor the executor for Caffeine's maintenance work
 	 */
 	public CachedCache(String name, CacheSettings settings, Ticker ticker, Executor executor) {
+		this(name, settings, ticker, executor, null);
+	}
+
+	/**
+	 * Create a cache.
+	 * @param name the cache name
+	 * @param settings its effective settings
+	 * @param ticker the time source for expiry
+	 * @param executor the executor for Caffeine's maintenance work
+	 * @param refresher decides and runs background reloads, or {@code null} for a cache
+	 * that does not refresh ahead
+	 */
+	public CachedCache(String name, CacheSettings settings, Ticker ticker, Executor executor,
+			@Nullable Refresher refresher) {
 		this.name = name;
 		this.settings = settings;
+		this.refresher = refresher;
+		this.ticker = ticker;
 		Caffeine<Object, Object> builder = Caffeine.newBuilder()
 			.maximumSize(settings.maximumSize())
 			.ticker(ticker)
 			.executor(executor)
 			.evictionListener((key, value, cause) -> this.statistics.recordEviction());
 		Duration ttl = settings.ttl().value();
-		if (ttl != null) {
+		this.ttlNanos = (ttl != null) ? saturatedNanos(ttl) : -1;
+		this.jitter = settings.jitter();
+		if (ttl != null && this.jitter > 0) {
+			builder.expireAfter(new JitteredExpiry());
+		}
+		else if (ttl != null) {
 			builder.expireAfterWrite(ttl);
 		}
 		this.store = builder.build();
 		this.singleFlight = new SingleFlight(name, new CaffeineStore(), this.statistics,
-				settings.waitTimeout().value());
+				settings.waitTimeout().value(), ticker);
+	}
+
+	private static long saturatedNanos(Duration duration) {
+		try {
+			return duration.toNanos();
+		}
+		catch (ArithmeticException ex) {
+			return Long.MAX_VALUE;
+		}
 	}
 
 	/**
@@ -69,9 +120,66 @@ public final class CachedCache {
 		Object stored = this.store.getIfPresent(key);
 		if (stored != null) {
 			this.statistics.recordHit();
+			if (this.refresher != null) {
+				return readAhead(key, stored, this.refresher, loader, context);
+			}
 			return NullValue.unmask(stored);
 		}
 		return this.singleFlight.load(key, loader, context);
+	}
+
+	private @Nullable Object readAhead(Object key, Object stored, Refresher refresher, SingleFlight.Loader loader,
+			Object context) {
+		if (!(stored instanceof StoredEntry entry)) {
+			return NullValue.unmask(stored);
+		}
+		Object value = NullValue.unmask(entry.value);
+		long now = this.ticker.read();
+		long remaining = (entry.expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : entry.expiresAt - now;
+		if (refresher.isDue(now - entry.writtenAt, remaining, entry.loadNanos)) {
+			this.singleFlight.refresh(key, entry, value, loader, context, refresher);
+		}
+		return value;
+	}
+
+	/**
+	 * {@link #readAhead} for an asynchronous method: the background reload waits for the
+	 * method's future on the refresh executor.
+	 */
+	private @Nullable Object readAheadAsync(Object key, Object stored, Refresher refresher,
+			SingleFlight.AsyncLoader loader, Object context) {
+		if (!(stored instanceof StoredEntry entry)) {
+			return NullValue.unmask(stored);
+		}
+		Object value = NullValue.unmask(entry.value);
+		long now = this.ticker.read();
+		long remaining = (entry.expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : entry.expiresAt - now;
+		if (refresher.isDue(now - entry.writtenAt, remaining, entry.loadNanos)) {
+			this.singleFlight.refresh(key, entry, value, new SingleFlight.BlockingLoader(loader), context, refresher);
+		}
+		return value;
+	}
+
+	/**
+	 * Return the time to live of an entry written now: the ttl, drawn uniformly in
+	 * ttl × (1 ± jitter) when the cache has a jitter, or -1 for no ttl.
+	 */
+	long drawTtlNanos() {
+		if (this.ttlNanos < 0 || this.jitter <= 0) {
+			return this.ttlNanos;
+		}
+		double factor = 1 + this.jitter * (2 * ThreadLocalRandom.current().nextDouble() - 1);
+		return Math.max(1, (long) (this.ttlNanos * factor));
+	}
+
+	private Object stamp(Object masked, long loadNanos) {
+		if (this.refresher == null) {
+			return masked;
+		}
+		long now = this.ticker.read();
+		long ttl = drawTtlNanos();
+		long expiresAt = (ttl < 0 || now > Long.MAX_VALUE - ttl) ? Long.MAX_VALUE : now + ttl;
+		return new StoredEntry(masked, now, expiresAt, loadNanos);
 	}
 
 	/**
@@ -90,6 +198,9 @@ public final class CachedCache {
 		Object stored = this.store.getIfPresent(key);
 		if (stored != null) {
 			this.statistics.recordHit();
+			if (this.refresher != null) {
+				return CompletableFuture.completedFuture(readAheadAsync(key, stored, this.refresher, loader, context));
+			}
 			return CompletableFuture.completedFuture(NullValue.unmask(stored));
 		}
 		return this.singleFlight.loadAsync(key, loader, context);
@@ -103,7 +214,7 @@ public final class CachedCache {
 	 * {@code null} if absent
 	 */
 	public @Nullable Object peek(Object key) {
-		return this.store.getIfPresent(key);
+		return StoredEntry.masked(this.store.getIfPresent(key));
 	}
 
 	/**
@@ -116,35 +227,59 @@ public final class CachedCache {
 	}
 
 	/**
-	 * Store a value directly, as a finished load would.
+	 * Store a value directly, as a finished load would. Inside a unit of work that the
+	 * {@link WriteRepeater} sees (a transaction), the value is put again when it commits
+	 * and removed if it rolls back.
 	 * @param key the key
 	 * @param value the value
 	 */
 	public void put(Object key, @Nullable Object value) {
+		putNow(key, value);
+		this.writeRepeater.repeat(() -> putNow(key, value), () -> invalidateNow(key));
+	}
+
+	private void putNow(Object key, @Nullable Object value) {
 		if (value == null && !this.settings.isCacheNullValues()) {
 			return;
 		}
-		this.store.put(key, NullValue.mask(value));
+		this.store.put(key, stamp(NullValue.mask(value), 0));
 		this.statistics.recordPut();
 	}
 
 	/**
 	 * Remove {@code key}. A load of it running now still answers its callers, but its
-	 * result is not stored.
+	 * result is not stored. Inside a unit of work that the {@link WriteRepeater} sees (a
+	 * transaction), the key is removed again when it ends, with the same effect on the
+	 * loads running then.
 	 * @param key the key
 	 */
 	public void invalidate(Object key) {
+		invalidateNow(key);
+		this.writeRepeater.repeat(() -> invalidateNow(key), () -> invalidateNow(key));
+	}
+
+	private void invalidateNow(Object key) {
 		this.singleFlight.invalidate(key);
 		this.store.invalidate(key);
 	}
 
 	/**
 	 * Remove every entry. Loads running now still answer their callers, but their results
-	 * are not stored.
+	 * are not stored. Inside a unit of work that the {@link WriteRepeater} sees (a
+	 * transaction), every entry is removed again when it ends.
 	 */
 	public void invalidateAll() {
+		invalidateAllNow();
+		this.writeRepeater.repeat(this::invalidateAllNow, this::invalidateAllNow);
+	}
+
+	private void invalidateAllNow() {
 		this.singleFlight.invalidateAll();
 		this.store.invalidateAll();
+	}
+
+	void setWriteRepeater(WriteRepeater writeRepeater) {
+		this.writeRepeater = writeRepeater;
 	}
 
 	/**
@@ -202,7 +337,8 @@ public final class CachedCache {
 
 	/**
 	 * Return the underlying Caffeine cache, for tests and integrations. Writing to it
-	 * bypasses single flight and statistics.
+	 * bypasses single flight and statistics. In a cache that refreshes ahead, its values
+	 * carry metadata; read values through {@link #peek(Object)}.
 	 * @return the store
 	 */
 	public Cache<Object, Object> getNativeCache() {
@@ -213,7 +349,7 @@ public final class CachedCache {
 
 		@Override
 		public @Nullable Object lookup(Object key) {
-			return CachedCache.this.store.getIfPresent(key);
+			return StoredEntry.masked(CachedCache.this.store.getIfPresent(key));
 		}
 
 		@Override
@@ -221,12 +357,48 @@ public final class CachedCache {
 			if (value == null && !CachedCache.this.settings.isCacheNullValues()) {
 				return;
 			}
-			Object masked = NullValue.mask(value);
-			Object result = CachedCache.this.store.asMap()
-				.compute(key, (k, old) -> load.isInvalidated() ? old : masked);
-			if (result == masked) {
+			Object stored = stamp(NullValue.mask(value), load.loadNanos());
+			Object replaces = load.replaces();
+			Object result = CachedCache.this.store.asMap().compute(key, (k, old) -> {
+				if (load.isInvalidated()) {
+					// G8: an invalidation while the load ran wins
+					return old;
+				}
+				if (replaces != null && old != null && old != replaces) {
+					// a reload never overwrites a value written after the entry it started from
+					return old;
+				}
+				return stored;
+			});
+			if (result == stored) {
 				CachedCache.this.statistics.recordPut();
 			}
+		}
+
+	}
+
+	/**
+	 * Each entry lives for its own drawn ttl from its last write: the one its metadata
+	 * carries, or a new draw for a value stored without metadata.
+	 */
+	private final class JitteredExpiry implements Expiry<Object, Object> {
+
+		@Override
+		public long expireAfterCreate(Object key, Object value, long currentTime) {
+			if (value instanceof StoredEntry entry) {
+				return (entry.expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : entry.expiresAt - entry.writtenAt;
+			}
+			return drawTtlNanos();
+		}
+
+		@Override
+		public long expireAfterUpdate(Object key, Object value, long currentTime, long currentDuration) {
+			return expireAfterCreate(key, value, currentTime);
+		}
+
+		@Override
+		public long expireAfterRead(Object key, Object value, long currentTime, long currentDuration) {
+			return currentDuration;
 		}
 
 	}

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -55,6 +56,12 @@ import org.jspecify.annotations.Nullable;
  * load nor another caller. No asynchronous caller ever blocks: its wait timeout and a
  * takeover run the call on the {@link CompletableFuture#defaultExecutor() default
  * asynchronous executor}. Synchronous and asynchronous callers of one key share one load.
+ * <p>
+ * {@link #refresh} starts a background reload of a stored key through the same registry:
+ * the caller returns at once, the reload runs on the {@link Refresher}'s executor as the
+ * owner of the key's load (a caller that misses the store meanwhile joins it), and its
+ * value replaces the stored entry only if that entry is still the one it started from
+ * and the key was not invalidated meanwhile.
  */
 public final class SingleFlight {
 
@@ -102,12 +109,12 @@ public final class SingleFlight {
 	 * out removes its record before it runs the call itself: it waits for nobody any more.
 	 *
 	 * Takeover (G11): a failure caused by the owner's own interruption belongs to the
-	 * owner. The owner completes its Load with an Abandoned holder instead of a Failure,
-	 * and unregisters it as after any failure. A joiner that wakes up to Abandoned starts
+	 * owner. The owner unregisters its Load and then completes it with an Abandoned
+	 * holder instead of a Failure (in this order, so that no retry finds it). A joiner that wakes up to Abandoned starts
 	 * over from registration: the first to register owns a new Load (and looks in the
 	 * store again, like any owner), the others join it. Each attempt has a new owner, so
-	 * the retries end. A joiner that starts over is counted again in its new role, its
-	 * first join is taken back (CacheStatistics.recordLeftJoin).
+	 * the retries end. A joiner that starts over has been counted as coalesced (it joined), but it
+	 * received no outcome, so it is no hit; its retry counts it again in its new role.
 	 *
 	 * Asynchronous loads (loadAsync) use the same registry, Loads and order:
 	 *   1-2. as above, on the calling thread
@@ -125,6 +132,14 @@ public final class SingleFlight {
 	 * TIMED_OUT, decides. Work that runs the call for a joiner (timeout, takeover) moves
 	 * to the default asynchronous executor, never the delayer's thread nor the thread
 	 * that completed the previous load.
+	 *
+	 * Refresh: the reading thread registers the Load (putIfAbsent, so one reload however
+	 * many stale reads) without an owner thread, and hands it to the executor; the
+	 * executor thread sets itself as owner before it runs the call. A Load without an
+	 * owner is no link of a cycle. The Load remembers the stored entry it replaces, and the
+	 * store's publish keeps any other entry (a newer value written meanwhile). If the
+	 * executor refuses the reload, the Load completes with the value the reader saw, so a
+	 * caller that joined it meanwhile gets what the store held.
 	 */
 
 	private static final Log logger = LogFactory.getLog(SingleFlight.class);
@@ -146,6 +161,9 @@ public final class SingleFlight {
 
 	private final long waitTimeoutNanos;
 
+	/** Measures each load's duration for the stored entry (early refresh reads it). */
+	private final Ticker ticker;
+
 	/** Keys with a load in flight. Written by owners (register/unregister) and invalidators. */
 	private final ConcurrentHashMap<Object, Load> inFlight = new ConcurrentHashMap<>();
 
@@ -158,10 +176,25 @@ public final class SingleFlight {
 	 * or {@code null} to wait for the running load however long it takes
 	 */
 	public SingleFlight(String cacheName, Store store, CacheStatistics statistics, @Nullable Duration waitTimeout) {
+		this(cacheName, store, statistics, waitTimeout, Ticker.systemTicker());
+	}
+
+	/**
+	 * Create a single-flight registry for one cache.
+	 * @param cacheName the cache name, for messages
+	 * @param store where values are looked up and published
+	 * @param statistics the counters to record into
+	 * @param waitTimeout how long a joined caller waits before it runs the call itself,
+	 * or {@code null} to wait for the running load however long it takes
+	 * @param ticker the time source that measures each load for {@link Load#loadNanos()}
+	 */
+	public SingleFlight(String cacheName, Store store, CacheStatistics statistics, @Nullable Duration waitTimeout,
+			Ticker ticker) {
 		this.cacheName = cacheName;
 		this.store = store;
 		this.statistics = statistics;
 		this.waitTimeoutNanos = (waitTimeout != null) ? Math.max(0, waitTimeout.toNanos()) : -1;
+		this.ticker = ticker;
 	}
 
 	/**
@@ -207,7 +240,9 @@ public final class SingleFlight {
 			this.statistics.recordMiss();
 			loading = true;
 			start = System.nanoTime();
+			long began = this.ticker.read();
 			Object value = run(loader, context);
+			load.loadNanos = this.ticker.read() - began;
 			if (loader.isStorable(context, value)) {
 				this.store.publish(key, value, load);
 			}
@@ -215,7 +250,7 @@ public final class SingleFlight {
 			return value;
 		}
 		catch (Throwable ex) {
-			load.complete(isInterruption(ex, Thread.currentThread().isInterrupted()) ? new Abandoned(ex)
+			complete(key, load, isInterruption(ex, Thread.currentThread().isInterrupted()) ? new Abandoned(ex)
 					: new Failure(ex));
 			throw ex;
 		}
@@ -225,6 +260,17 @@ public final class SingleFlight {
 				logLoad(key, load, System.nanoTime() - start);
 			}
 		}
+	}
+
+	/**
+	 * Complete a failed load. An abandoned one is unregistered first: the joiners it wakes
+	 * start over, and must not find it registered (and join it again) when they do.
+	 */
+	private void complete(Object key, Load load, Object failure) {
+		if (failure instanceof Abandoned) {
+			this.inFlight.remove(key, load);
+		}
+		load.complete(failure);
 	}
 
 	/**
@@ -275,7 +321,6 @@ public final class SingleFlight {
 				throw new IllegalStateException("Cyclic load of cache '" + this.cacheName + "' key '" + key
 						+ "': the running load waits, through other threads, for a load of this thread");
 			}
-			this.statistics.recordHit();
 			this.statistics.recordCoalesced();
 			Load.JOINED.incrementAndGet(running);
 			outcome = (this.waitTimeoutNanos < 0) ? running.get()
@@ -288,7 +333,6 @@ public final class SingleFlight {
 		catch (TimeoutException ex) {
 			// no longer waiting: a caller running the method itself is no link of a cycle
 			WAITING.remove(self);
-			this.statistics.recordTimedOutJoin();
 			this.statistics.recordMiss();
 			return run(loader, context);
 		}
@@ -300,12 +344,14 @@ public final class SingleFlight {
 			WAITING.remove(self);
 		}
 		// outside of the try: the owner's exception is never this caller's interrupt or timeout
+		if (outcome instanceof Abandoned) {
+			// no outcome received, so no hit: the retry counts this caller again
+			return TAKE_OVER;
+		}
+		// a hit once the shared outcome is received: no count is ever taken back
+		this.statistics.recordHit();
 		if (outcome instanceof Failure failure) {
 			throw failure.error;
-		}
-		if (outcome instanceof Abandoned) {
-			this.statistics.recordLeftJoin();
-			return TAKE_OVER;
 		}
 		return outcome;
 	}
@@ -316,8 +362,9 @@ public final class SingleFlight {
 		for (int hops = WAITING.size() + 1; next != null && hops > 0; hops--) {
 			Thread owner = next.owner;
 			if (next.isDone() || owner == null) {
-				// a finished load wakes whoever waits for it, and an asynchronous load that
-				// no thread runs waits for nobody: the chain is no cycle
+				// a finished load wakes whoever waits for it, and a load that no thread runs
+				// (asynchronous, or a reload not yet started on the refresh executor) waits
+				// for nobody: the chain is no cycle
 				return false;
 			}
 			if (owner == self) {
@@ -326,6 +373,68 @@ public final class SingleFlight {
 			next = WAITING.get(owner);
 		}
 		return false;
+	}
+
+	/**
+	 * Start a background reload of {@code key}, unless a load of it is in flight; return
+	 * at once. The reload runs {@code loader} on {@code refresher}'s executor with
+	 * {@link Loader#refreshContext(Object) a copy} of the caller's context, and publishes
+	 * its value only if the store still holds {@code stored} (or nothing) for the key and
+	 * the key was not invalidated meanwhile. Its outcome is counted as a refresh and told
+	 * to {@code refresher}; a failure leaves the stored entry in place.
+	 * @param key the key
+	 * @param stored the stored object the caller read (the reload replaces only it)
+	 * @param value the value the caller read, unmasked, handed to any caller that joined
+	 * the reload if the executor refuses it
+	 * @param loader the work to run
+	 * @param context the caller's context
+	 * @param refresher the executor and the listener
+	 */
+	public void refresh(Object key, Object stored, @Nullable Object value, Loader loader, Object context,
+			Refresher refresher) {
+		if (this.inFlight.containsKey(key)) {
+			return;
+		}
+		Load load = new Load(null);
+		load.replaces = stored;
+		if (this.inFlight.putIfAbsent(key, load) != null) {
+			return;
+		}
+		try {
+			Object copy = loader.refreshContext(context);
+			refresher.execute(() -> reload(key, load, loader, copy, refresher));
+		}
+		catch (Throwable ex) {
+			this.inFlight.remove(key, load);
+			load.complete(value);
+			this.statistics.recordRefreshFailure();
+			refresher.failed(key, ex);
+		}
+	}
+
+	private void reload(Object key, Load load, Loader loader, Object context, Refresher refresher) {
+		load.owner = Thread.currentThread();
+		try {
+			long began = this.ticker.read();
+			Object value = run(loader, context);
+			load.loadNanos = this.ticker.read() - began;
+			if (loader.isStorable(context, value)) {
+				this.store.publish(key, value, load);
+			}
+			load.complete(value);
+			this.statistics.recordRefreshSuccess();
+			refresher.succeeded(key);
+		}
+		catch (Throwable ex) {
+			// a reload stopped by the executor's interruption is no failure of a caller that joined it
+			load.complete(isInterruption(ex, Thread.currentThread().isInterrupted()) ? new Abandoned(ex)
+					: new Failure(ex));
+			this.statistics.recordRefreshFailure();
+			refresher.failed(key, ex);
+		}
+		finally {
+			this.inFlight.remove(key, load);
+		}
 	}
 
 	private @Nullable Object run(Loader loader, Object context) throws Throwable {
@@ -395,12 +504,13 @@ public final class SingleFlight {
 		this.statistics.recordMiss();
 		this.statistics.loadStarted();
 		long start = System.nanoTime();
+		long began = this.ticker.read();
 		CompletionStage<?> stage;
 		try {
 			stage = loader.loadAsync(context);
 		}
 		catch (Throwable ex) {
-			finishAsync(key, load, loader, context, null, ex, Thread.currentThread().isInterrupted(), start);
+			finishAsync(key, load, loader, context, null, ex, Thread.currentThread().isInterrupted(), start, began);
 			deliver(mine, load.getNow(null));
 			return mine;
 		}
@@ -409,10 +519,11 @@ public final class SingleFlight {
 			load.owner = null;
 		}
 		if (stage == null) {
-			finishAsync(key, load, loader, context, null, null, false, start);
+			finishAsync(key, load, loader, context, null, null, false, start, began);
 		}
 		else {
-			stage.whenComplete((value, error) -> finishAsync(key, load, loader, context, value, error, false, start));
+			stage.whenComplete(
+					(value, error) -> finishAsync(key, load, loader, context, value, error, false, start, began));
 		}
 		load.thenAccept((outcome) -> deliver(mine, outcome));
 		return mine;
@@ -423,10 +534,11 @@ public final class SingleFlight {
 	 * (or the owner's, when the call threw or returned no stage).
 	 */
 	private void finishAsync(Object key, Load load, AsyncLoader loader, Object context, @Nullable Object value,
-			@Nullable Throwable error, boolean ownerInterrupted, long start) {
+			@Nullable Throwable error, boolean ownerInterrupted, long start, long began) {
 		long nanos = System.nanoTime() - start;
 		try {
 			if (error == null) {
+				load.loadNanos = this.ticker.read() - began;
 				this.statistics.recordLoadSuccess(nanos);
 				if (loader.isStorable(context, value)) {
 					this.store.publish(key, value, load);
@@ -436,8 +548,9 @@ public final class SingleFlight {
 			else {
 				Throwable failure = unwrap(error);
 				this.statistics.recordLoadFailure(nanos);
-				load.complete((failure instanceof CancellationException || isInterruption(failure, ownerInterrupted))
-						? new Abandoned(failure) : new Failure(failure));
+				complete(key, load,
+						(failure instanceof CancellationException || isInterruption(failure, ownerInterrupted))
+								? new Abandoned(failure) : new Failure(failure));
 			}
 		}
 		catch (Throwable ex) {
@@ -460,7 +573,6 @@ public final class SingleFlight {
 					+ "' key '" + key + "': the method called itself for the same key on the same thread"));
 			return mine;
 		}
-		this.statistics.recordHit();
 		this.statistics.recordCoalesced();
 		Load.JOINED.incrementAndGet(running);
 		CompletableFuture<Object> waited = running;
@@ -471,13 +583,11 @@ public final class SingleFlight {
 		}
 		waited.thenAccept((outcome) -> {
 			if (outcome == TIMED_OUT) {
-				this.statistics.recordTimedOutJoin();
 				this.statistics.recordMiss();
 				CompletableFuture.runAsync(() -> runAsync(loader, context, mine));
 			}
 			else if (outcome instanceof Abandoned) {
-				this.statistics.recordLeftJoin();
-				// start over, as the owner of a new load or its joiner, off the completing thread
+				// no outcome received, so no hit: start over, as the owner of a new load or its joiner, off the completing thread
 				CompletableFuture.runAsync(() -> loadAsync(key, loader, context).whenComplete((value, error) -> {
 					if (error != null) {
 						mine.completeExceptionally(error);
@@ -488,6 +598,8 @@ public final class SingleFlight {
 				}));
 			}
 			else {
+				// a hit once the shared outcome is received
+				this.statistics.recordHit();
 				deliver(mine, outcome);
 			}
 		});
@@ -601,6 +713,17 @@ public final class SingleFlight {
 			return true;
 		}
 
+		/**
+		 * Return a context that a background reload may run on another thread after the
+		 * calling caller has returned (for a method invocation: a clone that proceeds
+		 * through the rest of the advice chain).
+		 * @param context the calling caller's context
+		 * @return the context for the reload
+		 */
+		default Object refreshContext(Object context) {
+			return context;
+		}
+
 	}
 
 	/**
@@ -620,6 +743,16 @@ public final class SingleFlight {
 		@Nullable CompletionStage<?> loadAsync(Object context) throws Throwable;
 
 		/**
+		 * Return the context a background reload runs with, made on the reading thread
+		 * (see {@link Loader#refreshContext(Object)}).
+		 * @param context the reading caller's context
+		 * @return the context for the reload
+		 */
+		default Object refreshContext(Object context) {
+			return context;
+		}
+
+		/**
 		 * Whether the owner should publish this eventual value ({@code unless} veto).
 		 * @param context the calling caller's context
 		 * @param result the value the stage of {@link #loadAsync(Object)} completed with
@@ -627,6 +760,54 @@ public final class SingleFlight {
 		 */
 		default boolean isStorable(Object context, @Nullable Object result) {
 			return true;
+		}
+
+	}
+
+	/**
+	 * An {@link AsyncLoader} seen as a {@link Loader} that waits for the eventual value:
+	 * for a background reload only, which runs on the refresh executor, never on a
+	 * caller's thread.
+	 */
+	static final class BlockingLoader implements Loader {
+
+		private final AsyncLoader loader;
+
+		BlockingLoader(AsyncLoader loader) {
+			this.loader = loader;
+		}
+
+		@Override
+		public @Nullable Object load(Object context) throws Throwable {
+			CompletionStage<?> stage = this.loader.loadAsync(context);
+			if (stage == null) {
+				return null;
+			}
+			CompletableFuture<@Nullable Object> value = new CompletableFuture<>();
+			stage.whenComplete((result, error) -> {
+				if (error != null) {
+					value.completeExceptionally(unwrap(error));
+				}
+				else {
+					value.complete(result);
+				}
+			});
+			try {
+				return value.get();
+			}
+			catch (ExecutionException ex) {
+				throw ex.getCause();
+			}
+		}
+
+		@Override
+		public boolean isStorable(Object context, @Nullable Object result) {
+			return this.loader.isStorable(context, result);
+		}
+
+		@Override
+		public Object refreshContext(Object context) {
+			return this.loader.refreshContext(context);
 		}
 
 	}
@@ -664,9 +845,10 @@ public final class SingleFlight {
 				"joined");
 
 		/**
-		 * The thread that runs the call. Set at registration; cleared by an asynchronous
-		 * owner once the call has returned its stage (no thread runs the load any more);
-		 * read by joiners for the deadlock checks.
+		 * The thread that runs the call. Set at creation, or by the refresh executor's
+		 * thread when a background reload starts ({@code null} until then); cleared by an
+		 * asynchronous owner once the call has returned its stage (no thread runs the load
+		 * any more); read by joiners for the deadlock checks.
 		 */
 		volatile @Nullable Thread owner;
 
@@ -676,8 +858,35 @@ public final class SingleFlight {
 		/** Incremented by each joiner; read by the owner for its debug line. */
 		volatile int joined;
 
-		Load(Thread owner) {
+		/** Written by the owner after the call, before it publishes; read by the store. */
+		long loadNanos;
+
+		/**
+		 * For a background reload, the stored object it was started from; written before
+		 * the Load is registered, read by the store's publish. {@code null} for a load.
+		 */
+		@Nullable Object replaces;
+
+		Load(@Nullable Thread owner) {
 			this.owner = owner;
+		}
+
+		/**
+		 * Return how long the call took, as the ticker measured it; valid in the store's
+		 * publish.
+		 * @return the load time in nanoseconds
+		 */
+		public long loadNanos() {
+			return this.loadNanos;
+		}
+
+		/**
+		 * Return the stored object a background reload replaces, or {@code null} for a load
+		 * that fills a missing key. The store must keep any other object it finds.
+		 * @return the stored object the reload started from
+		 */
+		public @Nullable Object replaces() {
+			return this.replaces;
 		}
 
 		/**

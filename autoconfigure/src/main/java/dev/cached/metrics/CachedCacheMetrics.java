@@ -9,24 +9,34 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
 
 /**
- * Binds the meters of one {@link CachedCache}, each tagged {@code cache=<name>}. Names,
- * types and base units of {@code cache.gets}, {@code cache.puts}, {@code cache.evictions}
- * and {@code cache.size} are those of Micrometer's cache binders, so existing cache
- * dashboards work unchanged; the load counter is named {@code cache.loads} as
- * {@code CaffeineStatsCounter} names it, and {@code cache.load.duration} is a timer, as the
- * contract names it:
+ * Binds the meters of one {@link CachedCache}, each tagged {@code cache=<name>} plus the
+ * tags it is given ({@link CachedCacheMetricsRegistrar} adds {@code name} and the
+ * auto-configuration {@code cache.manager}, as Spring Boot does for its own caches).
+ * Every meter that Micrometer's {@code CaffeineCacheMetrics} (the binder Spring Boot
+ * uses for its Caffeine caches) also registers has its name, type, tag keys and
+ * {@code result} values, so both kinds of caches share one metric in any registry,
+ * Prometheus included:
  * <ul>
- * <li>{@code cache.gets} ({@code result=hit|miss}): calls answered from the store or by
- * joining a running load, and calls that ran the method;</li>
- * <li>{@code cache.coalesced}: calls that joined a running load (also counted as hits);</li>
+ * <li>{@code cache.gets} ({@code result=hit|miss}): calls answered from the store or by a
+ * running load they joined, and calls that ran the method;</li>
  * <li>{@code cache.puts}, {@code cache.evictions}, {@code cache.size};</li>
- * <li>{@code cache.loads} ({@code result=success|failure}): executions of the method;</li>
- * <li>{@code cache.load.duration}: a timer of the executions, successful or failed;</li>
- * <li>{@code cache.inflight}: executions running now.</li>
+ * <li>{@code cache.load} ({@code result=success|failure}): executions of the method;</li>
+ * <li>{@code cache.load.duration}: a {@code TimeGauge} of the total time spent in
+ * executions, successful or failed;</li>
+ * </ul>
+ * and the meters of the starter's own, under names no Micrometer cache binder uses:
+ * <ul>
+ * <li>{@code cache.coalesced}: calls that joined a running load;</li>
+ * <li>{@code cache.inflight}: executions running now;</li>
+ * <li>{@code cache.refreshes} ({@code result=success|failure}): background reloads
+ * ({@code refresh-after}, {@code early-refresh-beta}), also counted as loads;</li>
+ * <li>{@code cached.load.duration}: a {@code Timer} of each execution, for percentiles
+ * and the maximum.</li>
  * </ul>
  * Every meter but the timer is function-based over the cache's {@link CacheStatistics},
  * the same counters the actuator endpoint reports, so the two always agree; the timer
@@ -34,7 +44,17 @@ import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
  */
 public final class CachedCacheMetrics extends CacheMeterBinder<CachedCache> {
 
-	private static final String DESCRIPTION_LOADS = "The number of times the cached method ran, by outcome";
+	private static final String DESCRIPTION_REFRESHES = "The number of background reloads (refresh-after, "
+			+ "early-refresh-beta), by outcome";
+
+	/** The name of the load-time {@link Timer}, which no Micrometer cache binder uses. */
+	public static final String LOAD_TIMER = "cached.load.duration";
+
+	// the descriptions of Micrometer's CaffeineCacheMetrics, so that both kinds of caches
+	// describe one metric alike
+	private static final String DESCRIPTION_LOAD = "The number of times cache lookup methods have successfully "
+			+ "loaded a new value or failed to load a new value, either because no value was found or an exception "
+			+ "was thrown while loading";
 
 	/**
 	 * Create a binder for one cache.
@@ -98,21 +118,36 @@ public final class CachedCacheMetrics extends CacheMeterBinder<CachedCache> {
 			.tags(tags)
 			.description("The number of calls that joined a load already running for their key")
 			.register(registry);
-		FunctionCounter.builder("cache.loads", cache, (c) -> c.getStatistics().loadSuccesses())
+		FunctionCounter.builder("cache.load", cache, (c) -> c.getStatistics().loadSuccesses())
 			.tags(tags)
 			.tag("result", "success")
-			.description(DESCRIPTION_LOADS)
+			.description(DESCRIPTION_LOAD)
 			.register(registry);
-		FunctionCounter.builder("cache.loads", cache, (c) -> c.getStatistics().loadFailures())
+		FunctionCounter.builder("cache.load", cache, (c) -> c.getStatistics().loadFailures())
 			.tags(tags)
 			.tag("result", "failure")
-			.description(DESCRIPTION_LOADS)
+			.description(DESCRIPTION_LOAD)
 			.register(registry);
-		Timer loadDuration = Timer.builder("cache.load.duration")
+		FunctionCounter.builder("cache.refreshes", cache, (c) -> c.getStatistics().refreshSuccesses())
 			.tags(tags)
-			.description("The time the cached method took to run, successful or failed")
+			.tag("result", "success")
+			.description(DESCRIPTION_REFRESHES)
 			.register(registry);
-		cache.getStatistics().addLoadListener((nanos, success) -> loadDuration.record(nanos, TimeUnit.NANOSECONDS));
+		FunctionCounter.builder("cache.refreshes", cache, (c) -> c.getStatistics().refreshFailures())
+			.tags(tags)
+			.tag("result", "failure")
+			.description(DESCRIPTION_REFRESHES)
+			.register(registry);
+		TimeGauge.builder("cache.load.duration", cache, TimeUnit.NANOSECONDS,
+				(c) -> c.getStatistics().totalLoadNanos())
+			.tags(tags)
+			.description("The time the cache has spent loading new values")
+			.register(registry);
+		Timer loadTimer = Timer.builder(LOAD_TIMER)
+			.tags(tags)
+			.description("The time each execution of the cached method took, successful or failed")
+			.register(registry);
+		cache.getStatistics().addLoadListener((nanos, success) -> loadTimer.record(nanos, TimeUnit.NANOSECONDS));
 		Gauge.builder("cache.inflight", cache, (c) -> c.getStatistics().inFlight())
 			.tags(tags)
 			.description("The number of loads running now")

@@ -356,6 +356,34 @@ class CachedInterceptorTests {
 	}
 
 	@Test
+	void orderInsideTheTransactionAdvisorMakesAHitOpenATransaction() {
+		this.contextRunner.withUserConfiguration(OrderedTransactionConfiguration.class)
+			.withPropertyValues("cached.order=20")
+			.run((context) -> {
+				TransactionalService service = context.getBean(TransactionalService.class);
+				RecordingTransactionManager transactions = context.getBean(RecordingTransactionManager.class);
+				assertThat(service.find(1)).isEqualTo("find 1 in transaction true");
+				assertThat(service.find(1)).isEqualTo("find 1 in transaction true");
+				assertThat(transactions.events).containsExactly("begin", "commit", "begin", "commit");
+				assertThat(service.calls()).isEqualTo(1);
+			});
+	}
+
+	@Test
+	void orderOutsideTheTransactionAdvisorMakesAHitOpenNoTransaction() {
+		this.contextRunner.withUserConfiguration(OrderedTransactionConfiguration.class)
+			.withPropertyValues("cached.order=0")
+			.run((context) -> {
+				TransactionalService service = context.getBean(TransactionalService.class);
+				RecordingTransactionManager transactions = context.getBean(RecordingTransactionManager.class);
+				assertThat(service.find(1)).isEqualTo("find 1 in transaction true");
+				assertThat(service.find(1)).isEqualTo("find 1 in transaction true");
+				assertThat(transactions.events).containsExactly("begin", "commit");
+				assertThat(service.calls()).isEqualTo(1);
+			});
+	}
+
+	@Test
 	void keyExpressionThatFailsAfterSpelCompiledItFailsTheSameWay() {
 		run((context, library) -> {
 			for (int i = 0; i < 300; i++) {
@@ -758,6 +786,22 @@ class CachedInterceptorTests {
 	@Configuration(proxyBeanMethods = false)
 	@EnableTransactionManagement
 	static class TransactionConfiguration {
+
+		@Bean
+		RecordingTransactionManager transactionManager() {
+			return new RecordingTransactionManager();
+		}
+
+		@Bean
+		TransactionalService transactionalService() {
+			return new TransactionalService();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableTransactionManagement(order = 10)
+	static class OrderedTransactionConfiguration {
 
 		@Bean
 		RecordingTransactionManager transactionManager() {

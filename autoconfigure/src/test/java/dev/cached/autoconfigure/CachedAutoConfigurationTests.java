@@ -16,7 +16,9 @@ import dev.cached.engine.CacheSpec;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.Setting;
 import dev.cached.engine.SettingSource;
+import dev.cached.engine.WriteRepeater;
 import dev.cached.expression.MethodExpressions;
+import dev.cached.transaction.TransactionAwareWriteRepeater;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -34,6 +36,11 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.Ordered;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.AbstractPlatformTransactionManager;
+import org.springframework.transaction.support.DefaultTransactionStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -265,6 +272,75 @@ class CachedAutoConfigurationTests {
 		});
 	}
 
+	@Test
+	void transactionAwareWithoutATransactionManagerSaysSoOnceAtInfo(CapturedOutput output) {
+		this.contextRunner.run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context).hasSingleBean(TransactionAwareWriteRepeater.class);
+			assertThat(output).containsOnlyOnce("cached.transaction-aware is on, but there is no transaction manager: "
+					+ "invalidations take effect at once only, never again after a commit");
+			assertThat(output).containsPattern("INFO .*CachedAutoConfiguration -- cached\\.transaction-aware is on");
+			CountingService service = context.getBean(CountingService.class);
+			service.square(2);
+			service.evict(2);
+			service.square(2);
+			assertThat(service.calls()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void transactionAwareSetWithoutATransactionManagerSaysSoOnceAtWarn(CapturedOutput output) {
+		this.contextRunner.withPropertyValues("cached.transaction-aware=true").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(output).containsPattern("WARN .*CachedAutoConfiguration -- cached\\.transaction-aware is on, "
+					+ "but there is no transaction manager");
+		});
+	}
+
+	@Test
+	void transactionAwareWithATransactionManagerSaysNothing(CapturedOutput output) {
+		this.contextRunner.withBean(PlatformTransactionManager.class, NoOpTransactionManager::new)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).doesNotContain("cached.transaction-aware");
+			});
+	}
+
+	@Test
+	void transactionAwareFalseSaysNothing(CapturedOutput output) {
+		this.contextRunner.withPropertyValues("cached.transaction-aware=false").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context).doesNotHaveBean(TransactionAwareWriteRepeater.class);
+			assertThat(output).doesNotContain("cached.transaction-aware");
+		});
+	}
+
+	@Test
+	void worksWithoutSpringTransactionSupport() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("org.springframework.transaction"))
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context).doesNotHaveBean(WriteRepeater.class);
+				CountingService service = context.getBean(CountingService.class);
+				service.square(3);
+				service.evict(3);
+				service.square(3);
+				assertThat(service.calls()).isEqualTo(2);
+			});
+	}
+
+	@Test
+	void orderSetsTheAdvisorOrder() {
+		this.contextRunner.withPropertyValues("cached.order=42")
+			.run((context) -> assertThat(context.getBean(CachedAdvisor.class).getOrder()).isEqualTo(42));
+	}
+
+	@Test
+	void defaultOrderIsJustBeforeTheDefaultOrder() {
+		this.contextRunner.run((context) -> assertThat(context.getBean(CachedAdvisor.class).getOrder())
+			.isEqualTo(Ordered.LOWEST_PRECEDENCE - 1));
+	}
+
 	private static CachedCache cache(AssertableApplicationContext context, String name) {
 		CachedCache cache = context.getBean(CacheRegistry.class).getCache(name);
 		assertThat(cache).as("cache %s", name).isNotNull();
@@ -355,6 +431,31 @@ class CachedAutoConfigurationTests {
 		public int square(int x) {
 			this.calls.incrementAndGet();
 			return x * x;
+		}
+
+		@CacheInvalidate(name = "CountingService.square")
+		public void evict(int x) {
+		}
+
+	}
+
+	static class NoOpTransactionManager extends AbstractPlatformTransactionManager {
+
+		@Override
+		protected Object doGetTransaction() {
+			return new Object();
+		}
+
+		@Override
+		protected void doBegin(Object transaction, TransactionDefinition definition) {
+		}
+
+		@Override
+		protected void doCommit(DefaultTransactionStatus status) {
+		}
+
+		@Override
+		protected void doRollback(DefaultTransactionStatus status) {
 		}
 
 	}

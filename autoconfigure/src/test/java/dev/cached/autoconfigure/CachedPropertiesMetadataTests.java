@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.core.Ordered;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -21,16 +23,26 @@ class CachedPropertiesMetadataTests {
 	@Test
 	void everyPropertyOfTheContractHasDescriptionAndDefaultsWhereThereAreAny() throws Exception {
 		Map<String, JsonNode> properties = cachedProperties();
-		assertThat(properties).containsOnlyKeys("cached.enabled", "cached.defaults.ttl", "cached.defaults.max-size",
-				"cached.defaults.wait-timeout", "cached.defaults.cache-null-values", "cached.caches");
+		assertThat(properties).containsOnlyKeys("cached.enabled", "cached.transaction-aware", "cached.order",
+				"cached.defaults.ttl", "cached.defaults.max-size", "cached.defaults.wait-timeout",
+				"cached.defaults.cache-null-values", "cached.defaults.refresh-after", "cached.defaults.ttl-jitter",
+				"cached.defaults.early-refresh-beta", "cached.caches");
 		assertThat(properties.values())
 			.allSatisfy((property) -> assertThat(property.path("description").asString()).isNotBlank());
 		assertThat(properties.get("cached.enabled").get("defaultValue").asBoolean()).isTrue();
+		assertThat(properties.get("cached.transaction-aware").get("defaultValue").asBoolean()).isTrue();
+		assertThat(properties.get("cached.order").get("defaultValue").asInt()).isEqualTo(Ordered.LOWEST_PRECEDENCE - 1);
 		assertThat(properties.get("cached.defaults.max-size").get("defaultValue").asLong()).isEqualTo(10000);
 		assertThat(properties.get("cached.defaults.cache-null-values").get("defaultValue").asBoolean()).isTrue();
 		assertThat(properties.get("cached.defaults.ttl").has("defaultValue")).isFalse();
 		assertThat(properties.get("cached.defaults.wait-timeout").has("defaultValue")).isFalse();
 		assertThat(properties.get("cached.defaults.ttl").get("type").asString()).isEqualTo("java.time.Duration");
+		assertThat(properties.get("cached.defaults.refresh-after").get("type").asString())
+			.isEqualTo("java.time.Duration");
+		assertThat(properties.get("cached.defaults.ttl-jitter").get("type").asString()).isEqualTo("java.lang.Double");
+		assertThat(properties.get("cached.defaults.early-refresh-beta").get("type").asString())
+			.isEqualTo("java.lang.Double");
+		assertThat(properties.get("cached.defaults.refresh-after").has("defaultValue")).isFalse();
 		assertThat(properties.get("cached.caches").get("type").asString())
 			.isEqualTo("java.util.Map<java.lang.String,dev.cached.autoconfigure.CachedProperties$Settings>");
 	}

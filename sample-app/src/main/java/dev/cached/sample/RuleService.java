@@ -28,7 +28,9 @@ public class RuleService {
 	}
 
 	/**
-	 * Return every rule, highest priority first. Cache {@code RuleService.getAllRules}.
+	 * Return every rule, highest priority first. Cache {@code RuleService.getAllRules},
+	 * refreshed ahead in the background once it is older than its {@code refresh-after}
+	 * (see {@code application.yml}).
 	 * @return the rules
 	 */
 	@Cached

@@ -139,6 +139,7 @@ class RuleControllerTests {
 		assertThat(allRules.get("methods")).isEqualTo(List.of("dev.cached.sample.RuleService.getAllRules()"));
 		Map<String, Object> settings = (Map<String, Object>) allRules.get("settings");
 		assertThat(settings.get("ttl")).isEqualTo(Map.of("value", "5m", "source", "cache"));
+		assertThat(settings.get("refresh-after")).isEqualTo(Map.of("value", "4m", "source", "cache"));
 		assertThat(settings.get("max-size")).isEqualTo(Map.of("value", 1, "source", "cache"));
 		assertThat(((Map<String, Object>) settings.get("wait-timeout"))).containsEntry("value", null)
 			.containsEntry("source", "built-in");

@@ -88,6 +88,9 @@ public class CachedEndpoint {
 		described.put("max-size", describe(settings.maxSize()));
 		described.put("wait-timeout", describe(settings.waitTimeout()));
 		described.put("cache-null-values", describe(settings.cacheNullValues()));
+		described.put("refresh-after", describe(settings.refreshAfter()));
+		described.put("ttl-jitter", describe(settings.ttlJitter()));
+		described.put("early-refresh-beta", describe(settings.earlyRefreshBeta()));
 		return new CacheDescriptor(cache.getMethods(), described, describeStatistics(cache));
 	}
 
@@ -128,7 +131,8 @@ public class CachedEndpoint {
 	 * @param methods the methods that use it, e.g.
 	 * {@code com.example.RuleService.getAllRules()}
 	 * @param settings its effective settings by property name ({@code ttl},
-	 * {@code max-size}, {@code wait-timeout}, {@code cache-null-values})
+	 * {@code max-size}, {@code wait-timeout}, {@code cache-null-values},
+	 * {@code refresh-after}, {@code ttl-jitter}, {@code early-refresh-beta})
 	 * @param stats its statistics
 	 */
 	public record CacheDescriptor(List<String> methods, Map<String, SettingDescriptor> settings,
@@ -139,8 +143,8 @@ public class CachedEndpoint {
 	 * One effective setting.
 	 *
 	 * @param value the value: a duration as short text ({@code 5m}, {@code 500ms}), a
-	 * number or a boolean; {@code null} when unset (no ttl, no wait timeout), and then
-	 * still written
+	 * number or a boolean; {@code null} when unset (no ttl, no wait timeout, no refresh,
+	 * no jitter), and then still written
 	 * @param source where it came from: {@code cache}, {@code annotation},
 	 * {@code defaults} or {@code built-in}
 	 */

@@ -16,8 +16,9 @@ import org.springframework.context.annotation.Bean;
 /**
  * Auto-configuration of the {@link CachedCacheMetrics meters} of every {@code @Cached}
  * cache, bound to the application's {@link MeterRegistry} when the caches are created.
- * Each meter carries {@code cache=<name>} and {@code cache.manager=cached}, the tags Spring
- * Boot puts on the meters of its own cache managers.
+ * Each meter carries {@code cache=<name>}, {@code name=<name>} and
+ * {@code cache.manager=cached}: the tag keys Spring Boot puts on the meters of its own
+ * cache managers, so that both share every metric name without a clash.
  */
 @AutoConfiguration(after = CachedAutoConfiguration.class,
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",

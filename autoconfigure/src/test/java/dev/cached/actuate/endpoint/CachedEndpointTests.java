@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.cached.actuate.endpoint.CachedEndpoint.CacheDescriptor;
 import dev.cached.actuate.endpoint.CachedEndpoint.SettingDescriptor;
 import dev.cached.actuate.endpoint.CachedEndpoint.StatsDescriptor;
@@ -11,6 +12,7 @@ import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheSpec;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.SingleFlight;
+import dev.cached.refresh.BackgroundRefreshers;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,6 +33,19 @@ class CachedEndpointTests {
 	private final CachedEndpoint endpoint = new CachedEndpoint(this.registry);
 
 	@Test
+	void cachesDescribesExpiryStampedeSettingsWithSources() throws Exception {
+		CacheRegistry registry = new CacheRegistry(
+				(name) -> new CacheSpec(Duration.ofMinutes(5), null, null, null, Duration.ofSeconds(90), null, null),
+				new CacheSpec(null, null, null, null, null, 0.1, 1.5), Ticker.systemTicker(), Runnable::run,
+				new BackgroundRefreshers(() -> Runnable::run));
+		registry.register("RuleService.getAllRules", RuleService.class.getMethod("getAllRules"), true, null);
+		CacheDescriptor allRules = new CachedEndpoint(registry).caches().caches().get("RuleService.getAllRules");
+		assertThat(allRules.settings()).containsEntry("refresh-after", new SettingDescriptor("90s", "cache"))
+			.containsEntry("ttl-jitter", new SettingDescriptor(0.1, "defaults"))
+			.containsEntry("early-refresh-beta", new SettingDescriptor(1.5, "defaults"));
+	}
+
+	@Test
 	void cachesWithoutCachesIsEmpty() {
 		assertThat(this.endpoint.caches().caches()).isEmpty();
 	}
@@ -47,7 +62,10 @@ class CachedEndpointTests {
 		assertThat(allRules.settings()).containsExactly(Map.entry("ttl", new SettingDescriptor("5m", "cache")),
 				Map.entry("max-size", new SettingDescriptor(1L, "cache")),
 				Map.entry("wait-timeout", new SettingDescriptor(null, "built-in")),
-				Map.entry("cache-null-values", new SettingDescriptor(true, "defaults")));
+				Map.entry("cache-null-values", new SettingDescriptor(true, "defaults")),
+				Map.entry("refresh-after", new SettingDescriptor(null, "built-in")),
+				Map.entry("ttl-jitter", new SettingDescriptor(null, "built-in")),
+				Map.entry("early-refresh-beta", new SettingDescriptor(null, "built-in")));
 		CacheDescriptor rule = caches.get("RuleService.getRule");
 		assertThat(rule.methods()).containsExactly(RuleService.class.getName() + ".getRule(java.lang.String)");
 		assertThat(rule.settings()).containsEntry("ttl", new SettingDescriptor("1500ms", "annotation"))

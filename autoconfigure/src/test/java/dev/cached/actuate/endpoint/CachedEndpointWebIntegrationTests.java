@@ -113,7 +113,10 @@ class CachedEndpointWebIntegrationTests {
 				 "settings": {"ttl": {"value": "5m", "source": "cache"},
 				              "max-size": {"value": 1, "source": "cache"},
 				              "wait-timeout": {"value": null, "source": "built-in"},
-				              "cache-null-values": {"value": true, "source": "defaults"}},
+				              "cache-null-values": {"value": true, "source": "defaults"},
+				              "refresh-after": {"value": null, "source": "built-in"},
+				              "ttl-jitter": {"value": null, "source": "built-in"},
+				              "early-refresh-beta": {"value": null, "source": "built-in"}},
 				 "stats": {"hits": 63, "misses": 1, "hitRatio": 0.984, "coalesced": 63,
 				           "loadSuccesses": 1, "loadFailures": 0, "meanLoadMillis": 12.7,
 				           "inFlight": 0, "size": 1, "evictions": 0}}

@@ -1,0 +1,210 @@
+package dev.cached.aop;
+
+import java.util.List;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.cached.Cached;
+import dev.cached.actuate.endpoint.CachedEndpoint;
+import dev.cached.actuate.endpoint.CachedEndpoint.CacheDescriptor;
+import dev.cached.autoconfigure.CachedAutoConfiguration;
+import dev.cached.autoconfigure.CachedStartupReport;
+import dev.cached.autoconfigure.endpoint.CachedEndpointAutoConfiguration;
+import dev.cached.engine.CacheRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.data.jdbc.autoconfigure.DataJdbcRepositoriesAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ComponentScan.Filter;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.FilterType;
+import org.springframework.data.annotation.Id;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.jdbc.repository.config.EnableJdbcRepositories;
+import org.springframework.data.repository.ListCrudRepository;
+import org.springframework.data.repository.ListPagingAndSortingRepository;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link CachedMethodValidator}: every annotated method is read at startup,
+ * whatever the proxy, here with a real Spring Data JDBC repository (a JDK proxy over
+ * {@code SimpleJdbcRepository}, which carries none of the interface's annotations).
+ */
+class CachedMethodValidatorTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, CachedAutoConfiguration.class,
+				CachedEndpointAutoConfiguration.class, DataSourceAutoConfiguration.class,
+				JdbcTemplateAutoConfiguration.class, DataSourceTransactionManagerAutoConfiguration.class,
+				TransactionAutoConfiguration.class, DataJdbcRepositoriesAutoConfiguration.class))
+		.withPropertyValues("spring.datasource.generate-unique-name=true",
+				"management.endpoints.web.exposure.include=cached");
+
+	private final Logger logger = (Logger) LoggerFactory.getLogger(CachedStartupReport.class);
+
+	private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+	@BeforeEach
+	void attach() {
+		this.appender.start();
+		this.logger.addAppender(this.appender);
+	}
+
+	@AfterEach
+	void detach() {
+		this.logger.detachAppender(this.appender);
+	}
+
+	@Test
+	void everyCachedMethodOfASpringDataRepositoryIsListedBeforeAnyCall() {
+		this.contextRunner.withUserConfiguration(VetRepositoryConfiguration.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(AopUtils.isAopProxy(context.getBean(VetRepository.class))).isTrue();
+			List<String> methods = List.of(VetRepository.class.getName() + ".findAll()",
+					VetRepository.class.getName() + ".findAll(org.springframework.data.domain.Pageable)");
+			CacheDescriptor vets = context.getBean(CachedEndpoint.class).cache("vets");
+			assertThat(vets).isNotNull();
+			assertThat(vets.methods()).containsExactlyInAnyOrderElementsOf(methods);
+			List<String> lines = this.appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+			assertThat(lines).singleElement().asString().startsWith("Cache 'vets': ").contains(methods);
+			assertThat(vets.stats().misses()).isZero();
+			// calls use the caches and operations the scan registered
+			context.getBean(JdbcTemplate.class)
+				.execute("create table vet (id bigint auto_increment primary key, last_name varchar(50))");
+			context.getBean(JdbcTemplate.class).update("insert into vet (last_name) values ('Carter')");
+			VetRepository repository = context.getBean(VetRepository.class);
+			assertThat(repository.findAll()).extracting(Vet::lastName).containsExactly("Carter");
+			assertThat(repository.findAll()).extracting(Vet::lastName).containsExactly("Carter");
+			assertThat(repository.findAll(Pageable.ofSize(1)).getContent()).extracting(Vet::lastName)
+				.containsExactly("Carter");
+			assertThat(context.getBean(CacheRegistry.class).getCacheNames()).containsExactly("vets");
+			CacheDescriptor after = context.getBean(CachedEndpoint.class).cache("vets");
+			assertThat(after.methods()).containsExactlyInAnyOrderElementsOf(methods);
+			assertThat(after.stats().misses()).isEqualTo(2);
+			assertThat(after.stats().hits()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void badKeyOnEitherMethodOfAnInjectedSpringDataRepositoryFailsStartupNamingIt() {
+		// The repository is injected, so it is post-processed while the context starts;
+		// the auto-proxy creator's own match check reads only the first annotated method
+		// it meets, so a bad key on the other one would start cleanly without the scan:
+		// each of the two methods carries the bad key once.
+		this.contextRunner.withUserConfiguration(BadPagedKeyRepositoryConfiguration.class)
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(IllegalStateException.class)
+				.hasMessageStartingWith("@Cached on method '" + BadPagedKeyRepository.class.getName()
+						+ ".findAll(org.springframework.data.domain.Pageable)' has an invalid key \"#pagable\": "));
+		this.contextRunner.withUserConfiguration(BadListKeyRepositoryConfiguration.class)
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(IllegalStateException.class)
+				.hasMessageStartingWith("@Cached on method '" + BadListKeyRepository.class.getName()
+						+ ".findAll()' has an invalid key \"#root.args[0].unknown(\": "));
+	}
+
+	@Test
+	void badKeyOfASpringDataRepositoryThatNoBeanUsesFailsStartupNamingIt() {
+		this.contextRunner.withUserConfiguration(UnusedBadPagedKeyRepositoryConfiguration.class)
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(IllegalStateException.class)
+				.hasMessageStartingWith("@Cached on method '" + BadPagedKeyRepository.class.getName()
+						+ ".findAll(org.springframework.data.domain.Pageable)' has an invalid key \"#pagable\": "));
+	}
+
+	record Vet(@Id Long id, String lastName) {
+	}
+
+	interface VetRepository extends ListCrudRepository<Vet, Long>, ListPagingAndSortingRepository<Vet, Long> {
+
+		@Override
+		@Cached(name = "vets")
+		List<Vet> findAll();
+
+		@Override
+		@Cached(name = "vets", key = "#pageable")
+		Page<Vet> findAll(Pageable pageable);
+
+	}
+
+	interface BadPagedKeyRepository extends ListCrudRepository<Vet, Long>, ListPagingAndSortingRepository<Vet, Long> {
+
+		@Override
+		@Cached(name = "vets")
+		List<Vet> findAll();
+
+		@Override
+		@Cached(name = "vets", key = "#pagable")
+		Page<Vet> findAll(Pageable pageable);
+
+	}
+
+	interface BadListKeyRepository extends ListCrudRepository<Vet, Long>, ListPagingAndSortingRepository<Vet, Long> {
+
+		@Override
+		@Cached(name = "vets", key = "#root.args[0].unknown(")
+		List<Vet> findAll();
+
+		@Override
+		@Cached(name = "vets", key = "#pageable")
+		Page<Vet> findAll(Pageable pageable);
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableJdbcRepositories(considerNestedRepositories = true,
+			includeFilters = @Filter(type = FilterType.ASSIGNABLE_TYPE, classes = VetRepository.class))
+	static class VetRepositoryConfiguration {
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableJdbcRepositories(considerNestedRepositories = true,
+			includeFilters = @Filter(type = FilterType.ASSIGNABLE_TYPE, classes = BadPagedKeyRepository.class))
+	static class BadPagedKeyRepositoryConfiguration {
+
+		@Bean
+		Object vetService(BadPagedKeyRepository repository) {
+			return List.of(repository);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableJdbcRepositories(considerNestedRepositories = true,
+			includeFilters = @Filter(type = FilterType.ASSIGNABLE_TYPE, classes = BadListKeyRepository.class))
+	static class BadListKeyRepositoryConfiguration {
+
+		@Bean
+		Object vetService(BadListKeyRepository repository) {
+			return List.of(repository);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableJdbcRepositories(considerNestedRepositories = true,
+			includeFilters = @Filter(type = FilterType.ASSIGNABLE_TYPE, classes = BadPagedKeyRepository.class))
+	static class UnusedBadPagedKeyRepositoryConfiguration {
+
+	}
+
+}
