@@ -7,6 +7,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import dev.cached.aot.CachedReflectiveProcessor;
+
+import org.springframework.aot.hint.annotation.Reflective;
+
 /**
  * Removes an entry (or all entries) of a {@link Cached @Cached} cache when the annotated
  * method runs: after it returns normally, or before it runs when
@@ -24,6 +28,7 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @Repeatable(CacheInvalidate.List.class)
+@Reflective(CachedReflectiveProcessor.class)
 public @interface CacheInvalidate {
 
 	/**
@@ -60,6 +65,7 @@ public @interface CacheInvalidate {
 	@Target({ ElementType.METHOD })
 	@Retention(RetentionPolicy.RUNTIME)
 	@Documented
+	@Reflective(CachedReflectiveProcessor.class)
 	@interface List {
 
 		/**

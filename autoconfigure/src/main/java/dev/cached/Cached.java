@@ -6,6 +6,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import dev.cached.aot.CachedReflectiveProcessor;
+
+import org.springframework.aot.hint.annotation.Reflective;
+
 /**
  * Caches the result of a Spring bean method, with single flight: while the method runs
  * for a key, every other call for that key waits for that one execution and shares its
@@ -28,6 +32,7 @@ import java.lang.annotation.Target;
 @Target({ ElementType.METHOD })
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
+@Reflective(CachedReflectiveProcessor.class)
 public @interface Cached {
 
 	/**
@@ -50,7 +55,8 @@ public @interface Cached {
 
 	/**
 	 * Time to live after the entry is written, as a duration such as {@code 500ms},
-	 * {@code 30s}, {@code 10m} or {@code PT1H}. {@code ""} means from configuration.
+	 * {@code 30s}, {@code 10m} or {@code PT1H}, read as Spring Boot reads a duration
+	 * property (a bare number is milliseconds). {@code ""} means from configuration.
 	 * {@code cached.caches.<name>.ttl} takes precedence over this value.
 	 * @return the time to live
 	 */

@@ -5,8 +5,9 @@ import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The advice around {@code @Cached} and {@code @CacheInvalidate} methods: finds the
- * method's operation and hands the call to it. Everything else lives in the engine.
+ * The advice around {@code @Cached}, {@code @CachePut} and {@code @CacheInvalidate}
+ * methods: finds the method's operation and hands the call to it. Everything else lives in
+ * the engine.
  */
 public final class CachedInterceptor implements MethodInterceptor {
 

@@ -24,11 +24,12 @@ import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
- * The startup scan: reads and checks every {@code @Cached} and {@code @CacheInvalidate}
- * method of every bean as the bean is created, so that a bad annotation fails startup
- * (naming the method and the value) and every method is registered with its cache before
- * the first call. Once all singletons exist, it checks that every
- * {@code @CacheInvalidate} names a cache that some {@code @Cached} method uses.
+ * The startup scan: reads and checks every {@code @Cached}, {@code @CachePut} and
+ * {@code @CacheInvalidate} method of every bean as the bean is created, so that a bad
+ * annotation fails startup (naming the method and the value) and every method is
+ * registered with its cache before the first call. Once all singletons exist, it checks
+ * that every {@code @CacheInvalidate} and {@code @CachePut} names a cache that some
+ * {@code @Cached} method uses.
  * <p>
  * Each method is read as the advice will see its calls: against the object the cached
  * proxy delegates to. So methods declared on the interfaces of a JDK proxy bean (a Spring
@@ -146,6 +147,11 @@ public final class CachedMethodValidator
 		for (CacheInvalidateOperation invalidation : source.getInvalidations()) {
 			if (source.getRegistry().getCache(invalidation.getCacheName()) == null) {
 				throw new IllegalStateException(invalidation.unknownCacheMessage());
+			}
+		}
+		for (CachePutOperation put : source.getPuts()) {
+			if (source.getRegistry().getCache(put.getCacheName()) == null) {
+				throw new IllegalStateException(put.unknownCacheMessage());
 			}
 		}
 	}

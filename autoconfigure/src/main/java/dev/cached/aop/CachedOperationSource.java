@@ -9,14 +9,17 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
+import java.util.function.Function;
 
 import dev.cached.CacheInvalidate;
+import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.async.AsyncResultAdapter;
 import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.Durations;
 import dev.cached.expression.CallExpression;
 import dev.cached.expression.MethodExpressions;
 import dev.cached.key.KeyGenerator;
@@ -25,18 +28,19 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.format.datetime.standard.DurationFormatterUtils;
 import org.springframework.util.ClassUtils;
 
 /**
- * Reads {@code @Cached} and {@code @CacheInvalidate} into operations, checks them, and
- * remembers them per method. An annotation on an interface method or a superclass method
- * applies to the implementation. Every problem is an {@link IllegalStateException} that
- * names the method and the offending value.
+ * Reads {@code @Cached}, {@code @CachePut} and {@code @CacheInvalidate} into operations,
+ * checks them, and remembers them per method. An annotation on an interface method or a
+ * superclass method applies to the implementation. Every problem is an
+ * {@link IllegalStateException} that names the method and the offending value.
  */
 public class CachedOperationSource {
 
 	private static final Set<Class<? extends java.lang.annotation.Annotation>> ANNOTATIONS = Set.of(Cached.class,
-			CacheInvalidate.class, CacheInvalidate.List.class);
+			CachePut.class, CacheInvalidate.class, CacheInvalidate.List.class);
 
 	private static final Object NONE = new Object();
 
@@ -45,6 +49,8 @@ public class CachedOperationSource {
 	private final CacheRegistry registry;
 
 	private final MethodExpressions expressions;
+
+	private final Function<String, Duration> durations;
 
 	private final AsyncResultAdapters asyncResults;
 
@@ -55,6 +61,8 @@ public class CachedOperationSource {
 	private final ConcurrentHashMap<Method, Binding> byInvokedMethod = new ConcurrentHashMap<>();
 
 	private final List<CacheInvalidateOperation> invalidations = new CopyOnWriteArrayList<>();
+
+	private final List<CachePutOperation> puts = new CopyOnWriteArrayList<>();
 
 	/**
 	 * The hottest path: operations by the identity of the invoked {@code Method}
@@ -70,25 +78,42 @@ public class CachedOperationSource {
 	private int fastBindingCount;
 
 	/**
-	 * Create a source that supports the asynchronous types this class's own class loader
-	 * sees.
+	 * Create a source that reads durations in annotations with Spring Framework's
+	 * {@link DurationFormatterUtils#detectAndParse(String)}.
 	 * @param registry the caches, created as methods register
 	 * @param expressions the expression parser
 	 */
 	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions) {
-		this(registry, expressions, AsyncResultAdapters.detect(CachedOperationSource.class.getClassLoader()));
+		this(registry, expressions, DurationFormatterUtils::detectAndParse);
 	}
 
 	/**
 	 * Create a source.
 	 * @param registry the caches, created as methods register
 	 * @param expressions the expression parser
+	 * @param durations reads a duration in an annotation ({@code @Cached(ttl=…)}), and
+	 * throws an exception if the text is not one; with Spring Boot, its own rules for
+	 * durations in properties, so that an annotation and {@code application.yml} accept
+	 * the same texts
+	 */
+	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions,
+			Function<String, Duration> durations) {
+		this(registry, expressions, durations,
+				AsyncResultAdapters.detect(CachedOperationSource.class.getClassLoader()));
+	}
+
+	/**
+	 * Create a source.
+	 * @param registry the caches, created as methods register
+	 * @param expressions the expression parser
+	 * @param durations reads a duration in an annotation, as above
 	 * @param asyncResults the asynchronous return types that methods may declare
 	 */
 	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions,
-			AsyncResultAdapters asyncResults) {
+			Function<String, Duration> durations, AsyncResultAdapters asyncResults) {
 		this.registry = registry;
 		this.expressions = expressions;
+		this.durations = durations;
 		this.asyncResults = asyncResults;
 	}
 
@@ -213,6 +238,14 @@ public class CachedOperationSource {
 	}
 
 	/**
+	 * Return every {@code @CachePut} read so far.
+	 * @return the puts
+	 */
+	public List<CachePutOperation> getPuts() {
+		return List.copyOf(this.puts);
+	}
+
+	/**
 	 * Return the cache registry.
 	 * @return the registry
 	 */
@@ -238,15 +271,25 @@ public class CachedOperationSource {
 	private Object build(Method specific, Method invoked) {
 		Method annotated = specific;
 		Cached cached = AnnotatedElementUtils.findMergedAnnotation(specific, Cached.class);
+		CachePut put = AnnotatedElementUtils.findMergedAnnotation(specific, CachePut.class);
 		Set<CacheInvalidate> invalidates = AnnotatedElementUtils.findMergedRepeatableAnnotations(specific,
 				CacheInvalidate.class);
-		if (cached == null && invalidates.isEmpty() && specific != invoked) {
+		if (cached == null && put == null && invalidates.isEmpty() && specific != invoked) {
 			annotated = invoked;
 			cached = AnnotatedElementUtils.findMergedAnnotation(invoked, Cached.class);
+			put = AnnotatedElementUtils.findMergedAnnotation(invoked, CachePut.class);
 			invalidates = AnnotatedElementUtils.findMergedRepeatableAnnotations(invoked, CacheInvalidate.class);
 		}
-		if (cached == null && invalidates.isEmpty()) {
+		if (cached == null && put == null && invalidates.isEmpty()) {
 			return NONE;
+		}
+		if (put != null) {
+			if (cached != null) {
+				throw invalid(specific, "@CachePut", "also has @Cached; a method either reads through a cache or "
+						+ "stores into it: put them on different methods");
+			}
+			checkInterceptable(specific, "@CachePut");
+			return buildPut(specific, put, invalidates);
 		}
 		String annotationName = (cached != null) ? "@Cached" : "@CacheInvalidate";
 		if (cached != null && !invalidates.isEmpty()) {
@@ -300,7 +343,57 @@ public class CachedOperationSource {
 		return new CachedOperation(annotated, cache, keyGenerator, condition, unless, async);
 	}
 
+	private PuttingOperation buildPut(Method method, CachePut put, Set<CacheInvalidate> invalidates) {
+		Class<?> returnType = method.getReturnType();
+		if (returnType == void.class || returnType == Void.class) {
+			throw invalid(method, "@CachePut", "returns void, so there is nothing to store; use @CacheInvalidate "
+					+ "to remove entries, or return the value");
+		}
+		if (Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType)
+				|| isPublisher(returnType)) {
+			throw invalid(method, "@CachePut", "returns " + returnType.getName()
+					+ "; asynchronous results are not supported by @CachePut, put a method that returns the value "
+					+ "itself");
+		}
+		String name = put.name().trim();
+		if (name.isEmpty()) {
+			throw invalid(method, "@CachePut", "has an empty name; name the cache to store into");
+		}
+		KeyGenerator keyGenerator = put.key().isEmpty() ? KeyGenerator.allArguments(method.getParameterCount())
+				: KeyGenerator.expression(parse(method, "@CachePut", "key", put.key(), name, true));
+		CallExpression condition = put.condition().isEmpty() ? null
+				: parse(method, "@CachePut", "condition", put.condition(), name, true);
+		CallExpression unless = put.unless().isEmpty() ? null
+				: parse(method, "@CachePut", "unless", put.unless(), name, true);
+		CachePutOperation operation = new CachePutOperation(name, keyGenerator, condition, unless,
+				CacheRegistry.describe(method));
+		List<CacheInvalidateOperation> invalidations = invalidates.isEmpty() ? List.of()
+				: invalidations(method, invalidates);
+		this.puts.add(operation);
+		return new PuttingOperation(operation, invalidations, this.registry::getCache);
+	}
+
+	/** Whether {@code type} is a Reactive Streams {@code Publisher}, without needing that API. */
+	private static boolean isPublisher(@Nullable Class<?> type) {
+		if (type == null) {
+			return false;
+		}
+		if (type.getName().equals("org.reactivestreams.Publisher")) {
+			return true;
+		}
+		for (Class<?> candidate : type.getInterfaces()) {
+			if (isPublisher(candidate)) {
+				return true;
+			}
+		}
+		return isPublisher(type.getSuperclass());
+	}
+
 	private InvalidatingOperation buildInvalidating(Method method, Set<CacheInvalidate> annotations) {
+		return new InvalidatingOperation(invalidations(method, annotations), this.registry::getCache);
+	}
+
+	private List<CacheInvalidateOperation> invalidations(Method method, Set<CacheInvalidate> annotations) {
 		List<CacheInvalidateOperation> operations = new ArrayList<>();
 		String description = CacheRegistry.describe(method);
 		for (CacheInvalidate invalidate : annotations) {
@@ -325,18 +418,18 @@ public class CachedOperationSource {
 					description));
 		}
 		this.invalidations.addAll(operations);
-		return new InvalidatingOperation(operations, this.registry::getCache);
+		return operations;
 	}
 
-	private static @Nullable Duration parseTtl(Method method, String ttl) {
+	private @Nullable Duration parseTtl(Method method, String ttl) {
 		if (ttl.isBlank()) {
 			return null;
 		}
 		Duration duration;
 		try {
-			duration = Durations.parse(ttl);
+			duration = this.durations.apply(ttl.trim());
 		}
-		catch (IllegalArgumentException ex) {
+		catch (RuntimeException ex) {
 			throw invalid(method, "@Cached", "has ttl \"" + ttl
 					+ "\", which is not a duration; use a value such as 500ms, 30s, 10m or PT1H");
 		}

@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * What the annotations of one method make the interceptor do.
  */
-abstract sealed class MethodOperation permits CachedOperation, InvalidatingOperation {
+abstract sealed class MethodOperation permits CachedOperation, InvalidatingOperation, PuttingOperation {
 
 	/**
 	 * Answer a call.

@@ -36,10 +36,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.context.annotation.ImportRuntimeHints;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotationMetadata;
@@ -53,6 +55,7 @@ import org.springframework.transaction.TransactionManager;
 @ConditionalOnBooleanProperty(name = "cached.enabled", matchIfMissing = true)
 @EnableConfigurationProperties
 @Import(CachedAutoConfiguration.AutoProxyRegistrar.class)
+@ImportRuntimeHints(CachedRuntimeHints.class)
 @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 public final class CachedAutoConfiguration {
 
@@ -89,9 +92,10 @@ public final class CachedAutoConfiguration {
 		ClassLoader classLoader = (beanFactory instanceof ConfigurableBeanFactory configurable
 				&& configurable.getBeanClassLoader() != null) ? configurable.getBeanClassLoader()
 						: CachedAutoConfiguration.class.getClassLoader();
+		// durations in annotations follow Boot's rules for durations in properties
 		return new CachedOperationSource(cacheRegistry,
 				new MethodExpressions(beanFactory, CachedAutoConfiguration.class.getClassLoader()),
-				AsyncResultAdapters.detect(classLoader));
+				DurationStyle::detectAndParse, AsyncResultAdapters.detect(classLoader));
 	}
 
 	@Bean

@@ -227,9 +227,12 @@ public final class CachedCache {
 	}
 
 	/**
-	 * Store a value directly, as a finished load would. Inside a unit of work that the
-	 * {@link WriteRepeater} sees (a transaction), the value is put again when it commits
-	 * and removed if it rolls back.
+	 * Store a value directly, replacing the entry ({@code @CachePut}). The put wins over a
+	 * load of that key running now: the load still answers its callers, but its result is
+	 * not stored (as after {@link #invalidate(Object)}). A {@code null} value in a cache
+	 * that does not store {@code null} removes the entry instead. Inside a unit of work
+	 * that the {@link WriteRepeater} sees (a transaction), the value is put again when it
+	 * commits and removed if it rolls back.
 	 * @param key the key
 	 * @param value the value
 	 */
@@ -240,8 +243,11 @@ public final class CachedCache {
 
 	private void putNow(Object key, @Nullable Object value) {
 		if (value == null && !this.settings.isCacheNullValues()) {
+			invalidateNow(key);
 			return;
 		}
+		// detach first: a load registered before this point never publishes over the put
+		this.singleFlight.invalidate(key);
 		this.store.put(key, stamp(NullValue.mask(value), 0));
 		this.statistics.recordPut();
 	}

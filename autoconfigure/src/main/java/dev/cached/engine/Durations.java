@@ -1,58 +1,24 @@
 package dev.cached.engine;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Parses the durations of {@code @Cached(ttl=…)}: ISO-8601 ({@code PT1H}) or a number
- * with a unit ({@code 500ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 1d}; also
- * {@code ns} and {@code us}; a bare number is milliseconds), the way Spring Boot reads
- * durations in properties.
+ * Writes durations for people: the startup log, the actuator endpoint and messages. The
+ * engine never parses one: durations in annotations are read above it (by Spring Boot's
+ * rules for properties when the auto-configuration is used) and handed in as
+ * {@link Duration}s.
  */
 public final class Durations {
-
-	private static final Pattern SIMPLE = Pattern.compile("^([+-]?\\d+)(ns|us|ms|s|m|h|d)?$", Pattern.CASE_INSENSITIVE);
 
 	private Durations() {
 	}
 
 	/**
-	 * Parse a duration.
-	 * @param text the text
-	 * @return the duration
-	 * @throws IllegalArgumentException if the text is not a duration
-	 */
-	public static Duration parse(String text) {
-		String trimmed = text.trim();
-		Matcher matcher = SIMPLE.matcher(trimmed);
-		if (matcher.matches()) {
-			long amount = Long.parseLong(matcher.group(1));
-			String unit = (matcher.group(2) != null) ? matcher.group(2).toLowerCase() : "ms";
-			return switch (unit) {
-				case "ns" -> Duration.ofNanos(amount);
-				case "us" -> Duration.ofNanos(Math.multiplyExact(amount, 1000));
-				case "ms" -> Duration.ofMillis(amount);
-				case "s" -> Duration.ofSeconds(amount);
-				case "m" -> Duration.ofMinutes(amount);
-				case "h" -> Duration.ofHours(amount);
-				default -> Duration.ofDays(amount);
-			};
-		}
-		try {
-			return Duration.parse(trimmed);
-		}
-		catch (DateTimeParseException ex) {
-			throw new IllegalArgumentException("'" + text + "' is not a duration", ex);
-		}
-	}
-
-	/**
-	 * Format a duration in the shortest exact form that {@link #parse(String)} reads back:
-	 * a whole number of the largest unit among {@code d}, {@code h}, {@code m}, {@code s}
-	 * and {@code ms} that divides it exactly ({@code 5m}, {@code 90s}, {@code 500ms}),
-	 * {@code 0s} for zero, and ISO-8601 ({@code PT0.0005S}) when no such unit fits.
+	 * Format a duration in the shortest exact form that Spring Boot's duration properties
+	 * (and so {@code @Cached(ttl=…)}) read back: a whole number of the largest unit among
+	 * {@code d}, {@code h}, {@code m}, {@code s} and {@code ms} that divides it exactly
+	 * ({@code 5m}, {@code 90s}, {@code 500ms}), {@code 0s} for zero, and ISO-8601
+	 * ({@code PT0.0005S}) when no such unit fits.
 	 * @param duration the duration
 	 * @return the text
 	 */

@@ -1,5 +1,9 @@
 package dev.cached.aop;
 
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
@@ -7,10 +11,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.SubmissionPublisher;
 
 import dev.cached.CacheInvalidate;
+import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.autoconfigure.CachedAutoConfiguration;
+import dev.cached.autoconfigure.CachedProperties;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -18,13 +25,17 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.NestedExceptionUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Startup validation of {@link CachedOperationSource}: every bad annotation or setting
@@ -70,23 +81,24 @@ class CachedOperationSourceTests {
 	void resultInKeyFailsStartup() {
 		assertStartupFailure(ResultInKey.class, "@Cached on method '" + PREFIX
 				+ "ResultInKey.find(long)' has an invalid key \"#result\": '#result' uses #result, which is only "
-				+ "available in 'unless' and in a @CacheInvalidate key evaluated after the invocation");
+				+ "available in 'unless', in @CachePut and in a @CacheInvalidate key evaluated after the "
+				+ "invocation");
 	}
 
 	@Test
 	void resultInConditionFailsStartup() {
 		assertStartupFailure(ResultInCondition.class, "@Cached on method '" + PREFIX
 				+ "ResultInCondition.find(long)' has an invalid condition \"#result != null\": '#result != null' "
-				+ "uses #result, which is only available in 'unless' and in a @CacheInvalidate key evaluated "
-				+ "after the invocation");
+				+ "uses #result, which is only available in 'unless', in @CachePut and in a @CacheInvalidate key "
+				+ "evaluated after the invocation");
 	}
 
 	@Test
 	void resultInBeforeInvocationInvalidateKeyFailsStartup() {
 		assertStartupFailure(ResultBeforeInvocation.class, "@CacheInvalidate on method '" + PREFIX
 				+ "ResultBeforeInvocation.evict(long)' has an invalid key \"#result\": '#result' uses #result, "
-				+ "which is only available in 'unless' and in a @CacheInvalidate key evaluated after the "
-				+ "invocation");
+				+ "which is only available in 'unless', in @CachePut and in a @CacheInvalidate key evaluated after "
+				+ "the invocation");
 	}
 
 	@Test
@@ -94,6 +106,38 @@ class CachedOperationSourceTests {
 		assertStartupFailure(UnparsableTtl.class, "@Cached on method '" + PREFIX
 				+ "UnparsableTtl.find(long)' has ttl \"5 minutes\", which is not a duration; use a value such as "
 				+ "500ms, 30s, 10m or PT1H");
+	}
+
+	/**
+	 * {@code @Cached(ttl=…)} reads a duration by Spring Boot's rules for duration
+	 * properties: each text gives the duration that {@code cached.defaults.ttl} in
+	 * {@code application.yml} gives, and a text that the property rejects fails startup.
+	 */
+	@Test
+	void annotationTtlAcceptsExactlyTheTextsOfApplicationYml() {
+		this.contextRunner.withBean(TtlTexts.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			CacheRegistry registry = context.getBean(CacheRegistry.class);
+			for (Method method : TtlTexts.class.getDeclaredMethods()) {
+				Cached cached = method.getAnnotation(Cached.class);
+				if (cached == null) {
+					continue;
+				}
+				assertThat(registry.getCache(cached.name()).getSettings().ttl().value()).as(cached.ttl())
+					.isEqualTo(ttlFromProperties(cached.ttl()))
+					.isNotNull();
+			}
+		});
+		for (String text : List.of("1w", "5 minutes", "1.5h", "10 s")) {
+			assertThatExceptionOfType(BindException.class).as(text).isThrownBy(() -> ttlFromProperties(text));
+		}
+		assertStartupFailure(WeekTtl.class, "@Cached on method '" + PREFIX + "WeekTtl.find(long)' has ttl \"1w\", "
+				+ "which is not a duration; use a value such as 500ms, 30s, 10m or PT1H");
+	}
+
+	private static @Nullable Duration ttlFromProperties(String text) {
+		Binder binder = new Binder(new MapConfigurationPropertySource(Map.of("cached.defaults.ttl", text)));
+		return binder.bind("cached", CachedProperties.class).get().getDefaults().getTtl();
 	}
 
 	@Test
@@ -317,6 +361,71 @@ class CachedOperationSourceTests {
 	void invalidateWithKeyAndAllEntriesFailsStartup() {
 		assertStartupFailure(KeyAndAllEntries.class, "@CacheInvalidate on method '" + PREFIX
 				+ "KeyAndAllEntries.evict(long)' sets both key \"#id\" and allEntries = true; use one of them");
+	}
+
+	@Test
+	void putOnVoidMethodFailsStartup() {
+		assertStartupFailure(VoidPut.class, "@CachePut on method '" + PREFIX
+				+ "VoidPut.save(long)' returns void, so there is nothing to store; use @CacheInvalidate to remove "
+				+ "entries, or return the value");
+	}
+
+	@Test
+	void putAndCachedOnOneMethodFailsStartup() {
+		assertStartupFailure(PutAndCached.class, "@CachePut on method '" + PREFIX
+				+ "PutAndCached.find(long)' also has @Cached; a method either reads through a cache or stores into "
+				+ "it: put them on different methods");
+	}
+
+	@Test
+	void putWithMalformedKeyFailsStartup() {
+		assertStartupFailure(MalformedPutKey.class, "@CachePut on method '" + PREFIX
+				+ "MalformedPutKey.save(long)' has an invalid key \"#id +\": cannot parse '#id +': "
+				+ "EL1042E: Problem parsing right operand");
+	}
+
+	@Test
+	void putWithMalformedConditionFailsStartup() {
+		assertStartupFailure(MalformedPutCondition.class, "@CachePut on method '" + PREFIX
+				+ "MalformedPutCondition.save(long)' has an invalid condition \"#result ==\": cannot parse "
+				+ "'#result ==': EL1042E: Problem parsing right operand");
+	}
+
+	@Test
+	void putWithUnknownVariableInUnlessFailsStartup() {
+		assertStartupFailure(UnknownPutVariable.class, "@CachePut on method '" + PREFIX
+				+ "UnknownPutVariable.save(long)' has an invalid unless \"#price == null\": '#price == null' refers "
+				+ "to #price, which is not a parameter of the method; parameters are [#id] (names need the compiler "
+				+ "flag -parameters; #p0/#a0 always work)");
+	}
+
+	@Test
+	void putWithEmptyNameFailsStartup() {
+		assertStartupFailure(EmptyPutName.class, "@CachePut on method '" + PREFIX
+				+ "EmptyPutName.save(long)' has an empty name; name the cache to store into");
+	}
+
+	@Test
+	void putNamingAnUnknownCacheFailsStartup() {
+		assertStartupFailure(UnknownPut.class, "@CachePut on method '" + PREFIX
+				+ "UnknownPut.save(long)' names cache 'nobody', which no @Cached method uses");
+	}
+
+	@Test
+	void putOnCompletableFutureMethodFailsStartup() {
+		assertStartupFailure(FuturePut.class, "@CachePut on method '" + PREFIX
+				+ "FuturePut.save(long)' returns java.util.concurrent.CompletableFuture; asynchronous results are "
+				+ "not supported by @CachePut, put a method that returns the value itself");
+	}
+
+	@Test
+	void validPutStartsAndIsReadAtStartup() {
+		this.contextRunner.withBean(SharedName.class).withBean(ValidPut.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(CachedOperationSource.class).getPuts())
+				.extracting(CachePutOperation::getCacheName)
+				.containsExactly("books");
+		});
 	}
 
 	@Test
@@ -649,6 +758,150 @@ class CachedOperationSourceTests {
 
 		@CacheInvalidate(name = "books", allEntries = true, beforeInvocation = true)
 		public void evict(long id) {
+		}
+
+	}
+
+	static class VoidPut {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CachePut(name = "books", key = "#id")
+		public void save(long id) {
+		}
+
+	}
+
+	static class PutAndCached {
+
+		@Cached(name = "books")
+		@CachePut(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+	}
+
+	static class MalformedPutKey {
+
+		@CachePut(name = "books", key = "#id +")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class MalformedPutCondition {
+
+		@CachePut(name = "books", condition = "#result ==")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class UnknownPutVariable {
+
+		@CachePut(name = "books", unless = "#price == null")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class EmptyPutName {
+
+		@CachePut(name = " ")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class UnknownPut {
+
+		@CachePut(name = "nobody")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class FuturePut {
+
+		@CachePut(name = "books")
+		public java.util.concurrent.CompletableFuture<String> save(long id) {
+			return java.util.concurrent.CompletableFuture.completedFuture("x");
+		}
+
+	}
+
+	static class ValidPut {
+
+		@CachePut(name = "books", key = "#id", condition = "#result != null", unless = "#result.isEmpty()")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class TtlTexts {
+
+		@Cached(name = "bare number", ttl = "500")
+		public String a(long id) {
+			return "x";
+		}
+
+		@Cached(name = "micros", ttl = "10us")
+		public String b(long id) {
+			return "x";
+		}
+
+		@Cached(name = "seconds", ttl = "90s")
+		public String c(long id) {
+			return "x";
+		}
+
+		@Cached(name = "upper-case unit", ttl = "5M")
+		public String d(long id) {
+			return "x";
+		}
+
+		@Cached(name = "signed", ttl = "+2h")
+		public String e(long id) {
+			return "x";
+		}
+
+		@Cached(name = "days", ttl = "1d")
+		public String f(long id) {
+			return "x";
+		}
+
+		@Cached(name = "iso", ttl = "PT1H30M")
+		public String g(long id) {
+			return "x";
+		}
+
+		@Cached(name = "iso lower case", ttl = "pt15m")
+		public String h(long id) {
+			return "x";
+		}
+
+		@Cached(name = "iso days", ttl = "P2D")
+		public String i(long id) {
+			return "x";
+		}
+
+	}
+
+	static class WeekTtl {
+
+		@Cached(ttl = "1w")
+		public String find(long id) {
+			return "x";
 		}
 
 	}

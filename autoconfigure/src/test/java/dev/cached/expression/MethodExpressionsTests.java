@@ -66,8 +66,8 @@ class MethodExpressionsTests {
 	@Test
 	void resultIsRejectedWhereNotAllowed() {
 		assertThatIllegalArgumentException().isThrownBy(() -> parse("#result"))
-			.withMessage("'#result' uses #result, which is only available in 'unless' and in a @CacheInvalidate key "
-					+ "evaluated after the invocation");
+			.withMessage("'#result' uses #result, which is only available in 'unless', in @CachePut and in a "
+					+ "@CacheInvalidate key evaluated after the invocation");
 	}
 
 	@Test

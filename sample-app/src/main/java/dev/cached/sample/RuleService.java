@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 import dev.cached.CacheInvalidate;
+import dev.cached.CachePut;
 import dev.cached.Cached;
 import org.jspecify.annotations.Nullable;
 
@@ -60,6 +61,20 @@ public class RuleService {
 	@Cached(name = "RuleService.getRule", key = "#id")
 	public CompletableFuture<@Nullable Rule> getRuleAsync(String id) {
 		return CompletableFuture.supplyAsync(() -> this.loader.loadOne(id), this.executor);
+	}
+
+	/**
+	 * Read one rule's file again and store the rule in {@code RuleService.getRule}, so
+	 * that the next {@link #getRule(String)} for that id returns it without reading; the
+	 * list of all rules is dropped. A load of that id running meanwhile does not overwrite
+	 * it.
+	 * @param id the rule id
+	 * @return the rule, or {@code null} if there is none
+	 */
+	@CachePut(name = "RuleService.getRule", key = "#id")
+	@CacheInvalidate(name = "RuleService.getAllRules", allEntries = true)
+	public @Nullable Rule reloadRule(String id) {
+		return this.loader.loadOne(id);
 	}
 
 	/**

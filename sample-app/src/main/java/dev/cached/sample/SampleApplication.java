@@ -4,6 +4,7 @@ import java.util.Map;
 
 import dev.cached.engine.CacheRegistry;
 
+import org.springframework.aot.AotDetector;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
@@ -15,6 +16,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The rules service. {@code java -jar cached-sample-app.jar} starts the web application;
  * {@code java -jar cached-sample-app.jar demo [--calls=64]} runs the stampede demo
  * without a web server and exits with 0 only if {@code @Cached} loaded exactly once.
+ * Built with {@code mvn -Paot package} and started with {@code -Dspring.aot.enabled=true},
+ * both run from the code Spring's AOT step generated.
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
@@ -37,10 +40,17 @@ public class SampleApplication {
 
 	private static int demo(String[] args) throws InterruptedException {
 		SpringApplication application = new SpringApplication(SampleApplication.class);
-		application.setWebApplicationType(WebApplicationType.NONE);
 		application.setBannerMode(Banner.Mode.OFF);
 		application.setLogStartupInfo(false);
-		application.setDefaultProperties(Map.of("rules.preload", "false"));
+		if (AotDetector.useGeneratedArtifacts()) {
+			// Spring's AOT step fixed the application's shape at build time, as the web
+			// application: the demo runs inside it, on a free port, closed when done.
+			application.setDefaultProperties(Map.of("rules.preload", "false", "server.port", "0"));
+		}
+		else {
+			application.setWebApplicationType(WebApplicationType.NONE);
+			application.setDefaultProperties(Map.of("rules.preload", "false"));
+		}
 		try (ConfigurableApplicationContext context = application.run(args)) {
 			int calls = number(context, "calls", 64);
 			int timeline = number(context, "timeline", 8);

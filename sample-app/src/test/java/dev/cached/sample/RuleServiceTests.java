@@ -2,7 +2,7 @@ package dev.cached.sample;
 
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheStatistics;
-import org.junit.jupiter.api.BeforeEach;
+import dev.cached.test.ClearCachedCaches;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -12,9 +12,11 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link RuleService} through its cache, asserted on the cache's own counters.
+ * {@link RuleService} through its cache, asserted on the cache's own counters. Every test
+ * starts from empty caches ({@link ClearCachedCaches @ClearCachedCaches}).
  */
 @SpringBootTest(webEnvironment = WebEnvironment.NONE, properties = "rules.preload=false")
+@ClearCachedCaches
 class RuleServiceTests {
 
 	@Autowired
@@ -22,11 +24,6 @@ class RuleServiceTests {
 
 	@Autowired
 	private CacheRegistry cacheRegistry;
-
-	@BeforeEach
-	void clearCaches() {
-		this.cacheRegistry.getCaches().forEach((cache) -> cache.invalidateAll());
-	}
 
 	@Test
 	void secondCallIsServedFromTheCache() {
@@ -51,6 +48,20 @@ class RuleServiceTests {
 		this.ruleService.getAllRules();
 
 		assertThat(stats.loadSuccesses() - loads).isEqualTo(1);
+	}
+
+	@Test
+	void reloadRuleStoresTheRuleSoTheNextReadIsAHit() {
+		CacheStatistics stats = this.cacheRegistry.getCache("RuleService.getRule").getStatistics();
+		String id = this.ruleService.getAllRules().get(0).id();
+		long puts = stats.puts();
+		long misses = stats.misses();
+
+		Rule reloaded = this.ruleService.reloadRule(id);
+
+		assertThat(this.ruleService.getRule(id)).isSameAs(reloaded);
+		assertThat(stats.puts() - puts).isEqualTo(1);
+		assertThat(stats.misses() - misses).isZero();
 	}
 
 	@Test

@@ -12,8 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Runs the demo's scenario in-process, as {@code java -jar cached-sample-app.jar demo}
  * does, and checks its numbers: through {@code @Cached} the 53 files are loaded once
- * however many calls race; through the naive check-then-act cache they are loaded more
- * than once.
+ * however many calls race; the naive check-then-act cache's numbers add up (how often it
+ * loads depends on the scheduler; {@link NaiveCacheTests} shows its stampede
+ * deterministically).
  */
 @SpringBootTest(webEnvironment = WebEnvironment.NONE, properties = "rules.preload=false")
 class StampedeDemoTests {
@@ -30,7 +31,7 @@ class StampedeDemoTests {
 	private CacheRegistry registry;
 
 	@Test
-	void concurrentCallsOnColdCacheLoadOnceThroughCachedAndStampedeThroughNaiveCache() throws Exception {
+	void concurrentCallsOnColdCacheLoadOnceThroughCachedAndNaiveCacheCountsAddUp() throws Exception {
 		StampedeReport report = new StampedeDemo(this.ruleService, this.loader, this.registry).run(CALLS);
 
 		StampedeReport.Run cached = report.cached();
@@ -42,8 +43,11 @@ class StampedeDemoTests {
 		assertThat(cached.traces()).hasSize(CALLS).filteredOn((trace) -> trace.loadStartNanos() >= 0).hasSize(1);
 		assertThat(report.singleFlight()).isTrue();
 
+		// How many naive callers miss depends on the scheduler (on a busy machine the first
+		// load may finish before the others look): NaiveCacheTests proves the stampede
+		// deterministically; here the naive run's numbers must only add up.
 		StampedeReport.Run naive = report.naive();
-		assertThat(naive.loads()).isGreaterThan(1);
+		assertThat(naive.loads()).isBetween(1L, (long) CALLS);
 		assertThat(naive.fileReads()).isEqualTo(naive.loads() * 53);
 		assertThat(naive.misses()).isEqualTo(naive.loads());
 		assertThat(naive.hits() + naive.misses()).isEqualTo(CALLS);

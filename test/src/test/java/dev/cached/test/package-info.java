@@ -1,0 +1,7 @@
+/**
+ * Tests of the test support, as real Spring tests.
+ */
+@NullMarked
+package dev.cached.test;
+
+import org.jspecify.annotations.NullMarked;
