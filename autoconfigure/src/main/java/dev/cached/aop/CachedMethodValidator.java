@@ -154,6 +154,7 @@ public final class CachedMethodValidator
 				throw new IllegalStateException(put.unknownCacheMessage());
 			}
 		}
+		source.checkPutTypes();
 	}
 
 	private static void readFactoryBeanObjects(ConfigurableListableBeanFactory beanFactory) {

@@ -13,6 +13,7 @@ import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.util.ObjectUtils;
 
 /**
  * What {@code @Cached} says about one method, resolved and checked at startup: its cache,
@@ -99,9 +100,9 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 
 	/**
 	 * Whether a result (for an asynchronous method: its eventual value) may be stored: not
-	 * when {@code unless} vetoes it, and an empty
-	 * {@link Optional} counts as {@code null}, so it is not stored when the cache does not
-	 * store {@code null} values.
+	 * when {@code unless} vetoes it (its {@code #result} is the value inside an
+	 * {@link Optional}, as in Spring's caching), and an empty {@link Optional} counts as
+	 * {@code null}, so it is not stored when the cache does not store {@code null} values.
 	 */
 	@Override
 	public boolean isStorable(Object context, @Nullable Object result) {
@@ -109,7 +110,8 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 				&& !this.cache.getSettings().isCacheNullValues()) {
 			return false;
 		}
-		return this.unless == null || !this.unless.isTrue((MethodInvocation) context, result);
+		return this.unless == null
+				|| !this.unless.isTrue((MethodInvocation) context, ObjectUtils.unwrapOptional(result));
 	}
 
 	/**

@@ -44,6 +44,12 @@ public class CachedOperationSource {
 
 	private static final Object NONE = new Object();
 
+	private static final String KOTLIN_CONTINUATION = "kotlin.coroutines.Continuation";
+
+	private static final String REACTIVE_PUBLISHER = "org.reactivestreams.Publisher";
+
+	private static final String FLOW_PUBLISHER = "java.util.concurrent.Flow$Publisher";
+
 	private static final int MAX_FAST_BINDINGS = 4096;
 
 	private final CacheRegistry registry;
@@ -246,6 +252,31 @@ public class CachedOperationSource {
 	}
 
 	/**
+	 * Check that every {@code @CachePut} read so far stores a value of a type the
+	 * {@code @Cached} methods of its cache can return: a type that is neither a subtype nor
+	 * a supertype of such a method's return type would reach its callers as a
+	 * {@link ClassCastException}.
+	 * @throws IllegalStateException naming both methods and both types
+	 */
+	void checkPutTypes() {
+		for (CachePutOperation put : this.puts) {
+			Class<?> stored = ClassUtils.resolvePrimitiveIfNecessary(put.getMethod().getReturnType());
+			for (Object operation : this.bySpecificMethod.values()) {
+				if (operation instanceof CachedOperation cached
+						&& cached.getCache().getName().equals(put.getCacheName())) {
+					Class<?> read = ClassUtils.resolvePrimitiveIfNecessary(cached.getMethod().getReturnType());
+					if (!read.isAssignableFrom(stored) && !stored.isAssignableFrom(read)) {
+						throw invalid(put.getMethod(), "@CachePut", "stores " + stored.getName() + " into cache '"
+								+ put.getCacheName() + "', whose @Cached method '"
+								+ CacheRegistry.describe(cached.getMethod()) + "' returns " + read.getName()
+								+ "; return the type that the @Cached method returns");
+					}
+				}
+			}
+		}
+	}
+
+	/**
 	 * Return the cache registry.
 	 * @return the registry
 	 */
@@ -289,6 +320,7 @@ public class CachedOperationSource {
 						+ "stores into it: put them on different methods");
 			}
 			checkInterceptable(specific, "@CachePut");
+			checkNotSuspending(specific, "@CachePut");
 			return buildPut(specific, put, invalidates);
 		}
 		String annotationName = (cached != null) ? "@Cached" : "@CacheInvalidate";
@@ -297,6 +329,7 @@ public class CachedOperationSource {
 					"also has @CacheInvalidate; put them on different methods");
 		}
 		checkInterceptable(specific, annotationName);
+		checkNotSuspending(specific, annotationName);
 		return (cached != null) ? buildCached(specific, annotated, cached) : buildInvalidating(specific, invalidates);
 	}
 
@@ -307,6 +340,20 @@ public class CachedOperationSource {
 		if (problem != null) {
 			throw invalid(method, annotation, "is " + problem
 					+ ", so the Spring proxy cannot intercept it; make it a public, non-final instance method");
+		}
+	}
+
+	/**
+	 * A Kotlin {@code suspend} function returns to the proxy at its first suspension
+	 * (with a marker, its real result arriving later through the continuation): caching
+	 * or invalidating around that return would be silently wrong.
+	 */
+	private void checkNotSuspending(Method method, String annotation) {
+		Class<?>[] types = method.getParameterTypes();
+		if (types.length > 0 && KOTLIN_CONTINUATION.equals(types[types.length - 1].getName())) {
+			throw invalid(method, annotation, "is a Kotlin suspend function, which cannot be cached or invalidated: "
+					+ "the proxy sees it return at its first suspension, before its result exists; annotate a "
+					+ "function that is not suspend instead");
 		}
 	}
 
@@ -365,20 +412,22 @@ public class CachedOperationSource {
 				: parse(method, "@CachePut", "condition", put.condition(), name, true);
 		CallExpression unless = put.unless().isEmpty() ? null
 				: parse(method, "@CachePut", "unless", put.unless(), name, true);
-		CachePutOperation operation = new CachePutOperation(name, keyGenerator, condition, unless,
-				CacheRegistry.describe(method));
+		CachePutOperation operation = new CachePutOperation(method, name, keyGenerator, condition, unless);
 		List<CacheInvalidateOperation> invalidations = invalidates.isEmpty() ? List.of()
 				: invalidations(method, invalidates);
 		this.puts.add(operation);
 		return new PuttingOperation(operation, invalidations, this.registry::getCache);
 	}
 
-	/** Whether {@code type} is a Reactive Streams {@code Publisher}, without needing that API. */
+	/**
+	 * Whether {@code type} is a Reactive Streams {@code Publisher} (or the JDK's
+	 * {@code Flow.Publisher}), without needing that API.
+	 */
 	private static boolean isPublisher(@Nullable Class<?> type) {
 		if (type == null) {
 			return false;
 		}
-		if (type.getName().equals("org.reactivestreams.Publisher")) {
+		if (REACTIVE_PUBLISHER.equals(type.getName()) || FLOW_PUBLISHER.equals(type.getName())) {
 			return true;
 		}
 		for (Class<?> candidate : type.getInterfaces()) {
@@ -414,7 +463,10 @@ public class CachedOperationSource {
 						: KeyGenerator.expression(parse(method, "@CacheInvalidate", "key", invalidate.key(), name,
 								!invalidate.beforeInvocation()));
 			}
-			operations.add(new CacheInvalidateOperation(name, keyGenerator, invalidate.beforeInvocation(),
+			CallExpression condition = invalidate.condition().isEmpty() ? null
+					: parse(method, "@CacheInvalidate", "condition", invalidate.condition(), name,
+							!invalidate.beforeInvocation());
+			operations.add(new CacheInvalidateOperation(name, keyGenerator, invalidate.beforeInvocation(), condition,
 					description));
 		}
 		this.invalidations.addAll(operations);

@@ -107,7 +107,8 @@ public final class CacheRegistry {
 				refresher = this.refreshers.create(name, settings);
 				if (refresher == null) {
 					throw new IllegalArgumentException("uses cache '" + name
-							+ "', which refreshes ahead, but this cache registry has no refresher");
+							+ "', which refreshes ahead (refresh-after or early-refresh-beta), but the cache registry was "
+							+ "created without a Refresher.Factory that can refresh it");
 				}
 			}
 			CachedCache cache = new CachedCache(name, settings, this.ticker, this.executor, refresher);

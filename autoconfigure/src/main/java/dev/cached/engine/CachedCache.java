@@ -49,6 +49,9 @@ public final class CachedCache {
 
 	private final double jitter;
 
+	/** Whether stored entries keep their own expiry and load time (jitter, early refresh). */
+	private final boolean timedEntries;
+
 	/** Set by the registry before the cache is published; read by every write. */
 	private volatile WriteRepeater writeRepeater = WriteRepeater.NONE;
 
@@ -86,6 +89,7 @@ public final class CachedCache {
 		Duration ttl = settings.ttl().value();
 		this.ttlNanos = (ttl != null) ? saturatedNanos(ttl) : -1;
 		this.jitter = settings.jitter();
+		this.timedEntries = this.jitter > 0 || settings.earlyRefreshBeta().value() != null;
 		if (ttl != null && this.jitter > 0) {
 			builder.expireAfter(new JitteredExpiry());
 		}
@@ -135,8 +139,9 @@ public final class CachedCache {
 		}
 		Object value = NullValue.unmask(entry.value);
 		long now = this.ticker.read();
-		long remaining = (entry.expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : entry.expiresAt - now;
-		if (refresher.isDue(now - entry.writtenAt, remaining, entry.loadNanos)) {
+		long expiresAt = entry.expiresAt(this.ttlNanos);
+		long remaining = (expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : expiresAt - now;
+		if (refresher.isDue(now - entry.writtenAt, remaining, entry.loadNanos())) {
 			this.singleFlight.refresh(key, entry, value, loader, context, refresher);
 		}
 		return value;
@@ -177,9 +182,12 @@ public final class CachedCache {
 			return masked;
 		}
 		long now = this.ticker.read();
+		if (!this.timedEntries) {
+			return new StoredEntry(masked, now);
+		}
 		long ttl = drawTtlNanos();
 		long expiresAt = (ttl < 0 || now > Long.MAX_VALUE - ttl) ? Long.MAX_VALUE : now + ttl;
-		return new StoredEntry(masked, now, expiresAt, loadNanos);
+		return new StoredEntry.Timed(masked, now, expiresAt, loadNanos);
 	}
 
 	/**
@@ -392,7 +400,8 @@ public final class CachedCache {
 		@Override
 		public long expireAfterCreate(Object key, Object value, long currentTime) {
 			if (value instanceof StoredEntry entry) {
-				return (entry.expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : entry.expiresAt - entry.writtenAt;
+				long expiresAt = entry.expiresAt(CachedCache.this.ttlNanos);
+				return (expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : expiresAt - entry.writtenAt;
 			}
 			return drawTtlNanos();
 		}

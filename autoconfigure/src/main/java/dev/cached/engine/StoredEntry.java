@@ -3,29 +3,41 @@ package dev.cached.engine;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A stored value with the metadata refresh-ahead reads: when it was written, when it
- * expires and how long its load took, all in ticker nanoseconds. Only caches that refresh
- * store these; the others store the (masked) value itself, so their entries stay as small
- * as they were. Immutable: each write stores a new instance, so identity tells a reload
- * whether the entry it started from is still the one stored.
+ * A stored value with the metadata refresh-ahead reads: when it was written, in ticker
+ * nanoseconds. Only caches that refresh store these; the others store the (masked) value
+ * itself, so their entries stay as small as they were. A cache whose entries also need
+ * their own expiry and load time (early refresh, ttl jitter) stores a {@link Timed}.
+ * Immutable: each write stores a new instance, so identity tells a reload whether the
+ * entry it started from is still the one stored.
  */
-final class StoredEntry {
+class StoredEntry {
 
 	/** The masked value ({@link NullValue}). */
 	final Object value;
 
 	final long writtenAt;
 
-	/** {@link Long#MAX_VALUE} when the entry has no ttl. */
-	final long expiresAt;
-
-	final long loadNanos;
-
-	StoredEntry(Object value, long writtenAt, long expiresAt, long loadNanos) {
+	StoredEntry(Object value, long writtenAt) {
 		this.value = value;
 		this.writtenAt = writtenAt;
-		this.expiresAt = expiresAt;
-		this.loadNanos = loadNanos;
+	}
+
+	/**
+	 * Return when this entry expires.
+	 * @param ttlNanos the cache's ttl, or a negative number for none
+	 * @return the ticker time of expiry, {@link Long#MAX_VALUE} for never
+	 */
+	long expiresAt(long ttlNanos) {
+		return (ttlNanos < 0 || this.writtenAt > Long.MAX_VALUE - ttlNanos) ? Long.MAX_VALUE
+				: this.writtenAt + ttlNanos;
+	}
+
+	/**
+	 * Return how long the load that wrote this entry took.
+	 * @return the load time in nanoseconds, {@code 0} when not kept
+	 */
+	long loadNanos() {
+		return 0;
 	}
 
 	/**
@@ -35,6 +47,34 @@ final class StoredEntry {
 	 */
 	static @Nullable Object masked(@Nullable Object stored) {
 		return (stored instanceof StoredEntry entry) ? entry.value : stored;
+	}
+
+	/**
+	 * An entry with its own expiry (its drawn ttl) and its load time.
+	 */
+	static final class Timed extends StoredEntry {
+
+		/** {@link Long#MAX_VALUE} when the entry has no ttl. */
+		private final long expiresAt;
+
+		private final long loadNanos;
+
+		Timed(Object value, long writtenAt, long expiresAt, long loadNanos) {
+			super(value, writtenAt);
+			this.expiresAt = expiresAt;
+			this.loadNanos = loadNanos;
+		}
+
+		@Override
+		long expiresAt(long ttlNanos) {
+			return this.expiresAt;
+		}
+
+		@Override
+		long loadNanos() {
+			return this.loadNanos;
+		}
+
 	}
 
 }

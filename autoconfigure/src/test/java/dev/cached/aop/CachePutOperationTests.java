@@ -108,10 +108,10 @@ class CachePutOperationTests {
 	void emptyOptionalRemovesTheEntryWhenNullValuesAreNotCached() {
 		this.contextRunner.withPropertyValues("cached.defaults.cache-null-values=false").run((context) -> {
 			PriceService prices = context.getBean(PriceService.class);
-			assertThat(prices.price("g")).isEqualTo("price of g #1");
-			assertThat(prices.remove("g")).isEmpty();
-			assertThat(cache(context).peek("g")).isNull();
-			assertThat(prices.price("g")).isEqualTo("price of g #2");
+			assertThat(prices.discount("g")).contains("discount of g #1");
+			assertThat(prices.removeDiscount("g")).isEmpty();
+			assertThat(context.getBean(CacheRegistry.class).getCache("discounts").peek("g")).isNull();
+			assertThat(prices.discount("g")).contains("discount of g #2");
 		});
 	}
 
@@ -163,6 +163,8 @@ class CachePutOperationTests {
 		private final AtomicInteger updates = new AtomicInteger();
 
 		private final AtomicInteger counts = new AtomicInteger();
+
+		private final AtomicInteger discounts = new AtomicInteger();
 
 		private final CountDownLatch loadStarted = new CountDownLatch(1);
 
@@ -222,8 +224,13 @@ class CachePutOperationTests {
 			throw new IOException("write failed");
 		}
 
-		@CachePut(name = "prices", key = "#id")
-		public Optional<String> remove(String id) {
+		@Cached(name = "discounts")
+		public Optional<String> discount(String id) {
+			return Optional.of("discount of " + id + " #" + this.discounts.incrementAndGet());
+		}
+
+		@CachePut(name = "discounts", key = "#id")
+		public Optional<String> removeDiscount(String id) {
 			return Optional.empty();
 		}
 

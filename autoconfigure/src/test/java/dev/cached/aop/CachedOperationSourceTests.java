@@ -17,6 +17,7 @@ import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.autoconfigure.CachedProperties;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
+import kotlin.coroutines.Continuation;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
@@ -81,8 +82,8 @@ class CachedOperationSourceTests {
 	void resultInKeyFailsStartup() {
 		assertStartupFailure(ResultInKey.class, "@Cached on method '" + PREFIX
 				+ "ResultInKey.find(long)' has an invalid key \"#result\": '#result' uses #result, which is only "
-				+ "available in 'unless', in @CachePut and in a @CacheInvalidate key evaluated after the "
-				+ "invocation");
+				+ "available in 'unless', in @CachePut and in a @CacheInvalidate key or condition evaluated after "
+				+ "the invocation");
 	}
 
 	@Test
@@ -90,6 +91,7 @@ class CachedOperationSourceTests {
 		assertStartupFailure(ResultInCondition.class, "@Cached on method '" + PREFIX
 				+ "ResultInCondition.find(long)' has an invalid condition \"#result != null\": '#result != null' "
 				+ "uses #result, which is only available in 'unless', in @CachePut and in a @CacheInvalidate key "
+				+ "or condition "
 				+ "evaluated after the invocation");
 	}
 
@@ -97,8 +99,8 @@ class CachedOperationSourceTests {
 	void resultInBeforeInvocationInvalidateKeyFailsStartup() {
 		assertStartupFailure(ResultBeforeInvocation.class, "@CacheInvalidate on method '" + PREFIX
 				+ "ResultBeforeInvocation.evict(long)' has an invalid key \"#result\": '#result' uses #result, "
-				+ "which is only available in 'unless', in @CachePut and in a @CacheInvalidate key evaluated after "
-				+ "the invocation");
+				+ "which is only available in 'unless', in @CachePut and in a @CacheInvalidate key or condition "
+				+ "evaluated after the invocation");
 	}
 
 	@Test
@@ -364,6 +366,45 @@ class CachedOperationSourceTests {
 	}
 
 	@Test
+	void cachedOnKotlinSuspendFunctionFailsStartup() {
+		assertStartupFailure(SuspendMethod.class, "@Cached on method '" + PREFIX
+				+ "SuspendMethod.find(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, which cannot "
+				+ "be cached or invalidated: the proxy sees it return at its first suspension, before its result "
+				+ "exists; annotate a function that is not suspend instead");
+	}
+
+	@Test
+	void invalidateOnKotlinSuspendFunctionFailsStartup() {
+		assertStartupFailure(SuspendInvalidate.class, "@CacheInvalidate on method '" + PREFIX
+				+ "SuspendInvalidate.evict(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, "
+				+ "which cannot be cached or invalidated: the proxy sees it return at its first suspension, before "
+				+ "its result exists; annotate a function that is not suspend instead");
+	}
+
+	@Test
+	void malformedInvalidateConditionFailsStartup() {
+		assertStartupFailure(MalformedInvalidateCondition.class, "@CacheInvalidate on method '" + PREFIX
+				+ "MalformedInvalidateCondition.evict(long)' has an invalid condition \"#id >\": cannot parse "
+				+ "'#id >': EL1042E: Problem parsing right operand");
+	}
+
+	@Test
+	void resultInBeforeInvocationInvalidateConditionFailsStartup() {
+		assertStartupFailure(ResultInBeforeInvocationCondition.class, "@CacheInvalidate on method '" + PREFIX
+				+ "ResultInBeforeInvocationCondition.evict(long)' has an invalid condition \"#result\": '#result' "
+				+ "uses #result, which is only available in 'unless', in @CachePut and in a @CacheInvalidate key or "
+				+ "condition evaluated after the invocation");
+	}
+
+	@Test
+	void unknownVariableInInvalidateConditionFailsStartup() {
+		assertStartupFailure(UnknownVariableInInvalidateCondition.class, "@CacheInvalidate on method '" + PREFIX
+				+ "UnknownVariableInInvalidateCondition.evict(long)' has an invalid condition \"#ident > 0\": "
+				+ "'#ident > 0' refers to #ident, which is not a parameter of the method; parameters are [#id] "
+				+ "(names need the compiler flag -parameters; #p0/#a0 always work)");
+	}
+
+	@Test
 	void putOnVoidMethodFailsStartup() {
 		assertStartupFailure(VoidPut.class, "@CachePut on method '" + PREFIX
 				+ "VoidPut.save(long)' returns void, so there is nothing to store; use @CacheInvalidate to remove "
@@ -416,6 +457,19 @@ class CachedOperationSourceTests {
 		assertStartupFailure(FuturePut.class, "@CachePut on method '" + PREFIX
 				+ "FuturePut.save(long)' returns java.util.concurrent.CompletableFuture; asynchronous results are "
 				+ "not supported by @CachePut, put a method that returns the value itself");
+	}
+
+	@Test
+	void putOfATypeTheCachedMethodCannotReturnFailsStartup() {
+		assertStartupFailure(MismatchedPut.class, "@CachePut on method '" + PREFIX
+				+ "MismatchedPut.save(long)' stores java.lang.String into cache 'prices', whose @Cached method '"
+				+ PREFIX + "MismatchedPut.price(long)' returns java.lang.Integer; return the type that the @Cached "
+				+ "method returns");
+	}
+
+	@Test
+	void putOfAPrimitiveIntoACacheOfItsWrapperStarts() {
+		this.contextRunner.withBean(PrimitivePut.class).run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	@Test
@@ -541,6 +595,69 @@ class CachedOperationSourceTests {
 
 		@Cached
 		public void refresh(long id) {
+		}
+
+	}
+
+	static class SuspendMethod {
+
+		@Cached
+		public Object find(long id, Continuation<? super String> continuation) {
+			return "x";
+		}
+
+	}
+
+	static class SuspendInvalidate {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CacheInvalidate(name = "books")
+		public Object evict(long id, Continuation<? super String> continuation) {
+			return "x";
+		}
+
+	}
+
+	static class MalformedInvalidateCondition {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CacheInvalidate(name = "books", condition = "#id >")
+		public void evict(long id) {
+		}
+
+	}
+
+	static class ResultInBeforeInvocationCondition {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CacheInvalidate(name = "books", condition = "#result", beforeInvocation = true)
+		public String evict(long id) {
+			return "x";
+		}
+
+	}
+
+	static class UnknownVariableInInvalidateCondition {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CacheInvalidate(name = "books", condition = "#ident > 0")
+		public void evict(long id) {
 		}
 
 	}
@@ -902,6 +1019,34 @@ class CachedOperationSourceTests {
 		@Cached(ttl = "1w")
 		public String find(long id) {
 			return "x";
+		}
+
+	}
+
+	static class MismatchedPut {
+
+		@Cached(name = "prices")
+		public Integer price(long id) {
+			return 1;
+		}
+
+		@CachePut(name = "prices", key = "#id")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class PrimitivePut {
+
+		@Cached(name = "prices")
+		public Number price(long id) {
+			return 1;
+		}
+
+		@CachePut(name = "prices", key = "#id")
+		public int save(long id) {
+			return 2;
 		}
 
 	}

@@ -153,9 +153,31 @@ class CachedCacheTests {
 		}
 
 		/**
-		 * A reload never overwrites a value written after the entry it started from. Went
-		 * red (the reload's older value replaced the put's) with the publish ignoring
-		 * {@code load.replaces()}.
+		 * A reload never overwrites a value written after the entry it started from, even
+		 * when that write did not detach the reload: a put whose detaching step ran just
+		 * before a stale read registered the reload, and whose store write lands while the
+		 * reload runs (here the write goes straight to the store, standing in for that
+		 * interleaving). Went red (the reload's older value replaced the newer entry) with
+		 * the publish ignoring {@code load.replaces()}.
+		 */
+		@Test
+		void reloadThatLandsAfterANewerWriteItDidNotSeeDoesNotOverwriteIt() throws Throwable {
+			ManualRefresher refresher = new ManualRefresher();
+			CachedCache cache = refreshingCache(refresher);
+			CountingLoader loader = new CountingLoader();
+			cache.get("key", loader, "first");
+			advance(REFRESH_AFTER);
+			cache.get("key", loader, "stale");
+			StoredEntry newer = new StoredEntry("newer", CachedCacheTests.this.nanos.get());
+			loader.duringNextLoad = (context) -> cache.getNativeCache().put("key", newer);
+			refresher.runAll();
+			assertThat(loader.executions()).isEqualTo(2);
+			assertThat(cache.getNativeCache().getIfPresent("key")).isSameAs(newer);
+			assertThat(cache.get("key", loader, "next")).isEqualTo("newer");
+		}
+
+		/**
+		 * A put while a reload runs wins over it, as over a load.
 		 */
 		@Test
 		void reloadThatLandsAfterANewerWriteDoesNotOverwriteIt() throws Throwable {
@@ -274,6 +296,19 @@ class CachedCacheTests {
 			assertThat(cache.get("key", loader, "stale")).isEqualTo("put");
 			refresher.runAll();
 			assertThat(cache.peek("key")).isEqualTo("value 1 of copy of stale");
+		}
+
+		@Test
+		void refreshAfterAloneKeepsOnlyTheWriteTimeAndDerivesTheRemainingTtl() throws Throwable {
+			ManualRefresher refresher = new ManualRefresher();
+			CachedCache cache = refreshingCache(refresher);
+			CountingLoader loader = new CountingLoader();
+			cache.get("key", loader, "first");
+			assertThat(cache.getNativeCache().getIfPresent("key")).isExactlyInstanceOf(StoredEntry.class);
+			advance(Duration.ofSeconds(10));
+			cache.get("key", loader, "read");
+			assertThat(refresher.asked).containsExactly(new long[] { Duration.ofSeconds(10).toNanos(),
+					TTL.minusSeconds(10).toNanos(), 0 });
 		}
 
 		@Test
@@ -431,7 +466,8 @@ class CachedCacheTests {
 					null, null), CacheSpec.NONE);
 			assertThatIllegalArgumentException()
 				.isThrownBy(() -> registry.register("r", Object.class.getMethod("toString"), false, null))
-				.withMessage("uses cache 'r', which refreshes ahead, but this cache registry has no refresher");
+				.withMessage("uses cache 'r', which refreshes ahead (refresh-after or early-refresh-beta), but the cache "
+						+ "registry was created without a Refresher.Factory that can refresh it");
 		}
 
 	}

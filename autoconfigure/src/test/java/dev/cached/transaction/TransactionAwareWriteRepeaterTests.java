@@ -9,7 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.cached.CacheInvalidate;
+import dev.cached.CachePut;
 import dev.cached.Cached;
+import dev.cached.CachedCaches;
 import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
@@ -32,7 +34,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Transaction-aware invalidation on a real JDBC transaction (H2 in memory, Boot's
+ * Transaction-aware invalidation (and {@code @CachePut}) on a real JDBC transaction (H2 in memory, Boot's
  * {@code DataSourceTransactionManager}): a reader that misses between the write and the
  * commit loads the old committed row and caches it; the commit must remove it.
  */
@@ -111,6 +113,74 @@ class TransactionAwareWriteRepeaterTests {
 				status.setRollbackOnly();
 			});
 			assertThat(cache.peek(1L)).isNull();
+			assertThat(prices.price(1)).isEqualTo(10);
+		});
+	}
+
+	@Test
+	void programmaticInvalidationIsRepeatedAfterTheCommit() {
+		this.contextRunner.run((context) -> {
+			PriceService prices = context.getBean(PriceService.class);
+			CachedCaches.Cache api = context.getBean(CachedCaches.class).getCache("prices");
+			assertThat(prices.price(1)).isEqualTo(10);
+			transaction(context).executeWithoutResult((status) -> {
+				context.getBean(JdbcTemplate.class).update("update product set price = 30 where id = 1");
+				api.invalidate(1L);
+				assertThat(readInAnotherThread(() -> prices.price(1))).isEqualTo(10);
+				assertThat(api.get(1L)).isEqualTo(10);
+			});
+			assertThat(api.contains(1L)).isFalse();
+			assertThat(prices.price(1)).isEqualTo(30);
+		});
+	}
+
+	@Test
+	void cachePutInsideATransactionIsStoredAtOnceAndKeptAfterTheCommit() {
+		this.contextRunner.run((context) -> {
+			PriceService prices = context.getBean(PriceService.class);
+			CachedCache cache = cache(context);
+			assertThat(prices.price(1)).isEqualTo(10);
+			transaction(context).executeWithoutResult((status) -> {
+				assertThat(prices.savePrice(1, 20)).isEqualTo(20);
+				assertThat(cache.peek(1L)).as("stored at once").isEqualTo(20);
+			});
+			assertThat(cache.peek(1L)).as("stored again after the commit").isEqualTo(20);
+			assertThat(prices.price(1)).isEqualTo(20);
+			assertThat(prices.loads()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void programmaticPutIsRepeatedAfterTheCommitAndRemovedAfterARollback() {
+		this.contextRunner.run((context) -> {
+			CachedCache cache = cache(context);
+			CachedCaches.Cache api = context.getBean(CachedCaches.class).getCache("prices");
+			transaction(context).executeWithoutResult((status) -> {
+				api.put(1L, 40);
+				// something removes it before the commit, e.g. an eviction
+				cache.getNativeCache().invalidate(1L);
+			});
+			assertThat(api.get(1L)).as("put again after the commit").isEqualTo(40);
+			transaction(context).executeWithoutResult((status) -> {
+				api.put(1L, 50);
+				assertThat(api.get(1L)).isEqualTo(50);
+				status.setRollbackOnly();
+			});
+			assertThat(api.contains(1L)).as("a put rolled back is removed").isFalse();
+		});
+	}
+
+	@Test
+	void cachePutInsideATransactionThatRollsBackIsRemoved() {
+		this.contextRunner.run((context) -> {
+			PriceService prices = context.getBean(PriceService.class);
+			CachedCache cache = cache(context);
+			assertThat(prices.price(1)).isEqualTo(10);
+			transaction(context).executeWithoutResult((status) -> {
+				assertThat(prices.savePrice(1, 20)).isEqualTo(20);
+				status.setRollbackOnly();
+			});
+			assertThat(cache.peek(1L)).as("the rolled-back value is not served").isNull();
 			assertThat(prices.price(1)).isEqualTo(10);
 		});
 	}
@@ -197,6 +267,12 @@ class TransactionAwareWriteRepeaterTests {
 			Integer price = this.jdbc.queryForObject("select price from product where id = ?", Integer.class, id);
 			this.read.countDown();
 			release.await();
+			return price;
+		}
+
+		@CachePut(name = "prices", key = "#id")
+		public Integer savePrice(long id, int price) {
+			this.jdbc.update("update product set price = ? where id = ?", price, id);
 			return price;
 		}
 

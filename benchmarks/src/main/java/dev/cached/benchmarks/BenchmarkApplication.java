@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 
 import org.springframework.boot.SpringBootConfiguration;
 import dev.cached.autoconfigure.CachedAutoConfiguration;
+import dev.cached.autoconfigure.refresh.CachedRefreshAutoConfiguration;
 
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
@@ -20,7 +21,7 @@ import org.springframework.context.annotation.Bean;
  */
 @SpringBootConfiguration(proxyBeanMethods = false)
 @ImportAutoConfiguration({ PropertyPlaceholderAutoConfiguration.class, AopAutoConfiguration.class,
-		CachedAutoConfiguration.class })
+		CachedAutoConfiguration.class, CachedRefreshAutoConfiguration.class })
 @EnableCaching
 class BenchmarkApplication {
 

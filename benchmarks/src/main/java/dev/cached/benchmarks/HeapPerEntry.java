@@ -52,6 +52,18 @@ final class HeapPerEntry {
 		return new double[] { cached, caffeine };
 	}
 
+	/**
+	 * Run only this harness, e.g. to compare per-cache settings:
+	 * {@code java -Dcached.caches.[CachedService.entry].ttl=1h ... HeapPerEntry}.
+	 * @param args ignored
+	 */
+	public static void main(String[] args) {
+		double[] result = run(BenchmarkContext.get());
+		System.out.printf(java.util.Locale.ROOT, "Heap per entry: @Cached %.1f bytes, raw Caffeine %.1f bytes%n",
+				result[0], result[1]);
+		System.exit(0);
+	}
+
 	private static long usedAfterGc() {
 		long used = Long.MAX_VALUE;
 		for (int i = 0; i < 10; i++) {
