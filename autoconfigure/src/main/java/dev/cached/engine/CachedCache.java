@@ -158,8 +158,9 @@ public final class CachedCache {
 		}
 		Object value = NullValue.unmask(entry.value);
 		long now = this.ticker.read();
-		long remaining = (entry.expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : entry.expiresAt - now;
-		if (refresher.isDue(now - entry.writtenAt, remaining, entry.loadNanos)) {
+		long expiresAt = entry.expiresAt(this.ttlNanos);
+		long remaining = (expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : expiresAt - now;
+		if (refresher.isDue(now - entry.writtenAt, remaining, entry.loadNanos())) {
 			this.singleFlight.refresh(key, entry, value, new SingleFlight.BlockingLoader(loader), context, refresher);
 		}
 		return value;
