@@ -123,6 +123,15 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 	}
 
 	/**
+	 * Return the type of the values the method's cache holds for it: its return type, or
+	 * for an asynchronous method the type of its eventual value.
+	 * @return the value type
+	 */
+	public Class<?> getValueType() {
+		return (this.async != null) ? this.async.valueType(this.method) : this.method.getReturnType();
+	}
+
+	/**
 	 * Return the cache the method uses.
 	 * @return the cache
 	 */

@@ -264,7 +264,7 @@ public class CachedOperationSource {
 			for (Object operation : this.bySpecificMethod.values()) {
 				if (operation instanceof CachedOperation cached
 						&& cached.getCache().getName().equals(put.getCacheName())) {
-					Class<?> read = ClassUtils.resolvePrimitiveIfNecessary(cached.getMethod().getReturnType());
+					Class<?> read = ClassUtils.resolvePrimitiveIfNecessary(cached.getValueType());
 					if (!read.isAssignableFrom(stored) && !stored.isAssignableFrom(read)) {
 						throw invalid(put.getMethod(), "@CachePut", "stores " + stored.getName() + " into cache '"
 								+ put.getCacheName() + "', whose @Cached method '"

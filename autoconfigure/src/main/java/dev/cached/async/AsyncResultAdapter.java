@@ -1,10 +1,13 @@
 package dev.cached.async;
 
+import java.lang.reflect.Method;
 import java.util.concurrent.CompletionStage;
 
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.SingleFlight;
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.core.ResolvableType;
 
 /**
  * Translates between one asynchronous return type and the engine: the method's result
@@ -30,6 +33,16 @@ public interface AsyncResultAdapter {
 	 * @return the stage, or {@code null} for a {@code null} value
 	 */
 	@Nullable CompletionStage<?> toStage(@Nullable Object result);
+
+	/**
+	 * Return the type of the values stored for a method with this return type: the
+	 * future's or publisher's type argument ({@code Object} if unresolvable).
+	 * @param method the method
+	 * @return the type of its eventual value
+	 */
+	default Class<?> valueType(Method method) {
+		return ResolvableType.forMethodReturnType(method).getGeneric(0).resolve(Object.class);
+	}
 
 	/**
 	 * Whether the method's result is lazy ({@code Mono}, {@code Flux}): the method runs

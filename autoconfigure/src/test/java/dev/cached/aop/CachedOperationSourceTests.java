@@ -468,6 +468,19 @@ class CachedOperationSourceTests {
 	}
 
 	@Test
+	void putOfTheEventualValueTypeIntoACacheOfAnAsynchronousMethodStarts() {
+		this.contextRunner.withBean(AsyncPut.class).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void putOfAnotherTypeThanTheEventualValueOfAnAsynchronousMethodFailsStartup() {
+		assertStartupFailure(MismatchedAsyncPut.class, "@CachePut on method '" + PREFIX
+				+ "MismatchedAsyncPut.put(long)' stores java.lang.Integer into cache 'quotes', whose @Cached method '"
+				+ PREFIX + "MismatchedAsyncPut.find(long)' returns java.lang.String; return the type that the "
+				+ "@Cached method returns");
+	}
+
+	@Test
 	void putOfAPrimitiveIntoACacheOfItsWrapperStarts() {
 		this.contextRunner.withBean(PrimitivePut.class).run((context) -> assertThat(context).hasNotFailed());
 	}
@@ -698,6 +711,34 @@ class CachedOperationSourceTests {
 		@Cached
 		public Flow.Publisher<String> find(long id) {
 			return new SubmissionPublisher<>();
+		}
+
+	}
+
+	static class AsyncPut {
+
+		@Cached(name = "quotes")
+		public CompletableFuture<String> find(long id) {
+			return CompletableFuture.completedFuture("x");
+		}
+
+		@CachePut(name = "quotes", key = "#id")
+		public String put(long id) {
+			return "y";
+		}
+
+	}
+
+	static class MismatchedAsyncPut {
+
+		@Cached(name = "quotes")
+		public Mono<String> find(long id) {
+			return Mono.just("x");
+		}
+
+		@CachePut(name = "quotes", key = "#id")
+		public Integer put(long id) {
+			return 1;
 		}
 
 	}

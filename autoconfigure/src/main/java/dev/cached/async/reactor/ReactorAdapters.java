@@ -1,5 +1,6 @@
 package dev.cached.async.reactor;
 
+import java.lang.reflect.Method;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -89,6 +90,11 @@ public final class ReactorAdapters {
 		@Override
 		public @Nullable CompletionStage<?> toStage(@Nullable Object result) {
 			return (result != null) ? Flux.from((Publisher<?>) result).collectList().toFuture() : null;
+		}
+
+		@Override
+		public Class<?> valueType(Method method) {
+			return List.class;
 		}
 
 		@Override
