@@ -40,8 +40,9 @@ public @interface CacheInvalidate {
 
 	/**
 	 * SpEL expression for the key to remove, over this method's call ({@code #result} is
-	 * available unless {@link #beforeInvocation()}). {@code ""} means all arguments,
-	 * as for {@link Cached#key()}.
+	 * available unless {@link #beforeInvocation()}; for an {@code Optional} result it is
+	 * the value inside, or {@code null}). {@code ""} means all arguments, as for
+	 * {@link Cached#key()}.
 	 * @return the key expression
 	 */
 	String key() default "";
@@ -58,6 +59,16 @@ public @interface CacheInvalidate {
 	 * @return whether to invalidate before the invocation
 	 */
 	boolean beforeInvocation() default false;
+
+	/**
+	 * SpEL expression deciding whether this call invalidates: {@code false} means it
+	 * does not. Evaluated before the method runs when {@link #beforeInvocation()},
+	 * otherwise after it returned, with {@code #result} available. {@code ""} means
+	 * always invalidate. Parsed and checked at startup, as Spring's
+	 * {@code @CacheEvict(condition = ...)}.
+	 * @return the condition expression
+	 */
+	String condition() default "";
 
 	/**
 	 * Holds repeated {@link CacheInvalidate} annotations.

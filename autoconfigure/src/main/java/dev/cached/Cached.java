@@ -70,9 +70,10 @@ public @interface Cached {
 	String condition() default "";
 
 	/**
-	 * SpEL expression evaluated after the method returned, with {@code #result};
-	 * {@code true} means the result is not stored (callers already joined to this load
-	 * still get it). {@code ""} means always store.
+	 * SpEL expression evaluated after the method returned, with {@code #result} (for an
+	 * {@code Optional} result, the value inside it, or {@code null} when it is empty, as
+	 * in Spring's {@code @Cacheable}); {@code true} means the result is not stored
+	 * (callers already joined to this load still get it). {@code ""} means always store.
 	 * @return the veto expression
 	 */
 	String unless() default "";

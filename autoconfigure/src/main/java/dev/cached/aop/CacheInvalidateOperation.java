@@ -3,6 +3,7 @@ package dev.cached.aop;
 import java.util.function.Function;
 
 import dev.cached.engine.CachedCache;
+import dev.cached.expression.CallExpression;
 import dev.cached.key.KeyGenerator;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
@@ -19,19 +20,32 @@ public final class CacheInvalidateOperation {
 
 	private final boolean beforeInvocation;
 
+	private final @Nullable CallExpression condition;
+
 	private final String methodDescription;
 
 	private volatile @Nullable CachedCache cache;
 
 	CacheInvalidateOperation(String cacheName, @Nullable KeyGenerator keyGenerator, boolean beforeInvocation,
-			String methodDescription) {
+			@Nullable CallExpression condition, String methodDescription) {
 		this.cacheName = cacheName;
 		this.keyGenerator = keyGenerator;
 		this.beforeInvocation = beforeInvocation;
+		this.condition = condition;
 		this.methodDescription = methodDescription;
 	}
 
+	/**
+	 * Invalidate for one call.
+	 * @param invocation the call
+	 * @param result the method's result ({@code #result}: the value inside an
+	 * {@code Optional}), or {@code null} before the invocation
+	 * @param caches the caches by name
+	 */
 	void invalidate(MethodInvocation invocation, @Nullable Object result, Function<String, @Nullable CachedCache> caches) {
+		if (this.condition != null && !this.condition.isTrue(invocation, result)) {
+			return;
+		}
 		CachedCache cache = this.cache;
 		if (cache == null) {
 			cache = caches.apply(this.cacheName);

@@ -11,6 +11,8 @@ import dev.cached.key.KeyGenerator;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.util.ObjectUtils;
+
 /**
  * What one {@code @CachePut} says about a method: which cache, which key, and when the
  * result is stored.
@@ -44,13 +46,15 @@ public final class CachePutOperation {
 	/**
 	 * Store the result of a call that returned normally, unless {@code condition} or
 	 * {@code unless} say otherwise. An empty {@link Optional} counts as {@code null}, as
-	 * it does for {@code @Cached}.
+	 * it does for {@code @Cached}, and {@code #result} is the value inside an
+	 * {@link Optional}, as in Spring's caching.
 	 */
 	void put(MethodInvocation invocation, @Nullable Object result, Function<String, @Nullable CachedCache> caches) {
-		if (this.condition != null && !this.condition.isTrue(invocation, result)) {
+		Object resultVariable = ObjectUtils.unwrapOptional(result);
+		if (this.condition != null && !this.condition.isTrue(invocation, resultVariable)) {
 			return;
 		}
-		if (this.unless != null && this.unless.isTrue(invocation, result)) {
+		if (this.unless != null && this.unless.isTrue(invocation, resultVariable)) {
 			return;
 		}
 		CachedCache cache = this.cache;
@@ -63,7 +67,7 @@ public final class CachePutOperation {
 		}
 		Object value = (result instanceof Optional<?> optional && optional.isEmpty()
 				&& !cache.getSettings().isCacheNullValues()) ? null : result;
-		cache.put(this.keyGenerator.generate(invocation, result), value);
+		cache.put(this.keyGenerator.generate(invocation, resultVariable), value);
 	}
 
 	String unknownCacheMessage() {

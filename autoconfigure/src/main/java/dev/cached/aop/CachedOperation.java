@@ -11,6 +11,7 @@ import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.util.ObjectUtils;
 
 /**
  * What {@code @Cached} says about one method, resolved and checked at startup: its cache,
@@ -72,9 +73,10 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 	}
 
 	/**
-	 * Whether a result may be stored: not when {@code unless} vetoes it, and an empty
-	 * {@link Optional} counts as {@code null}, so it is not stored when the cache does not
-	 * store {@code null} values.
+	 * Whether a result may be stored: not when {@code unless} vetoes it (its
+	 * {@code #result} is the value inside an {@link Optional}, as in Spring's caching),
+	 * and an empty {@link Optional} counts as {@code null}, so it is not stored when the
+	 * cache does not store {@code null} values.
 	 */
 	@Override
 	public boolean isStorable(Object context, @Nullable Object result) {
@@ -82,7 +84,8 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 				&& !this.cache.getSettings().isCacheNullValues()) {
 			return false;
 		}
-		return this.unless == null || !this.unless.isTrue((MethodInvocation) context, result);
+		return this.unless == null
+				|| !this.unless.isTrue((MethodInvocation) context, ObjectUtils.unwrapOptional(result));
 	}
 
 	/**

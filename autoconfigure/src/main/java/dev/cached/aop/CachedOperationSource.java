@@ -42,6 +42,12 @@ public class CachedOperationSource {
 
 	private static final Object NONE = new Object();
 
+	private static final String KOTLIN_CONTINUATION = "kotlin.coroutines.Continuation";
+
+	private static final String REACTIVE_PUBLISHER = "org.reactivestreams.Publisher";
+
+	private static final String FLOW_PUBLISHER = "java.util.concurrent.Flow$Publisher";
+
 	private static final int MAX_FAST_BINDINGS = 4096;
 
 	private final CacheRegistry registry;
@@ -296,6 +302,7 @@ public class CachedOperationSource {
 						+ "stores into it: put them on different methods");
 			}
 			checkInterceptable(specific, "@CachePut");
+			checkNotSuspending(specific, "@CachePut");
 			return buildPut(specific, put, invalidates);
 		}
 		String annotationName = (cached != null) ? "@Cached" : "@CacheInvalidate";
@@ -304,6 +311,7 @@ public class CachedOperationSource {
 					"also has @CacheInvalidate; put them on different methods");
 		}
 		checkInterceptable(specific, annotationName);
+		checkNotSuspending(specific, annotationName);
 		return (cached != null) ? buildCached(specific, annotated, cached) : buildInvalidating(specific, invalidates);
 	}
 
@@ -317,11 +325,29 @@ public class CachedOperationSource {
 		}
 	}
 
+	/**
+	 * A Kotlin {@code suspend} function returns to the proxy at its first suspension
+	 * (with a marker, its real result arriving later through the continuation): caching
+	 * or invalidating around that return would be silently wrong.
+	 */
+	private void checkNotSuspending(Method method, String annotation) {
+		Class<?>[] types = method.getParameterTypes();
+		if (types.length > 0 && KOTLIN_CONTINUATION.equals(types[types.length - 1].getName())) {
+			throw invalid(method, annotation, "is a Kotlin suspend function, which cannot be cached or invalidated: "
+					+ "the proxy sees it return at its first suspension, before its result exists; annotate a "
+					+ "function that is not suspend instead");
+		}
+	}
+
 	private CachedOperation buildCached(Method method, Method annotated, Cached cached) {
 		Class<?> returnType = method.getReturnType();
 		if (returnType == void.class || returnType == Void.class) {
 			throw invalid(method, "@Cached", "returns void, so there is nothing to cache; use @CacheInvalidate "
 					+ "to remove entries, or return the value");
+		}
+		if (isPublisher(returnType)) {
+			throw invalid(method, "@Cached", "returns " + returnType.getName()
+					+ ", a reactive Publisher, which is not supported; cache a method that returns the value itself");
 		}
 		if (Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType)) {
 			throw invalid(method, "@Cached", "returns " + returnType.getName()
@@ -376,12 +402,15 @@ public class CachedOperationSource {
 		return new PuttingOperation(operation, invalidations, this.registry::getCache);
 	}
 
-	/** Whether {@code type} is a Reactive Streams {@code Publisher}, without needing that API. */
+	/**
+	 * Whether {@code type} is a Reactive Streams {@code Publisher} (or the JDK's
+	 * {@code Flow.Publisher}), without needing that API.
+	 */
 	private static boolean isPublisher(@Nullable Class<?> type) {
 		if (type == null) {
 			return false;
 		}
-		if (type.getName().equals("org.reactivestreams.Publisher")) {
+		if (REACTIVE_PUBLISHER.equals(type.getName()) || FLOW_PUBLISHER.equals(type.getName())) {
 			return true;
 		}
 		for (Class<?> candidate : type.getInterfaces()) {
@@ -417,7 +446,10 @@ public class CachedOperationSource {
 						: KeyGenerator.expression(parse(method, "@CacheInvalidate", "key", invalidate.key(), name,
 								!invalidate.beforeInvocation()));
 			}
-			operations.add(new CacheInvalidateOperation(name, keyGenerator, invalidate.beforeInvocation(),
+			CallExpression condition = invalidate.condition().isEmpty() ? null
+					: parse(method, "@CacheInvalidate", "condition", invalidate.condition(), name,
+							!invalidate.beforeInvocation());
+			operations.add(new CacheInvalidateOperation(name, keyGenerator, invalidate.beforeInvocation(), condition,
 					description));
 		}
 		this.invalidations.addAll(operations);

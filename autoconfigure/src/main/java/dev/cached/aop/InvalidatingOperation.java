@@ -7,6 +7,8 @@ import dev.cached.engine.CachedCache;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.util.ObjectUtils;
+
 /**
  * The {@code @CacheInvalidate} annotations of one method: those marked
  * {@code beforeInvocation} run before it, the others after it returned normally.
@@ -30,9 +32,10 @@ final class InvalidatingOperation extends MethodOperation {
 			}
 		}
 		Object result = invocation.proceed();
+		Object value = ObjectUtils.unwrapOptional(result);
 		for (CacheInvalidateOperation operation : this.operations) {
 			if (!operation.isBeforeInvocation()) {
-				operation.invalidate(invocation, result, this.caches);
+				operation.invalidate(invocation, value, this.caches);
 			}
 		}
 		return result;

@@ -7,6 +7,8 @@ import dev.cached.engine.CachedCache;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.util.ObjectUtils;
+
 /**
  * The {@code @CachePut} of one method, with the method's {@code @CacheInvalidate}
  * annotations if it has any: the method runs on every call; those invalidations marked
@@ -37,9 +39,10 @@ final class PuttingOperation extends MethodOperation {
 		}
 		Object result = invocation.proceed();
 		this.put.put(invocation, result, this.caches);
+		Object value = ObjectUtils.unwrapOptional(result);
 		for (CacheInvalidateOperation invalidation : this.invalidations) {
 			if (!invalidation.isBeforeInvocation()) {
-				invalidation.invalidate(invocation, result, this.caches);
+				invalidation.invalidate(invocation, value, this.caches);
 			}
 		}
 		return result;

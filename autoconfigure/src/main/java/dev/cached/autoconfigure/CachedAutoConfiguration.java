@@ -7,12 +7,14 @@ import java.util.concurrent.ForkJoinPool;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.cached.Cached;
+import dev.cached.CachedCaches;
 import dev.cached.aop.CachedAdvisor;
 import dev.cached.aop.CachedInterceptor;
 import dev.cached.aop.CachedMethodValidator;
 import dev.cached.aop.CachedOperationSource;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheSpec;
+import dev.cached.engine.DefaultCachedCaches;
 import dev.cached.engine.Refresher;
 import dev.cached.engine.WriteRepeater;
 import dev.cached.expression.MethodExpressions;
@@ -114,6 +116,12 @@ public final class CachedAutoConfiguration {
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static CachedMethodValidator cachedMethodValidator(ObjectProvider<CachedOperationSource> cachedOperationSource) {
 		return new CachedMethodValidator(cachedOperationSource);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CachedCaches cachedCaches(CacheRegistry cacheRegistry) {
+		return new DefaultCachedCaches(cacheRegistry);
 	}
 
 	@Bean

@@ -4,6 +4,10 @@
  * ({@link dev.cached.engine.CachedCache}), settings resolved with their sources, and the
  * registry of caches by name. No Spring Boot imports: everything here can be built with
  * {@code new}.
+ * <p>
+ * Internal: not part of the stable API, and may change in any release. Program against
+ * the annotations and {@link dev.cached.CachedCaches} in {@code dev.cached}, and the
+ * {@code cached.*} properties.
  */
 @NullMarked
 package dev.cached.engine;

@@ -82,7 +82,8 @@ public final class MethodExpressions {
 			if ("result".equals(name)) {
 				if (!resultAvailable) {
 					throw new IllegalArgumentException("'" + expression + "' uses #result, which is only available in"
-							+ " 'unless', in @CachePut and in a @CacheInvalidate key evaluated after the invocation");
+							+ " 'unless', in @CachePut and in a @CacheInvalidate key or condition evaluated after the"
+							+ " invocation");
 				}
 			}
 			else if (!variables.containsKey(name) && !"root".equals(name) && !"this".equals(name)) {

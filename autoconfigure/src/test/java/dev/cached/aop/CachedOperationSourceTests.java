@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
@@ -13,6 +14,7 @@ import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.autoconfigure.CachedProperties;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
+import kotlin.coroutines.Continuation;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -73,8 +75,8 @@ class CachedOperationSourceTests {
 	void resultInKeyFailsStartup() {
 		assertStartupFailure(ResultInKey.class, "@Cached on method '" + PREFIX
 				+ "ResultInKey.find(long)' has an invalid key \"#result\": '#result' uses #result, which is only "
-				+ "available in 'unless', in @CachePut and in a @CacheInvalidate key evaluated after the "
-				+ "invocation");
+				+ "available in 'unless', in @CachePut and in a @CacheInvalidate key or condition evaluated after "
+				+ "the invocation");
 	}
 
 	@Test
@@ -82,6 +84,7 @@ class CachedOperationSourceTests {
 		assertStartupFailure(ResultInCondition.class, "@Cached on method '" + PREFIX
 				+ "ResultInCondition.find(long)' has an invalid condition \"#result != null\": '#result != null' "
 				+ "uses #result, which is only available in 'unless', in @CachePut and in a @CacheInvalidate key "
+				+ "or condition "
 				+ "evaluated after the invocation");
 	}
 
@@ -89,8 +92,8 @@ class CachedOperationSourceTests {
 	void resultInBeforeInvocationInvalidateKeyFailsStartup() {
 		assertStartupFailure(ResultBeforeInvocation.class, "@CacheInvalidate on method '" + PREFIX
 				+ "ResultBeforeInvocation.evict(long)' has an invalid key \"#result\": '#result' uses #result, "
-				+ "which is only available in 'unless', in @CachePut and in a @CacheInvalidate key evaluated after "
-				+ "the invocation");
+				+ "which is only available in 'unless', in @CachePut and in a @CacheInvalidate key or condition "
+				+ "evaluated after the invocation");
 	}
 
 	@Test
@@ -300,6 +303,52 @@ class CachedOperationSourceTests {
 	}
 
 	@Test
+	void cachedOnKotlinSuspendFunctionFailsStartup() {
+		assertStartupFailure(SuspendMethod.class, "@Cached on method '" + PREFIX
+				+ "SuspendMethod.find(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, which cannot "
+				+ "be cached or invalidated: the proxy sees it return at its first suspension, before its result "
+				+ "exists; annotate a function that is not suspend instead");
+	}
+
+	@Test
+	void invalidateOnKotlinSuspendFunctionFailsStartup() {
+		assertStartupFailure(SuspendInvalidate.class, "@CacheInvalidate on method '" + PREFIX
+				+ "SuspendInvalidate.evict(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, "
+				+ "which cannot be cached or invalidated: the proxy sees it return at its first suspension, before "
+				+ "its result exists; annotate a function that is not suspend instead");
+	}
+
+	@Test
+	void cachedOnPublisherMethodFailsStartup() {
+		assertStartupFailure(PublisherMethod.class, "@Cached on method '" + PREFIX
+				+ "PublisherMethod.find(long)' returns java.util.concurrent.Flow$Publisher, a reactive Publisher, "
+				+ "which is not supported; cache a method that returns the value itself");
+	}
+
+	@Test
+	void malformedInvalidateConditionFailsStartup() {
+		assertStartupFailure(MalformedInvalidateCondition.class, "@CacheInvalidate on method '" + PREFIX
+				+ "MalformedInvalidateCondition.evict(long)' has an invalid condition \"#id >\": cannot parse "
+				+ "'#id >': EL1042E: Problem parsing right operand");
+	}
+
+	@Test
+	void resultInBeforeInvocationInvalidateConditionFailsStartup() {
+		assertStartupFailure(ResultInBeforeInvocationCondition.class, "@CacheInvalidate on method '" + PREFIX
+				+ "ResultInBeforeInvocationCondition.evict(long)' has an invalid condition \"#result\": '#result' "
+				+ "uses #result, which is only available in 'unless', in @CachePut and in a @CacheInvalidate key or "
+				+ "condition evaluated after the invocation");
+	}
+
+	@Test
+	void unknownVariableInInvalidateConditionFailsStartup() {
+		assertStartupFailure(UnknownVariableInInvalidateCondition.class, "@CacheInvalidate on method '" + PREFIX
+				+ "UnknownVariableInInvalidateCondition.evict(long)' has an invalid condition \"#ident > 0\": "
+				+ "'#ident > 0' refers to #ident, which is not a parameter of the method; parameters are [#id] "
+				+ "(names need the compiler flag -parameters; #p0/#a0 always work)");
+	}
+
+	@Test
 	void putOnVoidMethodFailsStartup() {
 		assertStartupFailure(VoidPut.class, "@CachePut on method '" + PREFIX
 				+ "VoidPut.save(long)' returns void, so there is nothing to store; use @CacheInvalidate to remove "
@@ -490,6 +539,79 @@ class CachedOperationSourceTests {
 
 		@Cached
 		public void refresh(long id) {
+		}
+
+	}
+
+	static class SuspendMethod {
+
+		@Cached
+		public Object find(long id, Continuation<? super String> continuation) {
+			return "x";
+		}
+
+	}
+
+	static class SuspendInvalidate {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CacheInvalidate(name = "books")
+		public Object evict(long id, Continuation<? super String> continuation) {
+			return "x";
+		}
+
+	}
+
+	static class PublisherMethod {
+
+		@Cached
+		public Flow.Publisher<String> find(long id) {
+			return (subscriber) -> {
+			};
+		}
+
+	}
+
+	static class MalformedInvalidateCondition {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CacheInvalidate(name = "books", condition = "#id >")
+		public void evict(long id) {
+		}
+
+	}
+
+	static class ResultInBeforeInvocationCondition {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CacheInvalidate(name = "books", condition = "#result", beforeInvocation = true)
+		public String evict(long id) {
+			return "x";
+		}
+
+	}
+
+	static class UnknownVariableInInvalidateCondition {
+
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CacheInvalidate(name = "books", condition = "#ident > 0")
+		public void evict(long id) {
 		}
 
 	}

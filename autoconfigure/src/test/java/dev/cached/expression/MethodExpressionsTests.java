@@ -67,7 +67,7 @@ class MethodExpressionsTests {
 	void resultIsRejectedWhereNotAllowed() {
 		assertThatIllegalArgumentException().isThrownBy(() -> parse("#result"))
 			.withMessage("'#result' uses #result, which is only available in 'unless', in @CachePut and in a "
-					+ "@CacheInvalidate key evaluated after the invocation");
+					+ "@CacheInvalidate key or condition evaluated after the invocation");
 	}
 
 	@Test

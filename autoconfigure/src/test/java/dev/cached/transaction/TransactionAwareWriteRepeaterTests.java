@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
+import dev.cached.CachedCaches;
 import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
@@ -117,6 +118,23 @@ class TransactionAwareWriteRepeaterTests {
 	}
 
 	@Test
+	void programmaticInvalidationIsRepeatedAfterTheCommit() {
+		this.contextRunner.run((context) -> {
+			PriceService prices = context.getBean(PriceService.class);
+			CachedCaches.Cache api = context.getBean(CachedCaches.class).getCache("prices");
+			assertThat(prices.price(1)).isEqualTo(10);
+			transaction(context).executeWithoutResult((status) -> {
+				context.getBean(JdbcTemplate.class).update("update product set price = 30 where id = 1");
+				api.invalidate(1L);
+				assertThat(readInAnotherThread(() -> prices.price(1))).isEqualTo(10);
+				assertThat(api.get(1L)).isEqualTo(10);
+			});
+			assertThat(api.contains(1L)).isFalse();
+			assertThat(prices.price(1)).isEqualTo(30);
+		});
+	}
+
+	@Test
 	void cachePutInsideATransactionIsStoredAtOnceAndKeptAfterTheCommit() {
 		this.contextRunner.run((context) -> {
 			PriceService prices = context.getBean(PriceService.class);
@@ -129,6 +147,26 @@ class TransactionAwareWriteRepeaterTests {
 			assertThat(cache.peek(1L)).as("stored again after the commit").isEqualTo(20);
 			assertThat(prices.price(1)).isEqualTo(20);
 			assertThat(prices.loads()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void programmaticPutIsRepeatedAfterTheCommitAndRemovedAfterARollback() {
+		this.contextRunner.run((context) -> {
+			CachedCache cache = cache(context);
+			CachedCaches.Cache api = context.getBean(CachedCaches.class).getCache("prices");
+			transaction(context).executeWithoutResult((status) -> {
+				api.put(1L, 40);
+				// something removes it before the commit, e.g. an eviction
+				cache.getNativeCache().invalidate(1L);
+			});
+			assertThat(api.get(1L)).as("put again after the commit").isEqualTo(40);
+			transaction(context).executeWithoutResult((status) -> {
+				api.put(1L, 50);
+				assertThat(api.get(1L)).isEqualTo(50);
+				status.setRollbackOnly();
+			});
+			assertThat(api.contains(1L)).as("a put rolled back is removed").isFalse();
 		});
 	}
 

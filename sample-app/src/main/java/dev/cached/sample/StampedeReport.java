@@ -74,13 +74,14 @@ public record StampedeReport(int calls, Run naive, Run cached) {
 	}
 
 	/**
-	 * Whether a thread that did not load arrived while a load ran and got its value when
-	 * that load ended (rather than finding a stored value at once).
+	 * Whether a thread that did not load arrived before a load ended and got its value when
+	 * that load ended (rather than finding a stored value at once). A thread may arrive
+	 * before the loading thread enters the method and still join its load.
 	 */
 	private static boolean joined(Trace trace, List<Trace> traces) {
 		for (Trace loader : traces) {
-			if (loader.loadStartNanos() >= 0 && loader.loadStartNanos() <= trace.arrivedNanos()
-					&& trace.arrivedNanos() <= loader.loadEndNanos() && trace.doneNanos() >= loader.loadEndNanos()) {
+			if (loader.loadStartNanos() >= 0 && trace.arrivedNanos() <= loader.loadEndNanos()
+					&& trace.doneNanos() >= loader.loadEndNanos()) {
 				return true;
 			}
 		}
