@@ -86,8 +86,9 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 
 	/**
 	 * A background reload proceeds through a clone of the call, made while the call is in
-	 * this interceptor: it runs the rest of the advice chain (transactions, security…) and
-	 * the method with the same arguments, on the refresh executor's thread.
+	 * this interceptor: it runs the rest of the advice chain (the advice ordered after this
+	 * one, such as transactions) and the method with the same arguments, on the refresh
+	 * executor's thread.
 	 */
 	@Override
 	public Object refreshContext(Object context) {
