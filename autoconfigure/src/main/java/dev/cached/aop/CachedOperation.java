@@ -2,7 +2,9 @@ package dev.cached.aop;
 
 import java.lang.reflect.Method;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
+import dev.cached.async.AsyncResultAdapter;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.SingleFlight;
 import dev.cached.expression.CallExpression;
@@ -15,9 +17,10 @@ import org.springframework.util.ObjectUtils;
 
 /**
  * What {@code @Cached} says about one method, resolved and checked at startup: its cache,
- * how to make the key, and the optional condition and veto.
+ * how to make the key, the optional condition and veto, and, for a method that returns a
+ * future or a publisher, the adapter of its return type.
  */
-public final class CachedOperation extends MethodOperation implements SingleFlight.Loader {
+public final class CachedOperation extends MethodOperation implements SingleFlight.Loader, SingleFlight.AsyncLoader {
 
 	private final Method method;
 
@@ -29,13 +32,17 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 
 	private final @Nullable CallExpression unless;
 
+	/** The adapter of an asynchronous return type, {@code null} when the value itself is returned. */
+	private final @Nullable AsyncResultAdapter async;
+
 	CachedOperation(Method method, CachedCache cache, KeyGenerator keyGenerator, @Nullable CallExpression condition,
-			@Nullable CallExpression unless) {
+			@Nullable CallExpression unless, @Nullable AsyncResultAdapter async) {
 		this.method = method;
 		this.cache = cache;
 		this.keyGenerator = keyGenerator;
 		this.condition = condition;
 		this.unless = unless;
+		this.async = async;
 	}
 
 	/**
@@ -49,6 +56,9 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 		if (this.condition != null && !this.condition.isTrue(invocation, null)) {
 			return invocation.proceed();
 		}
+		if (this.async != null) {
+			return this.async.answer(this.cache, this.keyGenerator.generate(invocation, null), this, invocation);
+		}
 		return this.cache.get(this.keyGenerator.generate(invocation, null), this, invocation);
 	}
 
@@ -58,9 +68,27 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 	}
 
 	/**
+	 * Start the method and return the stage of its eventual value. A lazy result
+	 * ({@code Mono}, {@code Flux}) may be subscribed more than once, so each load proceeds
+	 * on a copy of the call, which is left untouched.
+	 */
+	@Override
+	public @Nullable CompletionStage<?> loadAsync(Object context) throws Throwable {
+		AsyncResultAdapter async = this.async;
+		if (async == null) {
+			throw new IllegalStateException("Method '" + this.method + "' does not return an asynchronous result");
+		}
+		MethodInvocation invocation = (MethodInvocation) context;
+		Object result = (async.isLazy() && invocation instanceof ProxyMethodInvocation proxied)
+				? proxied.invocableClone().proceed() : invocation.proceed();
+		return async.toStage(result);
+	}
+
+	/**
 	 * A background reload proceeds through a clone of the call, made while the call is in
-	 * this interceptor: it runs the rest of the advice chain (transactions, security…) and
-	 * the method with the same arguments, on the refresh executor's thread.
+	 * this interceptor: it runs the rest of the advice chain (the advice ordered after this
+	 * one, such as transactions) and the method with the same arguments, on the refresh
+	 * executor's thread.
 	 */
 	@Override
 	public Object refreshContext(Object context) {
@@ -72,10 +100,10 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 	}
 
 	/**
-	 * Whether a result may be stored: not when {@code unless} vetoes it (its
-	 * {@code #result} is the value inside an {@link Optional}, as in Spring's caching),
-	 * and an empty {@link Optional} counts as {@code null}, so it is not stored when the
-	 * cache does not store {@code null} values.
+	 * Whether a result (for an asynchronous method: its eventual value) may be stored: not
+	 * when {@code unless} vetoes it (its {@code #result} is the value inside an
+	 * {@link Optional}, as in Spring's caching), and an empty {@link Optional} counts as
+	 * {@code null}, so it is not stored when the cache does not store {@code null} values.
 	 */
 	@Override
 	public boolean isStorable(Object context, @Nullable Object result) {
@@ -93,6 +121,15 @@ public final class CachedOperation extends MethodOperation implements SingleFlig
 	 */
 	public Method getMethod() {
 		return this.method;
+	}
+
+	/**
+	 * Return the type of the values the method's cache holds for it: its return type, or
+	 * for an asynchronous method the type of its eventual value.
+	 * @return the value type
+	 */
+	public Class<?> getValueType() {
+		return (this.async != null) ? this.async.valueType(this.method) : this.method.getReturnType();
 	}
 
 	/**

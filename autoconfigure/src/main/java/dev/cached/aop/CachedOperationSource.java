@@ -7,15 +7,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
+import dev.cached.async.AsyncResultAdapter;
+import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
 import dev.cached.expression.CallExpression;
@@ -55,6 +57,8 @@ public class CachedOperationSource {
 	private final MethodExpressions expressions;
 
 	private final Function<String, Duration> durations;
+
+	private final AsyncResultAdapters asyncResults;
 
 	/** Operations by the most specific (implementation) method; NONE when unannotated. */
 	private final ConcurrentHashMap<Method, Object> bySpecificMethod = new ConcurrentHashMap<>();
@@ -100,9 +104,23 @@ public class CachedOperationSource {
 	 */
 	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions,
 			Function<String, Duration> durations) {
+		this(registry, expressions, durations,
+				AsyncResultAdapters.detect(CachedOperationSource.class.getClassLoader()));
+	}
+
+	/**
+	 * Create a source.
+	 * @param registry the caches, created as methods register
+	 * @param expressions the expression parser
+	 * @param durations reads a duration in an annotation, as above
+	 * @param asyncResults the asynchronous return types that methods may declare
+	 */
+	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions,
+			Function<String, Duration> durations, AsyncResultAdapters asyncResults) {
 		this.registry = registry;
 		this.expressions = expressions;
 		this.durations = durations;
+		this.asyncResults = asyncResults;
 	}
 
 	/**
@@ -246,7 +264,7 @@ public class CachedOperationSource {
 			for (Object operation : this.bySpecificMethod.values()) {
 				if (operation instanceof CachedOperation cached
 						&& cached.getCache().getName().equals(put.getCacheName())) {
-					Class<?> read = ClassUtils.resolvePrimitiveIfNecessary(cached.getMethod().getReturnType());
+					Class<?> read = ClassUtils.resolvePrimitiveIfNecessary(cached.getValueType());
 					if (!read.isAssignableFrom(stored) && !stored.isAssignableFrom(read)) {
 						throw invalid(put.getMethod(), "@CachePut", "stores " + stored.getName() + " into cache '"
 								+ put.getCacheName() + "', whose @Cached method '"
@@ -345,13 +363,12 @@ public class CachedOperationSource {
 			throw invalid(method, "@Cached", "returns void, so there is nothing to cache; use @CacheInvalidate "
 					+ "to remove entries, or return the value");
 		}
-		if (isPublisher(returnType)) {
-			throw invalid(method, "@Cached", "returns " + returnType.getName()
-					+ ", a reactive Publisher, which is not supported; cache a method that returns the value itself");
+		AsyncResultAdapter async;
+		try {
+			async = this.asyncResults.forReturnType(returnType);
 		}
-		if (Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType)) {
-			throw invalid(method, "@Cached", "returns " + returnType.getName()
-					+ "; asynchronous results are not supported yet, cache a method that returns the value itself");
+		catch (IllegalArgumentException ex) {
+			throw invalid(method, "@Cached", ex.getMessage());
 		}
 		boolean defaultName = cached.name().isBlank();
 		String name = defaultName ? method.getDeclaringClass().getSimpleName() + "." + method.getName()
@@ -370,7 +387,7 @@ public class CachedOperationSource {
 		catch (IllegalArgumentException ex) {
 			throw invalid(method, "@Cached", ex.getMessage());
 		}
-		return new CachedOperation(annotated, cache, keyGenerator, condition, unless);
+		return new CachedOperation(annotated, cache, keyGenerator, condition, unless, async);
 	}
 
 	private PuttingOperation buildPut(Method method, CachePut put, Set<CacheInvalidate> invalidates) {

@@ -12,6 +12,7 @@ import dev.cached.aop.CachedAdvisor;
 import dev.cached.aop.CachedInterceptor;
 import dev.cached.aop.CachedMethodValidator;
 import dev.cached.aop.CachedOperationSource;
+import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheSpec;
 import dev.cached.engine.DefaultCachedCaches;
@@ -29,6 +30,7 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -89,10 +91,13 @@ public final class CachedAutoConfiguration {
 	@ConditionalOnMissingBean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	CachedOperationSource cachedOperationSource(CacheRegistry cacheRegistry, BeanFactory beanFactory) {
+		ClassLoader classLoader = (beanFactory instanceof ConfigurableBeanFactory configurable
+				&& configurable.getBeanClassLoader() != null) ? configurable.getBeanClassLoader()
+						: CachedAutoConfiguration.class.getClassLoader();
 		// durations in annotations follow Boot's rules for durations in properties
 		return new CachedOperationSource(cacheRegistry,
 				new MethodExpressions(beanFactory, CachedAutoConfiguration.class.getClassLoader()),
-				DurationStyle::detectAndParse);
+				DurationStyle::detectAndParse, AsyncResultAdapters.detect(classLoader));
 	}
 
 	@Bean

@@ -3,6 +3,7 @@ package dev.cached.engine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -147,6 +148,25 @@ public final class CachedCache {
 	}
 
 	/**
+	 * {@link #readAhead} for an asynchronous method: the background reload waits for the
+	 * method's future on the refresh executor.
+	 */
+	private @Nullable Object readAheadAsync(Object key, Object stored, Refresher refresher,
+			SingleFlight.AsyncLoader loader, Object context) {
+		if (!(stored instanceof StoredEntry entry)) {
+			return NullValue.unmask(stored);
+		}
+		Object value = NullValue.unmask(entry.value);
+		long now = this.ticker.read();
+		long expiresAt = entry.expiresAt(this.ttlNanos);
+		long remaining = (expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : expiresAt - now;
+		if (refresher.isDue(now - entry.writtenAt, remaining, entry.loadNanos())) {
+			this.singleFlight.refresh(key, entry, value, new SingleFlight.BlockingLoader(loader), context, refresher);
+		}
+		return value;
+	}
+
+	/**
 	 * Return the time to live of an entry written now: the ttl, drawn uniformly in
 	 * ttl × (1 ± jitter) when the cache has a jitter, or -1 for no ttl.
 	 */
@@ -169,6 +189,30 @@ public final class CachedCache {
 		long ttl = drawTtlNanos();
 		long expiresAt = (ttl < 0 || now > Long.MAX_VALUE - ttl) ? Long.MAX_VALUE : now + ttl;
 		return new StoredEntry.Timed(masked, now, expiresAt, loadNanos);
+	}
+
+	/**
+	 * Return a future of the value for {@code key}, for a method whose result is a future
+	 * or a publisher: completed at once from the store, or by the running load, or by
+	 * starting {@code loader} as the owner of a new load (see
+	 * {@link SingleFlight#loadAsync(Object, SingleFlight.AsyncLoader, Object)}). Never
+	 * blocks; the future is this caller's own.
+	 * @param key the key
+	 * @param loader the method, started only if this caller owns the load
+	 * @param context this caller's argument to the loader (its method invocation)
+	 * @return this caller's future of the value, possibly completed with {@code null}
+	 */
+	public CompletableFuture<@Nullable Object> getAsync(Object key, SingleFlight.AsyncLoader loader,
+			Object context) {
+		Object stored = this.store.getIfPresent(key);
+		if (stored != null) {
+			this.statistics.recordHit();
+			if (this.refresher != null) {
+				return CompletableFuture.completedFuture(readAheadAsync(key, stored, this.refresher, loader, context));
+			}
+			return CompletableFuture.completedFuture(NullValue.unmask(stored));
+		}
+		return this.singleFlight.loadAsync(key, loader, context);
 	}
 
 	/**

@@ -1,10 +1,15 @@
 package dev.cached.engine;
 
+import java.io.InterruptedIOException;
 import java.lang.invoke.VarHandle;
+import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +40,23 @@ import org.jspecify.annotations.Nullable;
  * its own result, which is not stored.</li>
  * <li>{@link #invalidate(Object)} detaches the running load of a key: its callers still
  * get its result, the result is not stored, and the next caller starts a new load.</li>
+ * <li>When the owner was interrupted and its load ended with that interruption (an
+ * {@link InterruptedException}, {@link InterruptedIOException} or
+ * {@link ClosedByInterruptException} in the cause chain, or the owner's interrupt flag set
+ * when the call threw), only the owner gets that failure: the joined callers start over,
+ * so one of them runs the loader as the owner of a new load and the others join it.</li>
  * </ul>
+ * <p>
+ * {@link #loadAsync(Object, AsyncLoader, Object)} is the same registry for calls whose
+ * result is a {@link CompletionStage}: the owner starts the call on its own thread and
+ * returns at once; the value is published when the stage completes normally; an
+ * exceptional completion (unwrapped from {@link CompletionException}) is shared with the
+ * joined callers and not stored, and a cancelled stage counts as an interruption. Every
+ * caller, owner included, gets a future of its own, so cancelling it touches neither the
+ * load nor another caller. No asynchronous caller ever blocks: its wait timeout and a
+ * takeover run the call on the {@link CompletableFuture#defaultExecutor() default
+ * asynchronous executor}. Synchronous and asynchronous callers of one key share one load.
+ * <p>
  * {@link #refresh} starts a background reload of a stored key through the same registry:
  * the caller returns at once, the reload runs on the {@link Refresher}'s executor as the
  * owner of the key's load (a caller that misses the store meanwhile joins it), and its
@@ -76,11 +97,41 @@ public final class SingleFlight {
 	 * so that joiners rethrow exactly the owner's Throwable instance (CompletableFuture
 	 * would unwrap a CompletionException thrown by the method itself).
 	 *
+	 * Joiners read the outcome only after their wait has ended, outside of the try block
+	 * that catches the wait's own InterruptedException and TimeoutException: an exception
+	 * the method threw must reach them as it is, never be taken for their own interrupt
+	 * or timeout.
+	 *
 	 * Cycles: a joiner records the Load it waits for in WAITING, fences, and then follows
 	 * owner -> waited Load -> owner... If the chain comes back to the caller's own thread,
 	 * waiting would deadlock, so it fails instead. Both sides of a forming cycle record
 	 * before they look, so at least one of them sees the cycle. A joiner whose wait timed
 	 * out removes its record before it runs the call itself: it waits for nobody any more.
+	 *
+	 * Takeover (G11): a failure caused by the owner's own interruption belongs to the
+	 * owner. The owner unregisters its Load and then completes it with an Abandoned
+	 * holder instead of a Failure (in this order, so that no retry finds it). A joiner that wakes up to Abandoned starts
+	 * over from registration: the first to register owns a new Load (and looks in the
+	 * store again, like any owner), the others join it. Each attempt has a new owner, so
+	 * the retries end. A joiner that starts over has been counted as coalesced (it joined), but it
+	 * received no outcome, so it is no hit; its retry counts it again in its new role.
+	 *
+	 * Asynchronous loads (loadAsync) use the same registry, Loads and order:
+	 *   1-2. as above, on the calling thread
+	 *   3. start the call on the calling thread; it returns a stage. The owner thread is
+	 *      then cleared from the Load: no thread runs it any more, so no joiner can be
+	 *      part of a cycle with it, and a later call on that thread is no recursion
+	 *   4-6. when the stage completes, on the completing thread: publish, complete,
+	 *      unregister, exactly as a synchronous owner does after its call returned.
+	 * A call that throws instead of returning a stage is a failed load like any other.
+	 * Every asynchronous caller gets a new CompletableFuture completed from the Load's
+	 * outcome: the Load itself, and the stage of the call, are never handed out, so no
+	 * caller can cancel or complete them. An asynchronous joiner never blocks; its wait
+	 * timeout completes a private future with TIMED_OUT (CompletableFuture's delayer,
+	 * cancelled when the load finishes first), and whichever comes first, the outcome or
+	 * TIMED_OUT, decides. Work that runs the call for a joiner (timeout, takeover) moves
+	 * to the default asynchronous executor, never the delayer's thread nor the thread
+	 * that completed the previous load.
 	 *
 	 * Refresh: the reading thread registers the Load (putIfAbsent, so one reload however
 	 * many stale reads) without an owner thread, and hands it to the executor; the
@@ -95,6 +146,12 @@ public final class SingleFlight {
 
 	/** Written by a joining thread before it waits and removed after; read by any joiner. */
 	private static final Map<Thread, Load> WAITING = new ConcurrentHashMap<>();
+
+	/** What a synchronous join returns when its load was abandoned to the joiners. */
+	private static final Object TAKE_OVER = new Object();
+
+	/** What completes an asynchronous joiner's wait when the wait timeout comes first. */
+	private static final Object TIMED_OUT = new Object();
 
 	private final String cacheName;
 
@@ -151,15 +208,22 @@ public final class SingleFlight {
 	 * key whose load is waiting on this caller); nothing is left in flight
 	 * @throws CacheWaitInterruptedException if the caller was interrupted while waiting
 	 * @throws Throwable whatever the loader threw, the same instance for the owner and every
-	 * joined caller; the mapping is left unestablished
+	 * joined caller (except a failure caused by the owner's interruption, which only the
+	 * owner gets); the mapping is left unestablished
 	 */
 	public @Nullable Object load(Object key, Loader loader, Object context) throws Throwable {
-		Load load = new Load(Thread.currentThread());
-		Load running = this.inFlight.putIfAbsent(key, load);
-		if (running != null) {
-			return join(key, running, loader, context);
+		for (;;) {
+			Load load = new Load(Thread.currentThread());
+			Load running = this.inFlight.putIfAbsent(key, load);
+			if (running == null) {
+				return own(key, load, loader, context);
+			}
+			Object outcome = join(key, running, loader, context);
+			if (outcome != TAKE_OVER) {
+				return outcome;
+			}
+			// the owner was interrupted: start over, as the owner of a new load or its joiner
 		}
-		return own(key, load, loader, context);
 	}
 
 	private @Nullable Object own(Object key, Load load, Loader loader, Object context) throws Throwable {
@@ -186,7 +250,8 @@ public final class SingleFlight {
 			return value;
 		}
 		catch (Throwable ex) {
-			load.complete(new Failure(ex));
+			complete(key, load, isInterruption(ex, Thread.currentThread().isInterrupted()) ? new Abandoned(ex)
+					: new Failure(ex));
 			throw ex;
 		}
 		finally {
@@ -197,11 +262,47 @@ public final class SingleFlight {
 		}
 	}
 
+	/**
+	 * Complete a failed load. An abandoned one is unregistered first: the joiners it wakes
+	 * start over, and must not find it registered (and join it again) when they do.
+	 */
+	private void complete(Object key, Load load, Object failure) {
+		if (failure instanceof Abandoned) {
+			this.inFlight.remove(key, load);
+		}
+		load.complete(failure);
+	}
+
+	/**
+	 * Whether a failed load ended because its owner was interrupted (G11), so that the
+	 * joined callers take it over instead of sharing the failure.
+	 * @param error the failure, unwrapped
+	 * @param ownerInterrupted whether the owner's interrupt flag was set when it failed
+	 * @return whether the failure is the owner's own
+	 */
+	static boolean isInterruption(Throwable error, boolean ownerInterrupted) {
+		if (ownerInterrupted) {
+			return true;
+		}
+		Throwable cause = error;
+		for (int depth = 0; cause != null && depth < 32; depth++) {
+			if (cause instanceof InterruptedException || cause instanceof InterruptedIOException
+					|| cause instanceof ClosedByInterruptException) {
+				return true;
+			}
+			cause = (cause.getCause() != cause) ? cause.getCause() : null;
+		}
+		return false;
+	}
+
 	private void logLoad(Object key, Load load, long nanos) {
 		Object outcome = load.getNow(null);
 		logger.debug("Cache '" + this.cacheName + "' loaded key " + key + " in "
 				+ String.format(Locale.ROOT, "%.3f", nanos / 1_000_000.0) + " ms ("
-				+ ((outcome instanceof Failure failure) ? "failed: " + failure.error.getClass().getName() : "success")
+				+ ((outcome instanceof Failure failure) ? "failed: " + failure.error.getClass().getName()
+						: (outcome instanceof Abandoned abandoned)
+								? "interrupted: " + abandoned.error.getClass().getName() + ", left to the joined callers"
+								: "success")
 				+ (load.invalidated ? ", invalidated, not stored" : "") + "), " + load.joined
 				+ " coalesced caller(s)");
 	}
@@ -212,6 +313,7 @@ public final class SingleFlight {
 			throw new IllegalStateException("Recursive load of cache '" + this.cacheName + "' key '" + key
 					+ "': the method called itself for the same key on the same thread");
 		}
+		Object outcome;
 		WAITING.put(self, running);
 		try {
 			VarHandle.fullFence();
@@ -221,14 +323,8 @@ public final class SingleFlight {
 			}
 			this.statistics.recordCoalesced();
 			Load.JOINED.incrementAndGet(running);
-			Object outcome = (this.waitTimeoutNanos < 0) ? running.get()
+			outcome = (this.waitTimeoutNanos < 0) ? running.get()
 					: running.get(this.waitTimeoutNanos, TimeUnit.NANOSECONDS);
-			// a hit once the shared outcome is received: no count is ever taken back
-			this.statistics.recordHit();
-			if (outcome instanceof Failure failure) {
-				throw failure.error;
-			}
-			return outcome;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -247,19 +343,28 @@ public final class SingleFlight {
 		finally {
 			WAITING.remove(self);
 		}
+		// outside of the try: the owner's exception is never this caller's interrupt or timeout
+		if (outcome instanceof Abandoned) {
+			// no outcome received, so no hit: the retry counts this caller again
+			return TAKE_OVER;
+		}
+		// a hit once the shared outcome is received: no count is ever taken back
+		this.statistics.recordHit();
+		if (outcome instanceof Failure failure) {
+			throw failure.error;
+		}
+		return outcome;
 	}
 
 	/** Whether the owner of {@code load}, transitively, waits for a load of {@code self}. */
 	private static boolean waitsFor(Load load, Thread self) {
 		Load next = load;
 		for (int hops = WAITING.size() + 1; next != null && hops > 0; hops--) {
-			if (next.isDone()) {
-				// a finished load wakes whoever waits for it: the chain is no cycle
-				return false;
-			}
 			Thread owner = next.owner;
-			if (owner == null) {
-				// a reload not yet started on the refresh executor waits for nobody
+			if (next.isDone() || owner == null) {
+				// a finished load wakes whoever waits for it, and a load that no thread runs
+				// (asynchronous, or a reload not yet started on the refresh executor) waits
+				// for nobody: the chain is no cycle
 				return false;
 			}
 			if (owner == self) {
@@ -321,7 +426,9 @@ public final class SingleFlight {
 			refresher.succeeded(key);
 		}
 		catch (Throwable ex) {
-			load.complete(new Failure(ex));
+			// a reload stopped by the executor's interruption is no failure of a caller that joined it
+			load.complete(isInterruption(ex, Thread.currentThread().isInterrupted()) ? new Abandoned(ex)
+					: new Failure(ex));
 			this.statistics.recordRefreshFailure();
 			refresher.failed(key, ex);
 		}
@@ -342,6 +449,213 @@ public final class SingleFlight {
 			this.statistics.recordLoadFailure(System.nanoTime() - start);
 			throw ex;
 		}
+	}
+
+	/**
+	 * Return a future of the value for {@code key}, joining the running load or starting
+	 * {@code loader} as the owner of a new one. Call this after a miss in the store. Never
+	 * blocks and never throws: every outcome arrives through the returned future, which
+	 * belongs to this caller alone (cancelling it cancels nothing else).
+	 * <p>
+	 * The returned future completes with the value (possibly {@code null}), or
+	 * exceptionally with:
+	 * <ul>
+	 * <li>{@link IllegalStateException} if the caller's own thread is starting the load of
+	 * this key (the call called itself); nothing is left in flight</li>
+	 * <li>whatever the call's stage completed with (unwrapped from
+	 * {@link CompletionException}) or the call threw, the same instance for the owner and
+	 * every joined caller, except a failure caused by the owner's interruption or a
+	 * cancelled stage, which only the owner gets; the mapping is left unestablished</li>
+	 * </ul>
+	 * @param key the key
+	 * @param loader the work to start when this caller owns the load
+	 * @param context the caller's own argument to the loader (its method invocation)
+	 * @return this caller's own future of the value
+	 */
+	public CompletableFuture<@Nullable Object> loadAsync(Object key, AsyncLoader loader, Object context) {
+		Load load = new Load(Thread.currentThread());
+		Load running = this.inFlight.putIfAbsent(key, load);
+		if (running != null) {
+			return joinAsync(key, running, loader, context);
+		}
+		return ownAsync(key, load, loader, context);
+	}
+
+	private CompletableFuture<@Nullable Object> ownAsync(Object key, Load load, AsyncLoader loader, Object context) {
+		CompletableFuture<@Nullable Object> mine = new CompletableFuture<>();
+		Object stored;
+		try {
+			stored = this.store.lookup(key);
+		}
+		catch (Throwable ex) {
+			load.complete(new Failure(ex));
+			this.inFlight.remove(key, load);
+			mine.completeExceptionally(ex);
+			return mine;
+		}
+		if (stored != null) {
+			Object value = NullValue.unmask(stored);
+			this.statistics.recordHit();
+			load.complete(value);
+			this.inFlight.remove(key, load);
+			mine.complete(value);
+			return mine;
+		}
+		this.statistics.recordMiss();
+		this.statistics.loadStarted();
+		long start = System.nanoTime();
+		long began = this.ticker.read();
+		CompletionStage<?> stage;
+		try {
+			stage = loader.loadAsync(context);
+		}
+		catch (Throwable ex) {
+			finishAsync(key, load, loader, context, null, ex, Thread.currentThread().isInterrupted(), start, began);
+			deliver(mine, load.getNow(null));
+			return mine;
+		}
+		finally {
+			// the call has returned: no thread runs this load any more
+			load.owner = null;
+		}
+		if (stage == null) {
+			finishAsync(key, load, loader, context, null, null, false, start, began);
+		}
+		else {
+			stage.whenComplete(
+					(value, error) -> finishAsync(key, load, loader, context, value, error, false, start, began));
+		}
+		load.thenAccept((outcome) -> deliver(mine, outcome));
+		return mine;
+	}
+
+	/**
+	 * Steps 4 to 6 of an asynchronous owner, on the thread that completed the call's stage
+	 * (or the owner's, when the call threw or returned no stage).
+	 */
+	private void finishAsync(Object key, Load load, AsyncLoader loader, Object context, @Nullable Object value,
+			@Nullable Throwable error, boolean ownerInterrupted, long start, long began) {
+		long nanos = System.nanoTime() - start;
+		try {
+			if (error == null) {
+				load.loadNanos = this.ticker.read() - began;
+				this.statistics.recordLoadSuccess(nanos);
+				if (loader.isStorable(context, value)) {
+					this.store.publish(key, value, load);
+				}
+				load.complete(value);
+			}
+			else {
+				Throwable failure = unwrap(error);
+				this.statistics.recordLoadFailure(nanos);
+				complete(key, load,
+						(failure instanceof CancellationException || isInterruption(failure, ownerInterrupted))
+								? new Abandoned(failure) : new Failure(failure));
+			}
+		}
+		catch (Throwable ex) {
+			// unless or the store failed: shared like a failure of the call
+			load.complete(new Failure(ex));
+		}
+		finally {
+			this.inFlight.remove(key, load);
+			if (logger.isDebugEnabled()) {
+				logLoad(key, load, nanos);
+			}
+		}
+	}
+
+	private CompletableFuture<@Nullable Object> joinAsync(Object key, Load running, AsyncLoader loader,
+			Object context) {
+		CompletableFuture<@Nullable Object> mine = new CompletableFuture<>();
+		if (running.owner == Thread.currentThread()) {
+			mine.completeExceptionally(new IllegalStateException("Recursive load of cache '" + this.cacheName
+					+ "' key '" + key + "': the method called itself for the same key on the same thread"));
+			return mine;
+		}
+		this.statistics.recordCoalesced();
+		Load.JOINED.incrementAndGet(running);
+		CompletableFuture<Object> waited = running;
+		if (this.waitTimeoutNanos >= 0) {
+			waited = new CompletableFuture<>();
+			running.thenAccept(waited::complete);
+			waited.completeOnTimeout(TIMED_OUT, this.waitTimeoutNanos, TimeUnit.NANOSECONDS);
+		}
+		waited.thenAccept((outcome) -> {
+			if (outcome == TIMED_OUT) {
+				this.statistics.recordMiss();
+				CompletableFuture.runAsync(() -> runAsync(loader, context, mine));
+			}
+			else if (outcome instanceof Abandoned) {
+				// no outcome received, so no hit: start over, as the owner of a new load or its joiner, off the completing thread
+				CompletableFuture.runAsync(() -> loadAsync(key, loader, context).whenComplete((value, error) -> {
+					if (error != null) {
+						mine.completeExceptionally(error);
+					}
+					else {
+						mine.complete(value);
+					}
+				}));
+			}
+			else {
+				// a hit once the shared outcome is received
+				this.statistics.recordHit();
+				deliver(mine, outcome);
+			}
+		});
+		return mine;
+	}
+
+	/** A joiner whose wait timed out starts the call for itself; nothing is stored. */
+	private void runAsync(AsyncLoader loader, Object context, CompletableFuture<@Nullable Object> mine) {
+		this.statistics.loadStarted();
+		long start = System.nanoTime();
+		CompletionStage<?> stage;
+		try {
+			stage = loader.loadAsync(context);
+		}
+		catch (Throwable ex) {
+			this.statistics.recordLoadFailure(System.nanoTime() - start);
+			mine.completeExceptionally(ex);
+			return;
+		}
+		if (stage == null) {
+			this.statistics.recordLoadSuccess(System.nanoTime() - start);
+			mine.complete(null);
+			return;
+		}
+		stage.whenComplete((value, error) -> {
+			long nanos = System.nanoTime() - start;
+			if (error != null) {
+				this.statistics.recordLoadFailure(nanos);
+				mine.completeExceptionally(unwrap(error));
+			}
+			else {
+				this.statistics.recordLoadSuccess(nanos);
+				mine.complete(value);
+			}
+		});
+	}
+
+	/** Complete an asynchronous caller's own future from a Load's outcome. */
+	private static void deliver(CompletableFuture<@Nullable Object> mine, @Nullable Object outcome) {
+		if (outcome instanceof Failure failure) {
+			mine.completeExceptionally(failure.error);
+		}
+		else if (outcome instanceof Abandoned abandoned) {
+			mine.completeExceptionally(abandoned.error);
+		}
+		else {
+			mine.complete(outcome);
+		}
+	}
+
+	private static Throwable unwrap(Throwable error) {
+		Throwable unwrapped = error;
+		while (unwrapped instanceof CompletionException && unwrapped.getCause() != null) {
+			unwrapped = unwrapped.getCause();
+		}
+		return unwrapped;
 	}
 
 	/**
@@ -413,6 +727,92 @@ public final class SingleFlight {
 	}
 
 	/**
+	 * The work behind a cache whose method returns a future or a publisher: it starts the
+	 * call, on the caller's thread, and returns the stage of its eventual value. Like
+	 * {@link Loader}, it runs only for the caller that owns the load (or whose wait timed
+	 * out, or who took the load over), and is stateless.
+	 */
+	public interface AsyncLoader {
+
+		/**
+		 * Start the cached method.
+		 * @param context the calling caller's context (its method invocation)
+		 * @return the stage of the eventual value, or {@code null} for a {@code null} value
+		 * @throws Throwable whatever the method throws before it returns its result
+		 */
+		@Nullable CompletionStage<?> loadAsync(Object context) throws Throwable;
+
+		/**
+		 * Return the context a background reload runs with, made on the reading thread
+		 * (see {@link Loader#refreshContext(Object)}).
+		 * @param context the reading caller's context
+		 * @return the context for the reload
+		 */
+		default Object refreshContext(Object context) {
+			return context;
+		}
+
+		/**
+		 * Whether the owner should publish this eventual value ({@code unless} veto).
+		 * @param context the calling caller's context
+		 * @param result the value the stage of {@link #loadAsync(Object)} completed with
+		 * @return {@code true} to store it
+		 */
+		default boolean isStorable(Object context, @Nullable Object result) {
+			return true;
+		}
+
+	}
+
+	/**
+	 * An {@link AsyncLoader} seen as a {@link Loader} that waits for the eventual value:
+	 * for a background reload only, which runs on the refresh executor, never on a
+	 * caller's thread.
+	 */
+	static final class BlockingLoader implements Loader {
+
+		private final AsyncLoader loader;
+
+		BlockingLoader(AsyncLoader loader) {
+			this.loader = loader;
+		}
+
+		@Override
+		public @Nullable Object load(Object context) throws Throwable {
+			CompletionStage<?> stage = this.loader.loadAsync(context);
+			if (stage == null) {
+				return null;
+			}
+			CompletableFuture<@Nullable Object> value = new CompletableFuture<>();
+			stage.whenComplete((result, error) -> {
+				if (error != null) {
+					value.completeExceptionally(unwrap(error));
+				}
+				else {
+					value.complete(result);
+				}
+			});
+			try {
+				return value.get();
+			}
+			catch (ExecutionException ex) {
+				throw ex.getCause();
+			}
+		}
+
+		@Override
+		public boolean isStorable(Object context, @Nullable Object result) {
+			return this.loader.isStorable(context, result);
+		}
+
+		@Override
+		public Object refreshContext(Object context) {
+			return this.loader.refreshContext(context);
+		}
+
+	}
+
+	/**
 	 * Where a load's value is looked up and published.
 	 */
 	public interface Store {
@@ -436,7 +836,8 @@ public final class SingleFlight {
 	}
 
 	/**
-	 * One load in flight. Completes normally with the value or a {@link Failure}.
+	 * One load in flight. Completes normally with the value, a {@link Failure}, or an
+	 * {@link Abandoned} failure that only its owner gets.
 	 */
 	public static final class Load extends CompletableFuture<Object> {
 
@@ -445,8 +846,9 @@ public final class SingleFlight {
 
 		/**
 		 * The thread that runs the call. Set at creation, or by the refresh executor's
-		 * thread when a background reload starts ({@code null} until then); read by joiners
-		 * for the deadlock checks.
+		 * thread when a background reload starts ({@code null} until then); cleared by an
+		 * asynchronous owner once the call has returned its stage (no thread runs the load
+		 * any more); read by joiners for the deadlock checks.
 		 */
 		volatile @Nullable Thread owner;
 
@@ -497,7 +899,12 @@ public final class SingleFlight {
 
 	}
 
+	/** A failure shared with every caller of the load (G3). */
 	private record Failure(Throwable error) {
+	}
+
+	/** A failure caused by the owner's interruption: the owner's alone, joiners take over (G11). */
+	private record Abandoned(Throwable error) {
 	}
 
 }

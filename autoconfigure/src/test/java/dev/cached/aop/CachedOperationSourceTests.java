@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
+import java.util.concurrent.Future;
+import java.util.concurrent.SubmissionPublisher;
 
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
@@ -17,6 +20,9 @@ import dev.cached.engine.CachedCache;
 import kotlin.coroutines.Continuation;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
@@ -24,6 +30,7 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.NestedExceptionUtils;
@@ -184,10 +191,66 @@ class CachedOperationSourceTests {
 	}
 
 	@Test
-	void cachedOnCompletableFutureMethodFailsStartup() {
+	void cachedOnPlainFutureMethodFailsStartup() {
 		assertStartupFailure(FutureMethod.class, "@Cached on method '" + PREFIX
-				+ "FutureMethod.find(long)' returns java.util.concurrent.CompletableFuture; asynchronous results "
-				+ "are not supported yet, cache a method that returns the value itself");
+				+ "FutureMethod.find(long)' returns java.util.concurrent.Future, a future type that cannot be "
+				+ "cached; return java.util.concurrent.CompletableFuture or java.util.concurrent.CompletionStage");
+	}
+
+	@Test
+	void cachedOnCompletableFutureSubclassFailsStartup() {
+		assertStartupFailure(FutureSubclassMethod.class, "@Cached on method '" + PREFIX
+				+ "FutureSubclassMethod.find(long)' returns " + PREFIX + "OwnFuture, a future type that cannot be "
+				+ "cached; return java.util.concurrent.CompletableFuture or java.util.concurrent.CompletionStage");
+	}
+
+	@Test
+	void cachedOnPublisherThatIsNeitherMonoNorFluxFailsStartup() {
+		assertStartupFailure(PublisherMethod.class, "@Cached on method '" + PREFIX
+				+ "PublisherMethod.find(long)' returns org.reactivestreams.Publisher, a publisher type that cannot "
+				+ "be cached; return reactor.core.publisher.Mono or reactor.core.publisher.Flux");
+	}
+
+	@Test
+	void cachedOnFlowPublisherFailsStartup() {
+		assertStartupFailure(FlowPublisherMethod.class, "@Cached on method '" + PREFIX
+				+ "FlowPublisherMethod.find(long)' returns java.util.concurrent.Flow$Publisher, a publisher type "
+				+ "that cannot be cached; return reactor.core.publisher.Mono or reactor.core.publisher.Flux");
+	}
+
+	@Test
+	void cachedOnMonoMethodWithoutReactorFailsStartup() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("reactor.core"))
+			.withBean(MonoMethod.class)
+			.run((context) -> assertFailure(context, "@Cached on method '" + PREFIX
+					+ "MonoMethod.find(long)' returns reactor.core.publisher.Mono, but Project Reactor is not on the "
+					+ "classpath; add io.projectreactor:reactor-core to cache reactive results"));
+	}
+
+	@Test
+	void cachedOnFluxMethodWithoutReactorFailsStartup() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("reactor.core"))
+			.withBean(FluxMethod.class)
+			.run((context) -> assertFailure(context, "@Cached on method '" + PREFIX
+					+ "FluxMethod.find(long)' returns reactor.core.publisher.Flux, but Project Reactor is not on the "
+					+ "classpath; add io.projectreactor:reactor-core to cache reactive results"));
+	}
+
+	@Test
+	void cachedOnAsynchronousMethodsStartsWithReactorPresent() {
+		this.contextRunner.withBean(MonoMethod.class)
+			.withBean(FluxMethod.class)
+			.withBean(CompletableFutureMethod.class)
+			.withBean(CompletionStageMethod.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean(CacheRegistry.class).getCache("MonoMethod.find")).isNotNull();
+				assertThat(context.getBean(CacheRegistry.class).getCache("FluxMethod.find")).isNotNull();
+				assertThat(context.getBean(CacheRegistry.class).getCache("CompletableFutureMethod.find"))
+					.isNotNull();
+				assertThat(context.getBean(CacheRegistry.class).getCache("CompletionStageMethod.find"))
+					.isNotNull();
+			});
 	}
 
 	@Test
@@ -319,13 +382,6 @@ class CachedOperationSourceTests {
 	}
 
 	@Test
-	void cachedOnPublisherMethodFailsStartup() {
-		assertStartupFailure(PublisherMethod.class, "@Cached on method '" + PREFIX
-				+ "PublisherMethod.find(long)' returns java.util.concurrent.Flow$Publisher, a reactive Publisher, "
-				+ "which is not supported; cache a method that returns the value itself");
-	}
-
-	@Test
 	void malformedInvalidateConditionFailsStartup() {
 		assertStartupFailure(MalformedInvalidateCondition.class, "@CacheInvalidate on method '" + PREFIX
 				+ "MalformedInvalidateCondition.evict(long)' has an invalid condition \"#id >\": cannot parse "
@@ -409,6 +465,19 @@ class CachedOperationSourceTests {
 				+ "MismatchedPut.save(long)' stores java.lang.String into cache 'prices', whose @Cached method '"
 				+ PREFIX + "MismatchedPut.price(long)' returns java.lang.Integer; return the type that the @Cached "
 				+ "method returns");
+	}
+
+	@Test
+	void putOfTheEventualValueTypeIntoACacheOfAnAsynchronousMethodStarts() {
+		this.contextRunner.withBean(AsyncPut.class).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void putOfAnotherTypeThanTheEventualValueOfAnAsynchronousMethodFailsStartup() {
+		assertStartupFailure(MismatchedAsyncPut.class, "@CachePut on method '" + PREFIX
+				+ "MismatchedAsyncPut.put(long)' stores java.lang.Integer into cache 'quotes', whose @Cached method '"
+				+ PREFIX + "MismatchedAsyncPut.find(long)' returns java.lang.String; return the type that the "
+				+ "@Cached method returns");
 	}
 
 	@Test
@@ -566,16 +635,6 @@ class CachedOperationSourceTests {
 
 	}
 
-	static class PublisherMethod {
-
-		@Cached
-		public Flow.Publisher<String> find(long id) {
-			return (subscriber) -> {
-			};
-		}
-
-	}
-
 	static class MalformedInvalidateCondition {
 
 		@Cached(name = "books")
@@ -619,7 +678,102 @@ class CachedOperationSourceTests {
 	static class FutureMethod {
 
 		@Cached
+		public Future<String> find(long id) {
+			return CompletableFuture.completedFuture("x");
+		}
+
+	}
+
+	static class OwnFuture extends CompletableFuture<String> {
+
+	}
+
+	static class FutureSubclassMethod {
+
+		@Cached
+		public OwnFuture find(long id) {
+			return new OwnFuture();
+		}
+
+	}
+
+	static class PublisherMethod {
+
+		@Cached
+		public Publisher<String> find(long id) {
+			return Mono.just("x");
+		}
+
+	}
+
+	static class FlowPublisherMethod {
+
+		@Cached
+		public Flow.Publisher<String> find(long id) {
+			return new SubmissionPublisher<>();
+		}
+
+	}
+
+	static class AsyncPut {
+
+		@Cached(name = "quotes")
 		public CompletableFuture<String> find(long id) {
+			return CompletableFuture.completedFuture("x");
+		}
+
+		@CachePut(name = "quotes", key = "#id")
+		public String put(long id) {
+			return "y";
+		}
+
+	}
+
+	static class MismatchedAsyncPut {
+
+		@Cached(name = "quotes")
+		public Mono<String> find(long id) {
+			return Mono.just("x");
+		}
+
+		@CachePut(name = "quotes", key = "#id")
+		public Integer put(long id) {
+			return 1;
+		}
+
+	}
+
+	static class MonoMethod {
+
+		@Cached
+		public Mono<String> find(long id) {
+			return Mono.just("x");
+		}
+
+	}
+
+	static class FluxMethod {
+
+		@Cached
+		public Flux<String> find(long id) {
+			return Flux.just("x");
+		}
+
+	}
+
+	static class CompletableFutureMethod {
+
+		@Cached
+		public CompletableFuture<String> find(long id) {
+			return CompletableFuture.completedFuture("x");
+		}
+
+	}
+
+	static class CompletionStageMethod {
+
+		@Cached
+		public CompletionStage<String> find(long id) {
 			return CompletableFuture.completedFuture("x");
 		}
 

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.cached.Cached;
+import dev.cached.autoconfigure.refresh.CachedRefreshAutoConfiguration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,21 @@ class CachedStartupReportTests {
 				List<String> lines = this.appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
 				assertThat(lines).containsExactly("Cache 'ReportedService.rules': ttl=5m (annotation), max-size=1 (cache), "
 						+ "wait-timeout=30s (defaults), cache-null-values=true (built-in), methods=["
+						+ ReportedService.class.getName() + ".rules(java.lang.String)]");
+			});
+	}
+
+	@Test
+	void addsTheExpiryStampedeSettingsThatAreSet() {
+		this.contextRunner
+			.withConfiguration(AutoConfigurations.of(CachedRefreshAutoConfiguration.class))
+			.withPropertyValues("cached.caches.[ReportedService.rules].refresh-after=4m",
+					"cached.defaults.ttl-jitter=0.1")
+			.run((context) -> {
+				List<String> lines = this.appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+				assertThat(lines).containsExactly("Cache 'ReportedService.rules': ttl=5m (annotation), "
+						+ "max-size=10000 (built-in), wait-timeout=none (built-in), cache-null-values=true (built-in), "
+						+ "refresh-after=4m (cache), ttl-jitter=0.1 (defaults), methods=["
 						+ ReportedService.class.getName() + ".rules(java.lang.String)]");
 			});
 	}

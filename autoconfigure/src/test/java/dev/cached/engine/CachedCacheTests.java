@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -317,6 +318,79 @@ class CachedCacheTests {
 					Runnable::run);
 			cache.get("key", new CountingLoader(), "first");
 			assertThat(cache.getNativeCache().getIfPresent("key")).isEqualTo("value 1 of first");
+		}
+
+	}
+
+	@Nested
+	class AsyncRefresh {
+
+		/**
+		 * An asynchronous method refreshes too: a stale read completes at once with the
+		 * stored value, the reload waits for the method's new future on the refresh
+		 * executor, and the stored value stays until that future completes.
+		 */
+		@Test
+		void staleAsyncReadCompletesWithTheStoredValueWhichStaysUntilTheNewFutureCompletes() throws Throwable {
+			ManualRefresher refresher = new ManualRefresher();
+			CachedCache cache = refreshingCache(refresher);
+			List<CompletableFuture<Object>> futures = new CopyOnWriteArrayList<>();
+			List<Object> contexts = new CopyOnWriteArrayList<>();
+			SingleFlight.AsyncLoader loader = new SingleFlight.AsyncLoader() {
+
+				@Override
+				public CompletableFuture<Object> loadAsync(Object context) {
+					contexts.add(context);
+					CompletableFuture<Object> future = new CompletableFuture<>();
+					futures.add(future);
+					return future;
+				}
+
+				@Override
+				public Object refreshContext(Object context) {
+					return "copy of " + context;
+				}
+
+			};
+			CompletableFuture<@Nullable Object> first = cache.getAsync("key", loader, "first");
+			futures.get(0).complete("old");
+			assertThat(first.get()).isEqualTo("old");
+			advance(REFRESH_AFTER);
+			CompletableFuture<@Nullable Object> stale = cache.getAsync("key", loader, "stale");
+			assertThat(stale).isCompletedWithValue("old");
+			assertThat(refresher.tasks).hasSize(1);
+			FutureTask<@Nullable Object> reload = start(() -> {
+				refresher.runAll();
+				return null;
+			});
+			await().until(() -> futures.size() == 2);
+			assertThat(contexts).containsExactly("first", "copy of stale");
+			assertThat(cache.getAsync("key", loader, "meanwhile")).isCompletedWithValue("old");
+			assertThat(cache.peek("key")).isEqualTo("old");
+			assertThat(reload.isDone()).isFalse();
+			futures.get(1).complete("new");
+			reload.get();
+			assertThat(cache.peek("key")).isEqualTo("new");
+			assertThat(cache.getAsync("key", loader, "after")).isCompletedWithValue("new");
+			assertThat(cache.getStatistics().refreshSuccesses()).isOne();
+			assertThat(cache.inFlightKeys()).isZero();
+		}
+
+		@Test
+		void failedAsyncReloadKeepsTheStoredValue() throws Throwable {
+			ManualRefresher refresher = new ManualRefresher();
+			CachedCache cache = refreshingCache(refresher);
+			AtomicInteger calls = new AtomicInteger();
+			SingleFlight.AsyncLoader loader = (context) -> (calls.incrementAndGet() == 1)
+					? CompletableFuture.completedFuture("old")
+					: CompletableFuture.failedFuture(new IllegalStateException("down"));
+			cache.getAsync("key", loader, "first").get();
+			advance(REFRESH_AFTER);
+			assertThat(cache.getAsync("key", loader, "stale")).isCompletedWithValue("old");
+			refresher.runAll();
+			assertThat(cache.peek("key")).isEqualTo("old");
+			assertThat(cache.getStatistics().refreshFailures()).isOne();
+			assertThat(refresher.failed).containsExactly("key");
 		}
 
 	}

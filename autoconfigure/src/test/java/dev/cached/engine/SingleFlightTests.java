@@ -1,9 +1,12 @@
 package dev.cached.engine;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.reflect.Method;
+import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,7 +44,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Tests that prove the concurrency guarantees G1 to G10 of the contract on the engine
+ * Tests that prove the concurrency guarantees G1 to G11 of the contract on the engine
  * ({@link SingleFlight} behind a {@link CachedCache}), each in a nested class named after
  * its guarantee. The shape is the one of {@code TestForget} in golang's singleflight:
  * hold the loader on a latch, wait until every other caller has joined, release it, then
@@ -103,6 +107,41 @@ class SingleFlightTests {
 			assertThat(cache.getStatistics().inFlight()).isZero();
 			assertThat(cache.get("key", loader, "late caller")).isSameAs(value);
 			assertThat(loader.executions()).isEqualTo(1);
+		}
+
+		/**
+		 * The same race with ten thousand virtual threads, which block in the join without
+		 * pinning their carriers (no monitor is held): still one execution, and every caller
+		 * returns.
+		 */
+		@Test
+		void tenThousandVirtualThreadsOfAColdKeyShareOneExecution() throws Throwable {
+			Method factory = G10CallerThread.virtualThreadExecutorFactory();
+			assumeTrue(factory != null, "virtual threads need Java 21 or later; this JVM is Java "
+					+ Runtime.version().feature());
+			CachedCache cache = newCache("g1", CacheSpec.NONE);
+			ScriptedLoader loader = new ScriptedLoader().holdEveryone();
+			int callers = 10_000;
+			ExecutorService executor = (ExecutorService) factory.invoke(null);
+			try {
+				List<Future<@Nullable Object>> calls = new ArrayList<>();
+				for (int i = 0; i < callers; i++) {
+					String context = "virtual caller " + i;
+					calls.add(executor.submit(callable(() -> cache.get("key", loader, context))));
+				}
+				awaitEveryCallerJoinedOrLoading(cache, loader, callers);
+				loader.releaseEveryone();
+				Object value = calls.get(0).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+				for (Future<@Nullable Object> call : calls) {
+					assertThat(call.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isSameAs(value);
+				}
+				assertThat(loader.executions()).isEqualTo(1);
+				assertStatistics(cache, callers - 1, 1, callers - 1, 1, 0);
+				assertThat(cache.inFlightKeys()).isZero();
+			}
+			finally {
+				executor.shutdownNow();
+			}
 		}
 
 		@Test
@@ -218,6 +257,22 @@ class SingleFlightTests {
 		@Test
 		void errorIsSharedUnwrappedAndNotStored() throws Throwable {
 			assertFailureIsSharedAndNotStored(new LoadError("error failure"));
+		}
+
+		/**
+		 * The joiner waits with a timed or untimed {@code get}: the method's own
+		 * {@link TimeoutException} must not be taken for the end of the wait timeout (the
+		 * joiners would run the method themselves).
+		 */
+		@Test
+		void timeoutExceptionOfTheMethodIsSharedNotTakenForTheWaitTimeout() throws Throwable {
+			assertFailureIsSharedAndNotStored(new TimeoutException("the method's own timeout"));
+		}
+
+		/** The method's own {@link ExecutionException} must not be unwrapped like the wait's. */
+		@Test
+		void executionExceptionOfTheMethodIsSharedAsItIs() throws Throwable {
+			assertFailureIsSharedAndNotStored(new ExecutionException("the method's own", new IOException("cause")));
 		}
 
 		private void assertFailureIsSharedAndNotStored(Throwable failure) throws Throwable {
@@ -611,9 +666,10 @@ class SingleFlightTests {
 			assertThat(patient.getStatistics().inFlight()).isZero();
 			assertThat(impatient.inFlightKeys()).isZero();
 			assertThat(impatient.getStatistics().inFlight()).isZero();
-			assertThat(loader.executions()).isEqualTo(7);
+			// the joiners of the interrupted owner took its load over (G11): one more execution
+			assertThat(loader.executions()).isEqualTo(8);
 			assertThat(loader.contexts).containsExactlyInAnyOrder("ok", "bad", "int", "slow", "owner-int",
-					"slow-fallback", "slow-fallback-fails");
+					"slow-fallback", "slow-fallback-fails", "joiner");
 		}
 
 		/**
@@ -725,13 +781,170 @@ class SingleFlightTests {
 			}
 		}
 
-		private static @Nullable Method virtualThreadExecutorFactory() {
+		static @Nullable Method virtualThreadExecutorFactory() {
 			try {
 				return Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
 			}
 			catch (NoSuchMethodException ex) {
 				return null;
 			}
+		}
+
+	}
+
+	/**
+	 * G11: when the owner of a load is interrupted and the load ends with that
+	 * interruption, the owner gets the failure, but no joined caller does: one of them
+	 * takes the load over and runs the method (counted as a load), the others join it. Any
+	 * other failure is shared (G3).
+	 */
+	@Nested
+	class G11CancellationStaysWithItsCaller {
+
+		@Test
+		void interruptedOwnerGetsItsInterruptionWhileAJoinerTakesTheLoadOverForTheOthers() throws Throwable {
+			CachedCache cache = newCache("g11", CacheSpec.NONE);
+			ScriptedLoader loader = new ScriptedLoader().hold("owner", "joiner 0", "joiner 1", "joiner 2");
+			Call owner = call(() -> cache.get("key", loader, "owner"));
+			await().until(() -> loader.executions() == 1);
+			List<Call> joiners = new ArrayList<>();
+			for (int i = 0; i < 3; i++) {
+				String context = "joiner " + i;
+				joiners.add(call(() -> withInterruptFlag(cache.get("key", loader, context))));
+			}
+			await().until(() -> cache.getStatistics().coalesced() == 3);
+			owner.thread().interrupt();
+			assertThat(owner.failure()).isInstanceOf(InterruptedException.class);
+			// one joiner runs the method again, the two others join its load (coalesced: 3 + 2)
+			await().until(() -> loader.executions() == 2 && cache.getStatistics().coalesced() == 5);
+			loader.releaseEveryone();
+			Object taker = List.copyOf(loader.contexts).get(1);
+			for (Call joiner : joiners) {
+				assertThat(joiner.get()).isEqualTo("value of " + taker + ", interrupted: false");
+			}
+			int takerIndex = Integer.parseInt(((String) taker).substring("joiner ".length()));
+			assertThat(loader.loadThreads.get(taker)).isSameAs(joiners.get(takerIndex).thread());
+			assertThat(loader.executions()).isEqualTo(2);
+			// every call is a hit or a miss once: the owner and the taker ran the method
+			assertStatistics(cache, 2, 2, 5, 1, 1);
+			assertThat(cache.peek("key")).isEqualTo("value of " + taker);
+			assertThat(cache.inFlightKeys()).isZero();
+			assertThat(cache.getStatistics().inFlight()).isZero();
+		}
+
+		/**
+		 * Nobody is interrupted: the method itself throws an interruption (or one in its
+		 * cause chain). The owner gets it; the joiners take over, and none of them gets a
+		 * {@link CacheWaitInterruptedException} or an interrupt flag it never received.
+		 */
+		@Test
+		void methodThrowingInterruptedExceptionIsTakenOverAndNoJoinerIsInterrupted() throws Throwable {
+			assertTakenOver(new InterruptedException("the method's own interruption"), false);
+		}
+
+		@Test
+		void interruptedIoExceptionInTheCauseChainIsTakenOver() throws Throwable {
+			assertTakenOver(new UncheckedIOException(new InterruptedIOException("read interrupted")), false);
+		}
+
+		@Test
+		void closedByInterruptExceptionInTheCauseChainIsTakenOver() throws Throwable {
+			assertTakenOver(new IllegalStateException("channel closed", new ClosedByInterruptException()), false);
+		}
+
+		@Test
+		void anyFailureWhileTheOwnersInterruptFlagIsSetIsTakenOver() throws Throwable {
+			assertTakenOver(new IllegalStateException("gave up after an interrupt"), true);
+		}
+
+		@Test
+		void ordinaryFailureIsStillSharedWithEveryJoinerAndNotRunAgain() throws Throwable {
+			CachedCache cache = newCache("g11", CacheSpec.NONE);
+			IOException failure = new IOException("ordinary failure");
+			FailingOwnerLoader loader = new FailingOwnerLoader(failure, false);
+			Call owner = call(() -> cache.get("key", loader, "owner"));
+			List<Call> joiners = joiners(cache, loader, owner, 3);
+			loader.release.countDown();
+			assertThat(owner.failure()).isSameAs(failure);
+			for (Call joiner : joiners) {
+				assertThat(joiner.failure()).isSameAs(failure);
+			}
+			assertThat(loader.executions).hasValue(1);
+			assertStatistics(cache, 3, 1, 3, 0, 1);
+			assertThat(cache.peek("key")).isNull();
+			assertThat(cache.inFlightKeys()).isZero();
+		}
+
+		private void assertTakenOver(Throwable failure, boolean interruptOwner) throws Throwable {
+			CachedCache cache = newCache("g11", CacheSpec.NONE);
+			FailingOwnerLoader loader = new FailingOwnerLoader(failure, interruptOwner);
+			Call owner = call(() -> cache.get("key", loader, "owner"));
+			List<Call> joiners = joiners(cache, loader, owner, 3);
+			loader.release.countDown();
+			assertThat(owner.failure()).isSameAs(failure);
+			Object value = joiners.get(0).get();
+			assertThat((String) value).startsWith("value of joiner ").endsWith(", interrupted: false");
+			for (Call joiner : joiners) {
+				assertThat(joiner.get()).isEqualTo(value);
+			}
+			assertThat(loader.executions).hasValue(2);
+			CacheStatistics statistics = cache.getStatistics();
+			assertThat(statistics.misses()).as("misses").isEqualTo(2);
+			assertThat(statistics.hits()).as("hits").isEqualTo(2);
+			assertThat(statistics.loadFailures()).as("load failures").isEqualTo(1);
+			assertThat(statistics.loadSuccesses()).as("load successes").isEqualTo(1);
+			assertThat(cache.inFlightKeys()).isZero();
+		}
+
+		private List<Call> joiners(CachedCache cache, FailingOwnerLoader loader, Call owner, int count) {
+			await().until(() -> loader.executions.get() == 1);
+			List<Call> joiners = new ArrayList<>();
+			for (int i = 0; i < count; i++) {
+				String context = "joiner " + i;
+				joiners.add(call(() -> withInterruptFlag(cache.get("key", loader, context))));
+			}
+			await().until(() -> cache.getStatistics().coalesced() == count);
+			assertThat(owner.isDone()).isFalse();
+			return joiners;
+		}
+
+		private static String withInterruptFlag(@Nullable Object value) {
+			return value + ", interrupted: " + Thread.currentThread().isInterrupted();
+		}
+
+		/**
+		 * Holds the owner's execution until released, then throws the failure (after
+		 * setting its own interrupt flag, if told to); any other caller's execution returns
+		 * {@code "value of <context>"}.
+		 */
+		private static final class FailingOwnerLoader implements SingleFlight.Loader {
+
+			final AtomicInteger executions = new AtomicInteger();
+
+			final CountDownLatch release = new CountDownLatch(1);
+
+			private final Throwable failure;
+
+			private final boolean interruptOwner;
+
+			FailingOwnerLoader(Throwable failure, boolean interruptOwner) {
+				this.failure = failure;
+				this.interruptOwner = interruptOwner;
+			}
+
+			@Override
+			public @Nullable Object load(Object context) throws Throwable {
+				this.executions.incrementAndGet();
+				if (!"owner".equals(context)) {
+					return "value of " + context;
+				}
+				awaitLatch(this.release);
+				if (this.interruptOwner) {
+					Thread.currentThread().interrupt();
+				}
+				throw this.failure;
+			}
+
 		}
 
 	}

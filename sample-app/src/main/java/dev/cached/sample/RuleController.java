@@ -3,6 +3,9 @@ package dev.cached.sample;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -15,7 +18,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /rules}, {@code GET /rules/{id}} and {@code POST /rules/reload}.
+ * {@code GET /rules}, {@code GET /rules/{id}}, {@code GET /rules/{id}/async} and
+ * {@code POST /rules/reload}.
  */
 @RestController
 @RequestMapping("/rules")
@@ -34,7 +38,21 @@ public class RuleController {
 
 	@GetMapping("/{id}")
 	public ResponseEntity<?> rule(@PathVariable String id) {
-		Rule rule = this.ruleService.getRule(id);
+		return found(id, this.ruleService.getRule(id));
+	}
+
+	/**
+	 * The same rule, answered asynchronously: the request thread is released while the
+	 * rule is read, and a cached rule answers at once.
+	 * @param id the rule id
+	 * @return the future response
+	 */
+	@GetMapping("/{id}/async")
+	public CompletableFuture<ResponseEntity<?>> ruleAsync(@PathVariable String id) {
+		return this.ruleService.getRuleAsync(id).thenApply((rule) -> found(id, rule));
+	}
+
+	private static ResponseEntity<?> found(String id, @Nullable Rule rule) {
 		if (rule == null) {
 			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
 					"No rule with id '" + id + "'");

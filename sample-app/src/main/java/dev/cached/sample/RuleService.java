@@ -1,12 +1,15 @@
 package dev.cached.sample;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.stereotype.Service;
 
 /**
@@ -18,8 +21,11 @@ public class RuleService {
 
 	private final RuleFileLoader loader;
 
-	public RuleService(RuleFileLoader loader) {
+	private final Executor executor;
+
+	public RuleService(RuleFileLoader loader, @Qualifier("applicationTaskExecutor") Executor executor) {
 		this.loader = loader;
+		this.executor = executor;
 	}
 
 	/**
@@ -42,6 +48,19 @@ public class RuleService {
 	@Cached(key = "#id")
 	public @Nullable Rule getRule(String id) {
 		return this.loader.loadOne(id);
+	}
+
+	/**
+	 * Return one rule without blocking the caller: the file is read on the application's
+	 * task executor. It shares cache {@code RuleService.getRule} with {@link #getRule}:
+	 * the completed value is stored under the same key, and concurrent calls, synchronous
+	 * or not, share one read.
+	 * @param id the rule id
+	 * @return a future of the rule, completed with {@code null} if there is none
+	 */
+	@Cached(name = "RuleService.getRule", key = "#id")
+	public CompletableFuture<@Nullable Rule> getRuleAsync(String id) {
+		return CompletableFuture.supplyAsync(() -> this.loader.loadOne(id), this.executor);
 	}
 
 	/**

@@ -8,6 +8,8 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 
+import dev.cached.engine.CacheRegistry;
+import dev.cached.engine.CachedCache;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -35,6 +37,9 @@ class RuleControllerTests {
 	@Autowired
 	private RuleFileLoader loader;
 
+	@Autowired
+	private CacheRegistry cacheRegistry;
+
 	@Test
 	void getRulesReturnsAll53RulesFromTheCache() throws Exception {
 		long loads = this.loader.loads();
@@ -57,6 +62,33 @@ class RuleControllerTests {
 		Map<String, Object> rule = object(response.body());
 		assertThat(rule.get("id")).isEqualTo("R-017");
 		assertThat(rule).containsKeys("name", "priority", "conditions", "action");
+	}
+
+	@Test
+	void getRuleAsyncReturnsThatRuleAndSharesTheCacheOfGetRule() throws Exception {
+		CachedCache cache = this.cacheRegistry.getCache("RuleService.getRule");
+		assertThat(cache).isNotNull();
+		long misses = cache.getStatistics().misses();
+		long hits = cache.getStatistics().hits();
+
+		HttpResponse<String> first = get("/rules/R-023/async");
+		HttpResponse<String> second = get("/rules/R-023/async");
+		HttpResponse<String> sync = get("/rules/R-023");
+
+		assertThat(first.statusCode()).isEqualTo(200);
+		assertThat(object(first.body()).get("id")).isEqualTo("R-023");
+		assertThat(second.body()).isEqualTo(first.body());
+		assertThat(sync.body()).isEqualTo(first.body());
+		assertThat(cache.getStatistics().misses()).as("one read of the file").isEqualTo(misses + 1);
+		assertThat(cache.getStatistics().hits()).isEqualTo(hits + 2);
+	}
+
+	@Test
+	void getUnknownRuleAsyncIsNotFoundAsJson() throws Exception {
+		HttpResponse<String> response = get("/rules/unknown-async/async");
+
+		assertThat(response.statusCode()).isEqualTo(404);
+		assertThat(object(response.body()).get("detail")).isEqualTo("No rule with id 'unknown-async'");
 	}
 
 	@Test

@@ -1,6 +1,7 @@
 package dev.cached.autoconfigure.refresh;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,6 +11,7 @@ import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.Refresher;
+import dev.cached.key.CacheKey;
 import dev.cached.refresh.BackgroundRefreshers;
 import org.junit.jupiter.api.Test;
 
@@ -117,6 +119,21 @@ class CachedRefreshAutoConfigurationTests {
 				assertThat(service.calls().get(0).inTransaction()).isTrue();
 				assertThat(context.getBean(CountingTransactionManager.class).commits).hasValue(2);
 				assertThat(service.getAllRules()).containsExactly("rules 2");
+			});
+	}
+
+	@Test
+	void asynchronousMethodReloadsOnTheRefreshExecutorAndKeepsTheStoredValueUntilItsFutureCompletes() {
+		this.contextRunner.withBean(AsyncRuleService.class)
+			.withPropertyValues("cached.caches.[AsyncRuleService.getAllRules].refresh-after=1ns")
+			.run((context) -> {
+				AsyncRuleService service = context.getBean(AsyncRuleService.class);
+				assertThat(service.getAllRules().get()).isEqualTo("rules 1");
+				assertThat(service.getAllRules().get()).isEqualTo("rules 1");
+				CachedCache cache = context.getBean(CacheRegistry.class).getCache("AsyncRuleService.getAllRules");
+				await().until(() -> cache.getStatistics().refreshSuccesses() == 1);
+				assertThat(service.threads().get(1).getName()).startsWith("cached-refresh-");
+				assertThat(cache.peek(CacheKey.EMPTY)).isEqualTo("rules 2");
 			});
 	}
 
@@ -235,6 +252,22 @@ class CachedRefreshAutoConfigurationTests {
 		@Cached
 		public String find() {
 			return "found";
+		}
+
+	}
+
+	static class AsyncRuleService {
+
+		private final List<Thread> threads = new CopyOnWriteArrayList<>();
+
+		List<Thread> threads() {
+			return this.threads;
+		}
+
+		@Cached(ttl = "10m")
+		public CompletableFuture<String> getAllRules() {
+			this.threads.add(Thread.currentThread());
+			return CompletableFuture.completedFuture("rules " + this.threads.size());
 		}
 
 	}

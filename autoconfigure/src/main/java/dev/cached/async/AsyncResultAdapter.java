@@ -1,0 +1,57 @@
+package dev.cached.async;
+
+import java.lang.reflect.Method;
+import java.util.concurrent.CompletionStage;
+
+import dev.cached.engine.CachedCache;
+import dev.cached.engine.SingleFlight;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.core.ResolvableType;
+
+/**
+ * Translates between one asynchronous return type and the engine: the method's result
+ * becomes the stage of its eventual value, and a caller's own future of the value becomes
+ * what the proxy returns.
+ */
+public interface AsyncResultAdapter {
+
+	/**
+	 * Return what the proxy returns for a call that goes through the cache.
+	 * @param cache the cache
+	 * @param key the key of the call
+	 * @param loader the loader that starts the method
+	 * @param context the call (its method invocation)
+	 * @return a value of the method's return type, this caller's own
+	 */
+	Object answer(CachedCache cache, Object key, SingleFlight.AsyncLoader loader, Object context);
+
+	/**
+	 * Turn the method's result into the stage of its eventual value, subscribing to it
+	 * if it is a lazy publisher (once: this is the one subscription of the load).
+	 * @param result what the method returned
+	 * @return the stage, or {@code null} for a {@code null} value
+	 */
+	@Nullable CompletionStage<?> toStage(@Nullable Object result);
+
+	/**
+	 * Return the type of the values stored for a method with this return type: the
+	 * future's or publisher's type argument ({@code Object} if unresolvable).
+	 * @param method the method
+	 * @return the type of its eventual value
+	 */
+	default Class<?> valueType(Method method) {
+		return ResolvableType.forMethodReturnType(method).getGeneric(0).resolve(Object.class);
+	}
+
+	/**
+	 * Whether the method's result is lazy ({@code Mono}, {@code Flux}): the method runs
+	 * only when a caller subscribes, so a call may run it later, on another thread, or
+	 * (subscribed again) more than once.
+	 * @return whether the result is lazy
+	 */
+	default boolean isLazy() {
+		return false;
+	}
+
+}

@@ -1,0 +1,31 @@
+package dev.cached.async;
+
+import java.util.concurrent.CompletionStage;
+
+import dev.cached.engine.CachedCache;
+import dev.cached.engine.SingleFlight;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@link java.util.concurrent.CompletableFuture} and {@link CompletionStage} results: every
+ * caller gets a {@code CompletableFuture} of its own, completed from the store or the
+ * shared load; the method's own future is never handed to another caller.
+ */
+final class CompletionStageAdapter implements AsyncResultAdapter {
+
+	static final CompletionStageAdapter INSTANCE = new CompletionStageAdapter();
+
+	private CompletionStageAdapter() {
+	}
+
+	@Override
+	public Object answer(CachedCache cache, Object key, SingleFlight.AsyncLoader loader, Object context) {
+		return cache.getAsync(key, loader, context);
+	}
+
+	@Override
+	public @Nullable CompletionStage<?> toStage(@Nullable Object result) {
+		return (CompletionStage<?>) result;
+	}
+
+}

@@ -1,0 +1,14 @@
+/**
+ * Asynchronous results: adapters that let a {@code @Cached} method return a
+ * {@link java.util.concurrent.CompletableFuture}, a
+ * {@link java.util.concurrent.CompletionStage} or, with Project Reactor on the classpath,
+ * a {@code Mono} or {@code Flux}. Each adapter turns the method's result into the stage
+ * of its eventual value for the engine
+ * ({@link dev.cached.engine.SingleFlight.AsyncLoader}), and the caller's own future from
+ * the engine back into the method's return type. The Reactor adapters live in
+ * {@code dev.cached.async.reactor} and are only loaded when Reactor is present.
+ */
+@NullMarked
+package dev.cached.async;
+
+import org.jspecify.annotations.NullMarked;
