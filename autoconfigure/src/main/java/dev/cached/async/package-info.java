@@ -7,6 +7,10 @@
  * ({@link dev.cached.engine.SingleFlight.AsyncLoader}), and the caller's own future from
  * the engine back into the method's return type. The Reactor adapters live in
  * {@code dev.cached.async.reactor} and are only loaded when Reactor is present.
+ * <p>
+ * Internal: not part of the stable API, and may change in any release. Program against
+ * the annotations and {@link dev.cached.CachedCaches} in {@code dev.cached}, and the
+ * {@code cached.*} properties.
  */
 @NullMarked
 package dev.cached.async;
