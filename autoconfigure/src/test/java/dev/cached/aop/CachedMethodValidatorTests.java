@@ -1,6 +1,11 @@
 package dev.cached.aop;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -37,6 +42,9 @@ import org.springframework.data.jdbc.repository.config.EnableJdbcRepositories;
 import org.springframework.data.repository.ListCrudRepository;
 import org.springframework.data.repository.ListPagingAndSortingRepository;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -98,6 +106,23 @@ class CachedMethodValidatorTests {
 			assertThat(after.stats().misses()).isEqualTo(2);
 			assertThat(after.stats().hits()).isEqualTo(1);
 		});
+	}
+
+	@Test
+	void aHitOfASpringDataRepositoryMethodTakesNoConnectionAndOpensNoTransaction() {
+		this.contextRunner.withUserConfiguration(VetRepositoryConfiguration.class, CountingDataSourceConfiguration.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				CountingDataSource dataSource = context.getBean(CountingDataSource.class);
+				context.getBean(JdbcTemplate.class)
+					.execute("create table vet (id bigint auto_increment primary key, last_name varchar(50))");
+				VetRepository repository = context.getBean(VetRepository.class);
+				assertThat(repository.findAll()).isEmpty();
+				int afterMiss = dataSource.connections.get();
+				assertThat(afterMiss).isPositive();
+				assertThat(repository.findAll()).isEmpty();
+				assertThat(dataSource.connections.get()).as("a hit never reaches the repository").isEqualTo(afterMiss);
+			});
 	}
 
 	@Test
@@ -262,6 +287,34 @@ class CachedMethodValidatorTests {
 	@EnableJdbcRepositories(considerNestedRepositories = true,
 			includeFilters = @Filter(type = FilterType.ASSIGNABLE_TYPE, classes = VetRepository.class))
 	static class VetRepositoryConfiguration {
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class CountingDataSourceConfiguration {
+
+		@Bean
+		CountingDataSource dataSource() {
+			return new CountingDataSource(new EmbeddedDatabaseBuilder().generateUniqueName(true)
+				.setType(EmbeddedDatabaseType.H2)
+				.build());
+		}
+
+	}
+
+	static class CountingDataSource extends DelegatingDataSource {
+
+		final AtomicInteger connections = new AtomicInteger();
+
+		CountingDataSource(DataSource target) {
+			super(target);
+		}
+
+		@Override
+		public Connection getConnection() throws SQLException {
+			this.connections.incrementAndGet();
+			return super.getConnection();
+		}
 
 	}
 
