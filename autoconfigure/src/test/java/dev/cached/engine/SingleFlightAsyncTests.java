@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -472,6 +473,40 @@ class SingleFlightAsyncTests {
 			assertThat(loader.vetoed).containsExactly("value of owner");
 			assertThat(cache.peek("key")).isNull();
 			assertThat(cache.getStatistics().puts()).isZero();
+		}
+
+	}
+
+	/**
+	 * Refresh-ahead for an asynchronous method: a stale hit completes at once with the
+	 * stored value and starts one background reload, which waits for the method's future
+	 * on the refresh executor and stores its value.
+	 */
+	@Nested
+	class RefreshAhead {
+
+		@Test
+		void staleHitCompletesAtOnceAndTheReloadStoresTheEventualValue() throws Exception {
+			AtomicLong nanos = new AtomicLong();
+			CachedCacheTests.ManualRefresher refresher = new CachedCacheTests.ManualRefresher();
+			CacheSpec spec = new CacheSpec(Duration.ofMinutes(10), null, null, null, Duration.ofMinutes(1), null, null);
+			CachedCache cache = new CachedCache("async-refresh", CacheSettings.resolve("async-refresh", spec, null,
+					CacheSpec.NONE), nanos::get, Runnable::run, refresher);
+			AsyncLoader loader = new AsyncLoader().completeAtOnce("first");
+			assertThat(value(cache.getAsync("key", loader, "first"))).isEqualTo("value of first");
+			nanos.addAndGet(Duration.ofMinutes(1).plusSeconds(1).toNanos());
+			CompletableFuture<@Nullable Object> stale = cache.getAsync("key", loader, "stale");
+			CompletableFuture<@Nullable Object> again = cache.getAsync("key", loader, "again");
+			assertThat(stale.isDone()).isTrue();
+			assertThat(value(stale)).isEqualTo("value of first");
+			assertThat(value(again)).isEqualTo("value of first");
+			assertThat(refresher.tasks).hasSize(1);
+			loader.completeAtOnce("stale");
+			refresher.runAll();
+			assertThat(loader.executions()).isEqualTo(2);
+			assertThat(CachedCache.unmask(cache.peek("key"))).isEqualTo("value of stale");
+			assertThat(cache.getStatistics().refreshSuccesses()).isOne();
+			assertThat(cache.inFlightKeys()).isZero();
 		}
 
 	}

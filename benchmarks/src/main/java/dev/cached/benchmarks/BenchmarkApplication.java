@@ -44,6 +44,25 @@ class BenchmarkApplication {
 	}
 
 	@Bean
+	AsyncServices.Cached asyncCachedService() {
+		return new AsyncServices.Cached();
+	}
+
+	@Bean
+	AsyncServices.Spring asyncSpringCacheService() {
+		return new AsyncServices.Spring();
+	}
+
+	/** Spring's cache manager for {@code CompletableFuture} and {@code Mono} methods. */
+	@Bean(defaultCandidate = false)
+	CaffeineCacheManager asyncCacheManager() {
+		CaffeineCacheManager cacheManager = new CaffeineCacheManager();
+		cacheManager.setCaffeine(Caffeine.newBuilder().maximumSize(MAXIMUM_SIZE));
+		cacheManager.setAsyncCacheMode(true);
+		return cacheManager;
+	}
+
+	@Bean
 	CaffeineCacheManager cacheManager() {
 		CaffeineCacheManager cacheManager = new CaffeineCacheManager();
 		cacheManager.setCaffeine(Caffeine.newBuilder().maximumSize(MAXIMUM_SIZE));

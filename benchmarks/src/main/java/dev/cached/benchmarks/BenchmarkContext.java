@@ -44,6 +44,10 @@ final class BenchmarkContext {
 
 	final PlainService plain;
 
+	final AsyncServices.Cached asyncCached;
+
+	final AsyncServices.Spring asyncSpring;
+
 	/** Raw Caffeine, filled with every key. */
 	final Cache<Long, String> caffeine = Caffeine.newBuilder().maximumSize(BenchmarkApplication.MAXIMUM_SIZE).build();
 
@@ -64,6 +68,8 @@ final class BenchmarkContext {
 		this.cached = this.context.getBean(CachedService.class);
 		this.spring = this.context.getBean(SpringCacheService.class);
 		this.plain = this.context.getBean(PlainService.class);
+		this.asyncCached = this.context.getBean(AsyncServices.Cached.class);
+		this.asyncSpring = this.context.getBean(AsyncServices.Spring.class);
 		for (int i = 0; i < Keys.COUNT; i++) {
 			this.caffeine.put(Keys.BOXED[i], Keys.VALUES[i]);
 			this.map.put(Keys.BOXED[i], Keys.VALUES[i]);
@@ -133,6 +139,20 @@ final class BenchmarkContext {
 				null);
 		checkCaches(SpringCacheService.SLOW_SYNC, 2,
 				(i) -> Stampede.unchecked(() -> this.spring.slowSync(-1 - (long) i)), null);
+		checkCaches(AsyncServices.Cached.FUTURE, keys, (i) -> this.asyncCached.futureById(i).join(), Keys.VALUES);
+		checkCaches(AsyncServices.Cached.MONO, keys, (i) -> this.asyncCached.monoById(i).block(), Keys.VALUES);
+		checkCaches(AsyncServices.Spring.FUTURE, keys, (i) -> this.asyncSpring.futureById(i).join(), Keys.VALUES);
+		checkCaches(AsyncServices.Spring.MONO, keys, (i) -> this.asyncSpring.monoById(i).block(), Keys.VALUES);
+		checkCaches(AsyncServices.Cached.SLOW_FUTURE, 2, (i) -> this.asyncCached.slowFuture(-1 - (long) i).join(),
+				null);
+		checkCaches(AsyncServices.Cached.SLOW_MONO, 2, (i) -> this.asyncCached.slowMono(-1 - (long) i).block(),
+				null);
+		checkCaches(AsyncServices.Spring.SLOW_FUTURE, 2, (i) -> this.asyncSpring.slowFuture(-1 - (long) i).join(),
+				null);
+		checkCaches(AsyncServices.Spring.SLOW_FUTURE_SYNC, 2,
+				(i) -> this.asyncSpring.slowFutureSync(-1 - (long) i).join(), null);
+		checkCaches(AsyncServices.Spring.SLOW_MONO, 2, (i) -> this.asyncSpring.slowMono(-1 - (long) i).block(),
+				null);
 		check(AopUtils.isAopProxy(this.cached), "the @Cached service is not proxied");
 		check(AopUtils.isAopProxy(this.spring), "the @Cacheable service is not proxied");
 		check(!AopUtils.isAopProxy(this.plain), "the plain service is proxied");

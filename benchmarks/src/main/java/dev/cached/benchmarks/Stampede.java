@@ -44,6 +44,12 @@ final class Stampede {
 			results.add(run(callers, SpringCacheService.SLOW_SYNC,
 					(key) -> unchecked(() -> context.spring.slowSync(key))));
 			results.add(run(callers, SpringCacheService.SLOW, (key) -> unchecked(() -> context.spring.slow(key))));
+			results.add(run(callers, AsyncServices.Cached.SLOW_FUTURE, (key) -> context.asyncCached.slowFuture(key).join()));
+			results.add(run(callers, AsyncServices.Spring.SLOW_FUTURE_SYNC,
+					(key) -> context.asyncSpring.slowFutureSync(key).join()));
+			results.add(run(callers, AsyncServices.Spring.SLOW_FUTURE, (key) -> context.asyncSpring.slowFuture(key).join()));
+			results.add(run(callers, AsyncServices.Cached.SLOW_MONO, (key) -> context.asyncCached.slowMono(key).block()));
+			results.add(run(callers, AsyncServices.Spring.SLOW_MONO, (key) -> context.asyncSpring.slowMono(key).block()));
 			return results;
 		}
 		finally {
