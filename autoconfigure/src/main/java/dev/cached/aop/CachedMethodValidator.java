@@ -123,8 +123,10 @@ public final class CachedMethodValidator
 				methods.addAll(Arrays.asList(type.getMethods()));
 			}
 		}
+		// Spring's own types never carry our annotations: skipping them keeps the scan cheap
 		methods.removeIf((method) -> method.isBridge() || method.isSynthetic()
-				|| method.getDeclaringClass() == Object.class);
+				|| method.getDeclaringClass() == Object.class
+				|| method.getDeclaringClass().getName().startsWith("org.springframework."));
 		return methods;
 	}
 
@@ -163,7 +165,10 @@ public final class CachedMethodValidator
 				continue;
 			}
 			BeanDefinition definition = beanFactory.getMergedBeanDefinition(name);
-			if (!definition.isSingleton() || definition.isAbstract() || definition.isLazyInit()) {
+			if (!definition.isSingleton() || definition.isAbstract() || definition.isLazyInit()
+					|| !beanFactory.isSingleton(name)) {
+				// only an object that exists once is made now; a prototype object is read
+				// when it is created, like any lazy bean
 				continue;
 			}
 			Class<?> type = beanFactory.getType(name, false);

@@ -130,6 +130,95 @@ class CachedMethodValidatorTests {
 						+ ".findAll(org.springframework.data.domain.Pageable)' has an invalid key \"#pagable\": "));
 	}
 
+	@Test
+	void methodsOfJdkProxiesSuperclassesAndGenericInterfacesAreListedBeforeAnyCall() {
+		RatesClient client = (RatesClient) java.lang.reflect.Proxy.newProxyInstance(
+				RatesClient.class.getClassLoader(), new Class<?>[] { RatesClient.class },
+				(proxy, method, args) -> (method.getDeclaringClass() == Object.class) ? method.invoke(this, args)
+						: "rate");
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, CachedAutoConfiguration.class))
+			.withBean(RatesClient.class, () -> client)
+			.withBean(InheritingService.class)
+			.withBean(StringFinder.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				CacheRegistry registry = context.getBean(CacheRegistry.class);
+				assertThat(registry.getCacheNames()).containsExactly("BaseService.find", "RatesClient.rate",
+						"StringFinder.find");
+				assertThat(registry.getCache("RatesClient.rate").getMethods())
+					.containsExactly(RatesClient.class.getName() + ".rate(java.lang.String)");
+				assertThat(registry.getCache("BaseService.find").getMethods())
+					.containsExactly(BaseService.class.getName() + ".find(long)");
+				assertThat(registry.getCache("StringFinder.find").getMethods())
+					.containsExactly(StringFinder.class.getName() + ".find(long)");
+			});
+	}
+
+	@Test
+	void badKeyOnAGenericInterfaceMethodFailsStartupNamingTheImplementation() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, CachedAutoConfiguration.class))
+			.withBean(BadKeyFinder.class)
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(IllegalStateException.class)
+				.hasMessageStartingWith("@Cached on method '" + BadKeyFinder.class.getName()
+						+ ".find(long)' has an invalid key \"#ident\": "));
+	}
+
+	public interface RatesClient {
+
+		@Cached
+		String rate(String currency);
+
+	}
+
+	static class BaseService {
+
+		@Cached
+		public String find(long id) {
+			return "base " + id;
+		}
+
+	}
+
+	static class InheritingService extends BaseService {
+
+	}
+
+	interface Finder<T> {
+
+		@Cached
+		T find(long id);
+
+	}
+
+	static class StringFinder implements Finder<String> {
+
+		@Override
+		public String find(long id) {
+			return "found " + id;
+		}
+
+	}
+
+	interface BadKeyFinderApi<T> {
+
+		@Cached(key = "#ident")
+		T find(long id);
+
+	}
+
+	static class BadKeyFinder implements BadKeyFinderApi<String> {
+
+		@Override
+		public String find(long id) {
+			return "found " + id;
+		}
+
+	}
+
 	record Vet(@Id Long id, String lastName) {
 	}
 
