@@ -140,6 +140,8 @@ public final class SingleFlight {
 	 * store's publish keeps any other entry (a newer value written meanwhile). If the
 	 * executor refuses the reload, the Load completes with the value the reader saw, so a
 	 * caller that joined it meanwhile gets what the store held.
+	 * On the executor, the store may decline the reload (Store.beginReload: a shared tier
+	 * whose lease another instance holds); the Load then completes with that value too.
 	 */
 
 	private static final Log logger = LogFactory.getLog(SingleFlight.class);
@@ -402,7 +404,7 @@ public final class SingleFlight {
 		}
 		try {
 			Object copy = loader.refreshContext(context);
-			refresher.execute(() -> reload(key, load, loader, copy, refresher));
+			refresher.execute(() -> reload(key, load, value, loader, copy, refresher));
 		}
 		catch (Throwable ex) {
 			this.inFlight.remove(key, load);
@@ -412,9 +414,18 @@ public final class SingleFlight {
 		}
 	}
 
-	private void reload(Object key, Load load, Loader loader, Object context, Refresher refresher) {
+	private void reload(Object key, Load load, @Nullable Object current, Loader loader, Object context,
+			Refresher refresher) {
 		load.owner = Thread.currentThread();
+		boolean begun = false;
 		try {
+			begun = this.store.beginReload(key, load);
+			if (!begun) {
+				// another instance reloads this key: its value reaches this store through the
+				// shared tier; whoever joined meanwhile gets what the store held
+				load.complete(current);
+				return;
+			}
 			long began = this.ticker.read();
 			Object value = run(loader, context);
 			load.loadNanos = this.ticker.read() - began;
@@ -433,6 +444,9 @@ public final class SingleFlight {
 			refresher.failed(key, ex);
 		}
 		finally {
+			if (begun) {
+				this.store.reloadEnded(key, load);
+			}
 			this.inFlight.remove(key, load);
 		}
 	}
@@ -832,6 +846,30 @@ public final class SingleFlight {
 		 * @param load the load that produced it
 		 */
 		void publish(Object key, @Nullable Object value, Load load);
+
+		/**
+		 * Called on the refresh executor before a background reload runs the call: a store
+		 * with a tier shared by several instances takes the key's cluster-wide lease here
+		 * (so that one instance reloads a key, and writes the shared tier in
+		 * {@link #publish}), and returns {@code false} when another instance holds it, which
+		 * skips this reload (it is neither a success nor a failure). By default every
+		 * reload runs.
+		 * @param key the key
+		 * @param load the reload's load
+		 * @return whether to run the reload
+		 */
+		default boolean beginReload(Object key, Load load) {
+			return true;
+		}
+
+		/**
+		 * Called when a reload that {@link #beginReload} let run ends, however it ends:
+		 * release what {@link #beginReload} took. Must not throw.
+		 * @param key the key
+		 * @param load the reload's load
+		 */
+		default void reloadEnded(Object key, Load load) {
+		}
 
 	}
 

@@ -12,9 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.cached.Cached;
 import dev.cached.autoconfigure.CachedAutoConfiguration;
+import dev.cached.autoconfigure.metrics.CachedMetricsAutoConfiguration;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CachedCache;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +64,39 @@ class CompletionStageAdapterTests {
 			assertThat(statistics.coalesced()).isEqualTo(2);
 			assertThat(statistics.loadSuccesses()).isEqualTo(1);
 		});
+	}
+
+	@Test
+	void metersCountAsynchronousCallsLikeTheOthers() {
+		this.contextRunner
+			.withConfiguration(AutoConfigurations.of(CachedMetricsAutoConfiguration.class))
+			.withBean(SimpleMeterRegistry.class)
+			.run((context) -> {
+				QuoteService quotes = context.getBean(QuoteService.class);
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				List<CompletableFuture<String>> calls = new ArrayList<>();
+				for (int i = 0; i < 3; i++) {
+					calls.add(quotes.quote(5));
+				}
+				assertThat(registry.get("cache.inflight").tag("cache", "QuoteService.quote").gauge().value())
+					.isEqualTo(1);
+				quotes.pending(5).complete("quote 5");
+				for (CompletableFuture<String> call : calls) {
+					assertThat(value(call)).isEqualTo("quote 5");
+				}
+				assertThat(value(quotes.quote(5))).isEqualTo("quote 5");
+				assertThat(count(registry, "cache.gets", "result", "hit")).isEqualTo(3);
+				assertThat(count(registry, "cache.gets", "result", "miss")).isEqualTo(1);
+				assertThat(count(registry, "cache.coalesced")).isEqualTo(2);
+				assertThat(count(registry, "cache.load", "result", "success")).isEqualTo(1);
+				assertThat(count(registry, "cache.puts")).isEqualTo(1);
+				assertThat(registry.get("cache.inflight").tag("cache", "QuoteService.quote").gauge().value())
+					.isZero();
+			});
+	}
+
+	private static double count(MeterRegistry registry, String name, String... tags) {
+		return registry.get(name).tag("cache", "QuoteService.quote").tags(tags).functionCounter().count();
 	}
 
 	@Test

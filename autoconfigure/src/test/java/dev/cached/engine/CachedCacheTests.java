@@ -395,6 +395,82 @@ class CachedCacheTests {
 
 	}
 
+	/**
+	 * The store's reload hooks, where a tier shared by several instances lets one instance
+	 * reload a key.
+	 */
+	@Nested
+	class ReloadSeam {
+
+		@Test
+		void reloadThatTheStoreDeclinesRunsNothingAndFreesTheKey() throws Throwable {
+			HookedStore store = new HookedStore(false);
+			SingleFlight singleFlight = new SingleFlight("seam", store, new CacheStatistics(), null,
+					CachedCacheTests.this.ticker);
+			ManualRefresher refresher = new ManualRefresher();
+			CountingLoader loader = new CountingLoader();
+			singleFlight.refresh("key", "stored", "value", loader, "stale", refresher);
+			refresher.runAll();
+			assertThat(loader.executions()).isZero();
+			assertThat(store.events).containsExactly("begin key");
+			assertThat(singleFlight.inFlightKeys()).isZero();
+			assertThat(refresher.succeeded).isEmpty();
+			assertThat(refresher.failed).isEmpty();
+		}
+
+		@Test
+		void reloadThatTheStoreLetsRunPublishesAndEndsOnce() throws Throwable {
+			HookedStore store = new HookedStore(true);
+			SingleFlight singleFlight = new SingleFlight("seam", store, new CacheStatistics(), null,
+					CachedCacheTests.this.ticker);
+			ManualRefresher refresher = new ManualRefresher();
+			CountingLoader loader = new CountingLoader();
+			singleFlight.refresh("key", "stored", "value", loader, "stale", refresher);
+			loader.failNext = false;
+			refresher.runAll();
+			assertThat(store.events).containsExactly("begin key", "publish key value 1 of copy of stale", "end key");
+			singleFlight.refresh("key", "stored", "value", loader, "again", refresher);
+			loader.failNext = true;
+			refresher.runAll();
+			assertThat(store.events).endsWith("begin key", "end key");
+			assertThat(singleFlight.inFlightKeys()).isZero();
+		}
+
+	}
+
+	static final class HookedStore implements SingleFlight.Store {
+
+		final List<String> events = new CopyOnWriteArrayList<>();
+
+		private final boolean begin;
+
+		HookedStore(boolean begin) {
+			this.begin = begin;
+		}
+
+		@Override
+		public @Nullable Object lookup(Object key) {
+			return null;
+		}
+
+		@Override
+		public void publish(Object key, @Nullable Object value, SingleFlight.Load load) {
+			this.events.add("publish " + key + " " + value);
+		}
+
+		@Override
+		public boolean beginReload(Object key, SingleFlight.Load load) {
+			this.events.add("begin " + key);
+			return this.begin;
+		}
+
+		@Override
+		public void reloadEnded(Object key, SingleFlight.Load load) {
+			this.events.add("end " + key);
+		}
+
+	}
+
 	@Nested
 	class EarlyRefresh {
 
