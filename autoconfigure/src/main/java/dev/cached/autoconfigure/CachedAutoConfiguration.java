@@ -141,7 +141,7 @@ public final class CachedAutoConfiguration {
 				nonNegative(prefix + ".wait-timeout", settings.getWaitTimeout()), settings.getCacheNullValues(),
 				positive(prefix + ".refresh-after", settings.getRefreshAfter()),
 				jitter(prefix + ".ttl-jitter", settings.getTtlJitter()),
-				beta(prefix + ".early-refresh-beta", settings.getEarlyRefreshBeta()));
+				beta(prefix + ".early-refresh-beta", settings.getEarlyRefreshBeta()), settings.getRemote());
 	}
 
 	private static @Nullable Duration positive(String property, @Nullable Duration value) {

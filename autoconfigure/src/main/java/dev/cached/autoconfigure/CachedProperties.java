@@ -46,6 +46,11 @@ public class CachedProperties {
 	 */
 	private final Map<String, Settings> caches = new LinkedHashMap<>();
 
+	/**
+	 * The tier shared by several instances of the application, on Redis.
+	 */
+	private final Redis redis = new Redis();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -72,6 +77,10 @@ public class CachedProperties {
 
 	public Settings getDefaults() {
 		return this.defaults;
+	}
+
+	public Redis getRedis() {
+		return this.redis;
 	}
 
 	public Map<String, Settings> getCaches() {
@@ -128,6 +137,22 @@ public class CachedProperties {
 		 */
 		private @Nullable Double earlyRefreshBeta;
 
+		/**
+		 * Whether the cache keeps its values in Redis, shared by every instance: a local
+		 * miss reads Redis before loading, a cold key is loaded once across all instances,
+		 * and a load writes Redis with the cache's ttl. Needs cached.redis.enabled=true;
+		 * without it, the cache stays local (with a warning). Built-in: false.
+		 */
+		private @Nullable Boolean remote;
+
+		public @Nullable Boolean getRemote() {
+			return this.remote;
+		}
+
+		public void setRemote(@Nullable Boolean remote) {
+			this.remote = remote;
+		}
+
 		public @Nullable Duration getTtl() {
 			return this.ttl;
 		}
@@ -182,6 +207,100 @@ public class CachedProperties {
 
 		public void setEarlyRefreshBeta(@Nullable Double earlyRefreshBeta) {
 			this.earlyRefreshBeta = earlyRefreshBeta;
+		}
+
+	}
+
+	/**
+	 * The Redis tier: invalidations that reach every instance, and a shared store for
+	 * remote caches.
+	 */
+	public static class Redis {
+
+		/**
+		 * Whether the Redis tier is on: every invalidation, clear and put reaches every
+		 * instance, and caches with remote=true share their values. Needs Spring Data Redis
+		 * (spring-boot-starter-data-redis) and its RedisConnectionFactory (Lettuce).
+		 */
+		private boolean enabled;
+
+		/**
+		 * Prefix of every Redis key and channel the starter uses, so that an ACL can
+		 * confine it.
+		 */
+		private String keyPrefix = "cached:";
+
+		/**
+		 * Bound of every Redis call, whatever the client's own timeout is; a call that takes
+		 * longer is abandoned and the caller is answered locally.
+		 */
+		private Duration timeout = Duration.ofMillis(250);
+
+		/**
+		 * How long the lease of an instance loading a key lives unless renewed (it is renewed
+		 * while the load runs). If the instance dies, another takes the load over within
+		 * this time.
+		 */
+		private Duration leaseTime = Duration.ofSeconds(10);
+
+		/**
+		 * After a Redis call fails or times out, how long the instance stops calling Redis
+		 * (calls are answered locally) before it tries again.
+		 */
+		private Duration retryAfter = Duration.ofSeconds(5);
+
+		/**
+		 * Whether an instance clears its local stores when Redis is back after an outage,
+		 * since invalidations sent during the outage were lost.
+		 */
+		private boolean clearOnReconnect = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getKeyPrefix() {
+			return this.keyPrefix;
+		}
+
+		public void setKeyPrefix(String keyPrefix) {
+			this.keyPrefix = keyPrefix;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public Duration getLeaseTime() {
+			return this.leaseTime;
+		}
+
+		public void setLeaseTime(Duration leaseTime) {
+			this.leaseTime = leaseTime;
+		}
+
+		public Duration getRetryAfter() {
+			return this.retryAfter;
+		}
+
+		public void setRetryAfter(Duration retryAfter) {
+			this.retryAfter = retryAfter;
+		}
+
+		public boolean isClearOnReconnect() {
+			return this.clearOnReconnect;
+		}
+
+		public void setClearOnReconnect(boolean clearOnReconnect) {
+			this.clearOnReconnect = clearOnReconnect;
 		}
 
 	}

@@ -48,8 +48,17 @@ public class CachedStartupReport implements SmartInitializingSingleton {
 						+ ", cache-null-values=" + describe(settings.cacheNullValues())
 						+ describeIfSet("refresh-after", settings.refreshAfter())
 						+ describeIfSet("ttl-jitter", settings.ttlJitter())
-						+ describeIfSet("early-refresh-beta", settings.earlyRefreshBeta()) + ", methods="
+						+ describeIfSet("early-refresh-beta", settings.earlyRefreshBeta())
+						+ (settings.isRemote() ? ", remote=" + describe(settings.remote()) : "") + ", methods="
 						+ cache.getMethods());
+			}
+		}
+		if (!this.properties.getRedis().isEnabled()) {
+			for (CachedCache cache : this.registry.getCaches()) {
+				if (cache.getSettings().isRemote()) {
+					logger.warn("Cache '" + cache.getName() + "' is remote (" + cache.getSettings().remote().source().label()
+							+ "), but cached.redis.enabled is not true: the cache runs local-only on this instance");
+				}
 			}
 		}
 		Set<String> unused = new TreeSet<>(this.properties.getCaches().keySet());

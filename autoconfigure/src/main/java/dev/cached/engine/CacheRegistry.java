@@ -42,6 +42,8 @@ public final class CacheRegistry {
 
 	private volatile WriteRepeater writeRepeater = WriteRepeater.NONE;
 
+	private volatile @Nullable RemoteTier remoteTier;
+
 	/**
 	 * Create a registry with the system ticker and Caffeine's default executor.
 	 * @param cacheSpecs what {@code cached.caches.<name>} sets for each name
@@ -139,6 +141,14 @@ public final class CacheRegistry {
 					+ "or set " + property);
 		}
 		entry.cache.addMethod(description);
+		entry.methods.add(method);
+		RemoteTier tier = this.remoteTier;
+		if (tier != null) {
+			tier.check(entry.cache, method);
+			if (created != null) {
+				created.cache.setRemote(tier.attach(created.cache, method));
+			}
+		}
 		if (created != null) {
 			for (Consumer<CachedCache> listener : this.listeners) {
 				listener.accept(created.cache);
@@ -158,6 +168,37 @@ public final class CacheRegistry {
 		for (Entry entry : this.caches.values()) {
 			entry.cache.setWriteRepeater(writeRepeater);
 		}
+	}
+
+	/**
+	 * Attach every cache, those registered so far and those to come, to a tier shared by
+	 * several instances of the application. Each method registered so far is checked first.
+	 * @param remoteTier the tier
+	 * @throws IllegalStateException naming the method, if the tier refuses one
+	 */
+	public void setRemoteTier(RemoteTier remoteTier) {
+		for (Entry entry : this.caches.values()) {
+			for (Method method : entry.methods) {
+				try {
+					remoteTier.check(entry.cache, method);
+				}
+				catch (IllegalArgumentException ex) {
+					throw new IllegalStateException("Method '" + describe(method) + "' " + ex.getMessage(), ex);
+				}
+			}
+		}
+		this.remoteTier = remoteTier;
+		for (Entry entry : this.caches.values()) {
+			entry.cache.setRemote(remoteTier.attach(entry.cache, entry.firstMethod));
+		}
+	}
+
+	/**
+	 * Return the tier shared by several instances, if one is attached.
+	 * @return the tier, or {@code null}
+	 */
+	public @Nullable RemoteTier getRemoteTier() {
+		return this.remoteTier;
 	}
 
 	private CacheSpec specFor(String name) {
@@ -241,6 +282,8 @@ public final class CacheRegistry {
 
 		/** The method whose default name this is, if any; set once. */
 		final AtomicReference<@Nullable Method> defaultNameOwner = new AtomicReference<>();
+
+		final List<Method> methods = new CopyOnWriteArrayList<>();
 
 		final @Nullable Duration annotationTtl;
 

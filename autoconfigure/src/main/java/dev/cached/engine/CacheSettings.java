@@ -19,10 +19,29 @@ import org.jspecify.annotations.Nullable;
  * none
  * @param earlyRefreshBeta beta of probabilistic early refresh; value {@code null} means
  * off
+ * @param remote whether the cache keeps its values in the tier shared by every instance
+ * (built-in {@code false})
  */
 public record CacheSettings(Setting<Duration> ttl, Setting<Long> maxSize, Setting<Duration> waitTimeout,
 		Setting<Boolean> cacheNullValues, Setting<Duration> refreshAfter, Setting<Double> ttlJitter,
-		Setting<Double> earlyRefreshBeta) {
+		Setting<Double> earlyRefreshBeta, Setting<Boolean> remote) {
+
+	/**
+	 * Create settings of a cache that is not remote.
+	 * @param ttl time to live after write
+	 * @param maxSize maximum number of entries
+	 * @param waitTimeout how long a joined caller waits
+	 * @param cacheNullValues whether {@code null} results are stored
+	 * @param refreshAfter age after which a read starts a background reload
+	 * @param ttlJitter fraction by which each entry's ttl varies
+	 * @param earlyRefreshBeta beta of probabilistic early refresh
+	 */
+	public CacheSettings(Setting<Duration> ttl, Setting<Long> maxSize, Setting<Duration> waitTimeout,
+			Setting<Boolean> cacheNullValues, Setting<Duration> refreshAfter, Setting<Double> ttlJitter,
+			Setting<Double> earlyRefreshBeta) {
+		this(ttl, maxSize, waitTimeout, cacheNullValues, refreshAfter, ttlJitter, earlyRefreshBeta,
+				new Setting<>(Boolean.FALSE, SettingSource.BUILT_IN));
+	}
 
 	/**
 	 * Create settings without any of the expiry-stampede settings.
@@ -59,7 +78,8 @@ public record CacheSettings(Setting<Duration> ttl, Setting<Long> maxSize, Settin
 				pick(cache.cacheNullValues(), defaults.cacheNullValues(), Boolean.TRUE),
 				pick(cache.refreshAfter(), defaults.refreshAfter(), null),
 				pick(cache.ttlJitter(), defaults.ttlJitter(), null),
-				pick(cache.earlyRefreshBeta(), defaults.earlyRefreshBeta(), null));
+				pick(cache.earlyRefreshBeta(), defaults.earlyRefreshBeta(), null),
+				pick(cache.remote(), defaults.remote(), Boolean.FALSE));
 		settings.checkRefreshAfter(name);
 		return settings;
 	}
@@ -139,6 +159,14 @@ public record CacheSettings(Setting<Duration> ttl, Setting<Long> maxSize, Settin
 	public double jitter() {
 		Double value = this.ttlJitter.value();
 		return (value != null && this.ttl.value() != null) ? value : 0.0;
+	}
+
+	/**
+	 * Return whether the cache keeps its values in the tier shared by every instance.
+	 * @return whether the cache is remote
+	 */
+	public boolean isRemote() {
+		return Boolean.TRUE.equals(this.remote.value());
 	}
 
 	/**

@@ -35,6 +35,8 @@ public final class CachedCache {
 
 	private final CacheStatistics statistics = new CacheStatistics();
 
+	private final RemoteStatistics remoteStatistics = new RemoteStatistics();
+
 	private final SingleFlight singleFlight;
 
 	private final Set<String> methods = new CopyOnWriteArraySet<>();
@@ -54,6 +56,12 @@ public final class CachedCache {
 
 	/** Set by the registry before the cache is published; read by every write. */
 	private volatile WriteRepeater writeRepeater = WriteRepeater.NONE;
+
+	/**
+	 * The tier shared with the other instances, {@code null} while there is none: set by
+	 * the registry; read by every write and, for a remote cache, after a local miss.
+	 */
+	private volatile @Nullable RemoteCache remote;
 
 	/**
 	 * Create a cache that does not refresh ahead.
@@ -90,7 +98,8 @@ public final class CachedCache {
 		this.ttlNanos = (ttl != null) ? saturatedNanos(ttl) : -1;
 		this.jitter = settings.jitter();
 		this.timedEntries = this.jitter > 0 || settings.earlyRefreshBeta().value() != null;
-		if (ttl != null && this.jitter > 0) {
+		if (ttl != null && (this.jitter > 0 || settings.isRemote())) {
+			// each entry its own expiry: drawn, or what remained of it in the shared tier
 			builder.expireAfter(new JitteredExpiry());
 		}
 		else if (ttl != null) {
@@ -127,7 +136,7 @@ public final class CachedCache {
 			if (this.refresher != null) {
 				return readAhead(key, stored, this.refresher, loader, context);
 			}
-			return NullValue.unmask(stored);
+			return NullValue.unmask(StoredEntry.masked(stored));
 		}
 		return this.singleFlight.load(key, loader, context);
 	}
@@ -210,7 +219,7 @@ public final class CachedCache {
 			if (this.refresher != null) {
 				return CompletableFuture.completedFuture(readAheadAsync(key, stored, this.refresher, loader, context));
 			}
-			return CompletableFuture.completedFuture(NullValue.unmask(stored));
+			return CompletableFuture.completedFuture(NullValue.unmask(StoredEntry.masked(stored)));
 		}
 		return this.singleFlight.loadAsync(key, loader, context);
 	}
@@ -255,6 +264,11 @@ public final class CachedCache {
 			invalidateNow(key);
 			return;
 		}
+		RemoteCache remote = this.remote;
+		if (remote != null) {
+			// the shared tier first, so that no instance reads the old value there again
+			remote.put(key, value, this.settings.isRemote() ? drawTtlNanos() : -1);
+		}
 		// detach first: a load registered before this point never publishes over the put
 		this.singleFlight.invalidate(key);
 		this.store.put(key, stamp(NullValue.mask(value), 0));
@@ -274,8 +288,34 @@ public final class CachedCache {
 	}
 
 	private void invalidateNow(Object key) {
+		RemoteCache remote = this.remote;
+		if (remote != null) {
+			// the shared tier first, so that no instance reads the old value there again
+			remote.invalidate(key);
+		}
+		invalidateLocally(key);
+	}
+
+	/**
+	 * Remove {@code key} from this instance's store only, as another instance's
+	 * invalidation does: a load of it running here follows G8; nothing is sent to the
+	 * shared tier and nothing is repeated after a transaction.
+	 * @param key the key
+	 */
+	public void invalidateLocally(Object key) {
 		this.singleFlight.invalidate(key);
 		this.store.invalidate(key);
+	}
+
+	/**
+	 * Remove every key that {@code keys} accepts from this instance's store only (see
+	 * {@link #invalidateLocally(Object)}), loads running now included: for an invalidation
+	 * that names a key by its form in the shared tier.
+	 * @param keys the keys to remove
+	 */
+	public void invalidateLocally(java.util.function.Predicate<Object> keys) {
+		this.singleFlight.invalidateIf(keys);
+		this.store.asMap().keySet().removeIf(keys);
 	}
 
 	/**
@@ -289,12 +329,45 @@ public final class CachedCache {
 	}
 
 	private void invalidateAllNow() {
+		RemoteCache remote = this.remote;
+		if (remote != null) {
+			remote.invalidateAll();
+		}
+		invalidateAllLocally();
+	}
+
+	/**
+	 * Remove every entry from this instance's store only, as another instance's clear
+	 * does (see {@link #invalidateLocally(Object)}).
+	 */
+	public void invalidateAllLocally() {
 		this.singleFlight.invalidateAll();
 		this.store.invalidateAll();
 	}
 
 	void setWriteRepeater(WriteRepeater writeRepeater) {
 		this.writeRepeater = writeRepeater;
+	}
+
+	void setRemote(@Nullable RemoteCache remote) {
+		this.remote = remote;
+	}
+
+	/**
+	 * Return the shared tier this cache is attached to.
+	 * @return the cache's view of the tier, or {@code null} when there is none
+	 */
+	public @Nullable RemoteCache getRemote() {
+		return this.remote;
+	}
+
+	/**
+	 * Whether this cache's values live in the shared tier now: its settings say remote and
+	 * a tier is attached.
+	 * @return whether the cache is remote
+	 */
+	public boolean isRemoteActive() {
+		return this.remote != null && this.settings.isRemote();
 	}
 
 	/**
@@ -319,6 +392,14 @@ public final class CachedCache {
 	 */
 	public CacheStatistics getStatistics() {
 		return this.statistics;
+	}
+
+	/**
+	 * Return the counters of the shared tier (zero while the cache is not remote).
+	 * @return the remote statistics
+	 */
+	public RemoteStatistics getRemoteStatistics() {
+		return this.remoteStatistics;
 	}
 
 	/**
@@ -387,9 +468,74 @@ public final class CachedCache {
 			});
 			if (result == stored) {
 				CachedCache.this.statistics.recordPut();
+				RemoteCache remote = sharedTier();
+				if (remote != null && load.attachment() != null) {
+					remote.write(key, value, load, drawTtlNanos());
+				}
 			}
 		}
 
+		private @Nullable RemoteCache sharedTier() {
+			RemoteCache remote = CachedCache.this.remote;
+			return (remote != null && CachedCache.this.settings.isRemote()) ? remote : null;
+		}
+
+		@Override
+		public boolean isShared() {
+			return sharedTier() != null;
+		}
+
+		@Override
+		public @Nullable Object lookupShared(Object key, SingleFlight.Load load) {
+			RemoteCache remote = sharedTier();
+			if (remote == null) {
+				return null;
+			}
+			RemoteCache.Found found = remote.lookup(key, load, CachedCache.this.settings.waitTimeout().value());
+			if (found == null || (found.value() == null && !CachedCache.this.settings.isCacheNullValues())) {
+				return null;
+			}
+			Object masked = NullValue.mask(found.value());
+			Object entry = sharedEntry(masked, found.remainingNanos());
+			CachedCache.this.store.asMap().compute(key, (k, old) -> (load.isInvalidated() || old != null) ? old : entry);
+			return masked;
+		}
+
+		@Override
+		public void loadEnded(Object key, SingleFlight.Load load) {
+			if (load.attachment() != null) {
+				RemoteCache remote = CachedCache.this.remote;
+				if (remote != null) {
+					remote.release(key, load);
+				}
+			}
+		}
+
+		@Override
+		public boolean beginReload(Object key, SingleFlight.Load load) {
+			RemoteCache remote = sharedTier();
+			return remote == null || remote.tryLease(key, load);
+		}
+
+		@Override
+		public void reloadEnded(Object key, SingleFlight.Load load) {
+			loadEnded(key, load);
+		}
+
+	}
+
+	/**
+	 * Return the local entry for a value read from the shared tier: it lives here for at
+	 * most what remained of it there (and never longer than the cache's ttl).
+	 */
+	private Object sharedEntry(Object masked, long remainingNanos) {
+		long now = this.ticker.read();
+		if (this.ttlNanos < 0) {
+			return (this.refresher != null) ? new StoredEntry(masked, now) : masked;
+		}
+		long ttl = (remainingNanos >= 0) ? Math.min(remainingNanos, this.ttlNanos) : this.ttlNanos;
+		long expiresAt = (now > Long.MAX_VALUE - ttl) ? Long.MAX_VALUE : now + Math.max(1, ttl);
+		return new StoredEntry.Timed(masked, now, expiresAt, 0);
 	}
 
 	/**

@@ -233,6 +233,10 @@ public final class SingleFlight {
 		long start = 0;
 		try {
 			Object stored = this.store.lookup(key);
+			if (stored == null) {
+				// a tier shared by several instances: its value, or another instance's load of it
+				stored = this.store.lookupShared(key, load);
+			}
 			if (stored != null) {
 				Object value = NullValue.unmask(stored);
 				this.statistics.recordHit();
@@ -258,6 +262,7 @@ public final class SingleFlight {
 		}
 		finally {
 			this.inFlight.remove(key, load);
+			this.store.loadEnded(key, load);
 			if (loading && logger.isDebugEnabled()) {
 				logLoad(key, load, System.nanoTime() - start);
 			}
@@ -515,6 +520,40 @@ public final class SingleFlight {
 			mine.complete(value);
 			return mine;
 		}
+		if (this.store.isShared()) {
+			// the shared tier may wait for another instance's load: never on the caller's
+			// thread, so the call starts, with a copy of the context, where that wait ended
+			Object copy = loader.refreshContext(context);
+			load.owner = null;
+			CompletableFuture.runAsync(() -> ownAsyncShared(key, load, loader, copy, mine));
+			return mine;
+		}
+		return startAsync(key, load, loader, context, mine);
+	}
+
+	private void ownAsyncShared(Object key, Load load, AsyncLoader loader, Object context,
+			CompletableFuture<@Nullable Object> mine) {
+		Object shared;
+		try {
+			shared = this.store.lookupShared(key, load);
+		}
+		catch (Throwable ex) {
+			shared = null;
+		}
+		if (shared != null) {
+			Object value = NullValue.unmask(shared);
+			this.statistics.recordHit();
+			load.complete(value);
+			this.inFlight.remove(key, load);
+			this.store.loadEnded(key, load);
+			mine.complete(value);
+			return;
+		}
+		startAsync(key, load, loader, context, mine);
+	}
+
+	private CompletableFuture<@Nullable Object> startAsync(Object key, Load load, AsyncLoader loader, Object context,
+			CompletableFuture<@Nullable Object> mine) {
 		this.statistics.recordMiss();
 		this.statistics.loadStarted();
 		long start = System.nanoTime();
@@ -573,6 +612,7 @@ public final class SingleFlight {
 		}
 		finally {
 			this.inFlight.remove(key, load);
+			this.store.loadEnded(key, load);
 			if (logger.isDebugEnabled()) {
 				logLoad(key, load, nanos);
 			}
@@ -682,6 +722,19 @@ public final class SingleFlight {
 		Load load = this.inFlight.remove(key);
 		if (load != null) {
 			load.invalidated = true;
+		}
+	}
+
+	/**
+	 * Detach the running load of every key that {@code keys} accepts, as
+	 * {@link #invalidate(Object)} does for one key.
+	 * @param keys the keys to detach
+	 */
+	public void invalidateIf(java.util.function.Predicate<Object> keys) {
+		for (Object key : this.inFlight.keySet()) {
+			if (keys.test(key)) {
+				invalidate(key);
+			}
 		}
 	}
 
@@ -848,6 +901,37 @@ public final class SingleFlight {
 		void publish(Object key, @Nullable Object value, Load load);
 
 		/**
+		 * Called by the owner of a load after {@link #lookup} missed and before it runs the
+		 * call: a store with a tier shared by several instances returns the value found
+		 * there, waiting for another instance's load of the key when there is one, or takes
+		 * the key's cluster-wide lease for {@code load}. By default there is no such tier.
+		 * @param key the key
+		 * @param load the owner's load
+		 * @return the masked value, or {@code null} to run the call
+		 */
+		default @Nullable Object lookupShared(Object key, Load load) {
+			return null;
+		}
+
+		/**
+		 * Whether {@link #lookupShared} may call a shared tier (and so wait): an
+		 * asynchronous owner then calls it off the caller's thread.
+		 * @return whether the store has a shared tier
+		 */
+		default boolean isShared() {
+			return false;
+		}
+
+		/**
+		 * Called when a load ends, however it ends, after it was unregistered: release
+		 * what {@link #lookupShared} took. Must not throw.
+		 * @param key the key
+		 * @param load the load
+		 */
+		default void loadEnded(Object key, Load load) {
+		}
+
+		/**
 		 * Called on the refresh executor before a background reload runs the call: a store
 		 * with a tier shared by several instances takes the key's cluster-wide lease here
 		 * (so that one instance reloads a key, and writes the shared tier in
@@ -896,6 +980,9 @@ public final class SingleFlight {
 		/** Incremented by each joiner; read by the owner for its debug line. */
 		volatile int joined;
 
+		/** What the store keeps about this load in a shared tier (its lease). */
+		volatile @Nullable Object attachment;
+
 		/** Written by the owner after the call, before it publishes; read by the store. */
 		long loadNanos;
 
@@ -925,6 +1012,22 @@ public final class SingleFlight {
 		 */
 		public @Nullable Object replaces() {
 			return this.replaces;
+		}
+
+		/**
+		 * Return what the store keeps about this load in a shared tier, such as its lease.
+		 * @return the attachment, or {@code null}
+		 */
+		public @Nullable Object attachment() {
+			return this.attachment;
+		}
+
+		/**
+		 * Keep something about this load for the store (see {@link #attachment()}).
+		 * @param attachment the attachment
+		 */
+		public void attach(@Nullable Object attachment) {
+			this.attachment = attachment;
 		}
 
 		/**

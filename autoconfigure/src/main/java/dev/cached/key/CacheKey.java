@@ -58,6 +58,15 @@ public final class CacheKey implements Serializable {
 		return new CacheKey(new Object[] { value });
 	}
 
+	/**
+	 * Return the values of this key, in order, as a copy: changing the returned array
+	 * does not change the key. Nested arrays are not copied.
+	 * @return the values, empty for {@link #EMPTY}
+	 */
+	public @Nullable Object[] values() {
+		return this.values.clone();
+	}
+
 	@Override
 	public boolean equals(@Nullable Object other) {
 		return (this == other) || (other instanceof CacheKey that && this.hash == that.hash

@@ -52,6 +52,9 @@ public final class CachedCacheMetrics extends CacheMeterBinder<CachedCache> {
 
 	// the descriptions of Micrometer's CaffeineCacheMetrics, so that both kinds of caches
 	// describe one metric alike
+	private static final String DESCRIPTION_REMOTE_GETS = "The number of local misses that read the shared tier, "
+			+ "by whether it held the value (a hit) or the instance loaded it (a miss)";
+
 	private static final String DESCRIPTION_LOAD = "The number of times cache lookup methods have successfully "
 			+ "loaded a new value or failed to load a new value, either because no value was found or an exception "
 			+ "was thrown while loading";
@@ -151,6 +154,35 @@ public final class CachedCacheMetrics extends CacheMeterBinder<CachedCache> {
 		Gauge.builder("cache.inflight", cache, (c) -> c.getStatistics().inFlight())
 			.tags(tags)
 			.description("The number of loads running now")
+			.register(registry);
+		if (cache.getSettings().isRemote()) {
+			bindRemoteMetrics(registry, cache, tags);
+		}
+	}
+
+	/**
+	 * The shared tier's meters, under names of their own ({@code cache.remote.*}), so the
+	 * {@code cache.*} meters keep exactly the tag keys of Boot's own cache meters.
+	 */
+	private static void bindRemoteMetrics(MeterRegistry registry, CachedCache cache, Tags tags) {
+		FunctionCounter.builder("cache.remote.gets", cache, (c) -> c.getRemoteStatistics().hits())
+			.tags(tags)
+			.tag("result", "hit")
+			.description(DESCRIPTION_REMOTE_GETS)
+			.register(registry);
+		FunctionCounter.builder("cache.remote.gets", cache, (c) -> c.getRemoteStatistics().misses())
+			.tags(tags)
+			.tag("result", "miss")
+			.description(DESCRIPTION_REMOTE_GETS)
+			.register(registry);
+		FunctionCounter.builder("cache.remote.puts", cache, (c) -> c.getRemoteStatistics().writes())
+			.tags(tags)
+			.description("The number of values this instance wrote to the shared tier")
+			.register(registry);
+		FunctionCounter.builder("cache.remote.errors", cache, (c) -> c.getRemoteStatistics().errors())
+			.tags(tags)
+			.description("The number of calls to the shared tier that failed, timed out or read a payload that "
+					+ "is not the cache's; each such call was answered locally")
 			.register(registry);
 	}
 

@@ -13,6 +13,8 @@ import dev.cached.engine.CacheSettings;
 import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.Durations;
+import dev.cached.engine.RemoteStatistics;
+import dev.cached.engine.RemoteTier;
 import dev.cached.engine.Setting;
 import org.jspecify.annotations.Nullable;
 
@@ -50,7 +52,8 @@ public class CachedEndpoint {
 		for (CachedCache cache : this.registry.getCaches()) {
 			caches.put(cache.getName(), describe(cache));
 		}
-		return new CachesDescriptor(caches);
+		RemoteTier tier = this.registry.getRemoteTier();
+		return new CachesDescriptor(caches, (tier != null) ? tier.status() : null);
 	}
 
 	/**
@@ -91,7 +94,11 @@ public class CachedEndpoint {
 		described.put("refresh-after", describe(settings.refreshAfter()));
 		described.put("ttl-jitter", describe(settings.ttlJitter()));
 		described.put("early-refresh-beta", describe(settings.earlyRefreshBeta()));
-		return new CacheDescriptor(cache.getMethods(), described, describeStatistics(cache));
+		described.put("remote", describe(settings.remote()));
+		RemoteStatistics remote = cache.getRemoteStatistics();
+		return new CacheDescriptor(cache.getMethods(), described, describeStatistics(cache),
+				cache.isRemoteActive() ? new RemoteDescriptor(remote.hits(), remote.misses(), remote.writes(),
+						remote.errors()) : null);
 	}
 
 	private static SettingDescriptor describe(Setting<?> setting) {
@@ -121,8 +128,13 @@ public class CachedEndpoint {
 	 * Every cache, by name.
 	 *
 	 * @param caches the caches by name
+	 * @param redis the state of the Redis tier ({@code status}: {@code UP} or
+	 * {@code DOWN}, with {@code since} and {@code error} during an outage), absent when the
+	 * tier is off
 	 */
-	public record CachesDescriptor(Map<String, CacheDescriptor> caches) implements OperationResponseBody {
+	public record CachesDescriptor(Map<String, CacheDescriptor> caches,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Map<String, Object> redis)
+			implements OperationResponseBody {
 	}
 
 	/**
@@ -134,9 +146,23 @@ public class CachedEndpoint {
 	 * {@code max-size}, {@code wait-timeout}, {@code cache-null-values},
 	 * {@code refresh-after}, {@code ttl-jitter}, {@code early-refresh-beta})
 	 * @param stats its statistics
+	 * @param remote the counters of its calls to the shared tier, present only for a cache
+	 * whose values live there
 	 */
 	public record CacheDescriptor(List<String> methods, Map<String, SettingDescriptor> settings,
-			StatsDescriptor stats) implements OperationResponseBody {
+			StatsDescriptor stats, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable RemoteDescriptor remote)
+			implements OperationResponseBody {
+	}
+
+	/**
+	 * A cache's calls to the shared tier.
+	 *
+	 * @param hits local misses that Redis answered
+	 * @param misses local misses that Redis did not answer (the instance loaded)
+	 * @param puts values this instance wrote to Redis
+	 * @param errors calls that failed, timed out or read a payload that is not the cache's
+	 */
+	public record RemoteDescriptor(long hits, long misses, long puts, long errors) {
 	}
 
 	/**

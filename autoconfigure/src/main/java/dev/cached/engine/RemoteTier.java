@@ -1,0 +1,40 @@
+package dev.cached.engine;
+
+import java.lang.reflect.Method;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A tier that several instances of the application share: the {@link CacheRegistry}
+ * attaches every cache to it. What it receives from the other instances (their
+ * invalidations) it applies through {@link CachedCache#invalidateLocally} and
+ * {@link CachedCache#invalidateAllLocally()}.
+ */
+public interface RemoteTier {
+
+	/**
+	 * Check a method that uses {@code cache}, at registration: a remote cache needs keys
+	 * that the tier can name the same way in every instance.
+	 * @param cache the cache
+	 * @param method the method
+	 * @throws IllegalArgumentException saying what is wrong, to fail startup
+	 */
+	void check(CachedCache cache, Method method);
+
+	/**
+	 * Attach a cache to the tier; called once per cache, after its first method was
+	 * {@link #check checked}.
+	 * @param cache the cache
+	 * @param method the first method that uses it (its return type is the type of values)
+	 * @return the cache's view of the tier, or {@code null} to keep the cache local
+	 */
+	@Nullable RemoteCache attach(CachedCache cache, Method method);
+
+	/**
+	 * Describe the tier's state for operators (e.g. {@code status}, {@code since},
+	 * {@code error}), never a key or a value.
+	 * @return the description
+	 */
+	java.util.Map<String, Object> status();
+
+}
