@@ -30,6 +30,7 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
 import org.springframework.data.redis.connection.RedisConnection;
@@ -64,7 +65,7 @@ import dev.cached.key.StableKeys;
  * key in its stable form. An instance applies the invalidations of the others and wakes
  * its own callers that wait for a lease.
  */
-public final class RedisTier implements RemoteTier, DisposableBean {
+public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(RedisTier.class);
 
@@ -112,6 +113,8 @@ public final class RedisTier implements RemoteTier, DisposableBean {
 
 	private @Nullable ScheduledFuture<?> renewal;
 
+	private volatile boolean running;
+
 	/**
 	 * Create the tier.
 	 * @param connectionFactory the application's connection factory (Lettuce)
@@ -139,7 +142,12 @@ public final class RedisTier implements RemoteTier, DisposableBean {
 	 * Start listening to the other instances and renewing leases. Never blocks on Redis and
 	 * never fails: when Redis is down, the subscription is retried in the background.
 	 */
-	public void start() {
+	@Override
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		this.running = true;
 		long renewEvery = Math.max(1, this.settings.leaseTime().toMillis() / 3);
 		this.renewal = this.scheduler.scheduleWithFixedDelay(this::renewLeases, renewEvery, renewEvery,
 				TimeUnit.MILLISECONDS);
@@ -163,8 +171,45 @@ public final class RedisTier implements RemoteTier, DisposableBean {
 		}
 	}
 
+	/**
+	 * Stop listening, before the connection factory stops (a later phase stops earlier).
+	 */
+	@Override
+	public synchronized void stop() {
+		if (!this.running) {
+			return;
+		}
+		this.running = false;
+		ScheduledFuture<?> renewal = this.renewal;
+		if (renewal != null) {
+			renewal.cancel(false);
+		}
+		RedisMessageListenerContainer container = this.container;
+		this.container = null;
+		if (container != null) {
+			try {
+				container.destroy();
+			}
+			catch (Exception ex) {
+				logger.debug("Stopping the Redis listener failed", ex);
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		// after the connection factory (phase 0) starts, before it stops
+		return 1000;
+	}
+
 	@Override
 	public void destroy() {
+		stop();
 		ScheduledFuture<?> renewal = this.renewal;
 		if (renewal != null) {
 			renewal.cancel(false);

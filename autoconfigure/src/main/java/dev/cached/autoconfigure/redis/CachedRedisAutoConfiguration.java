@@ -38,7 +38,7 @@ public final class CachedRedisAutoConfiguration {
 			"io.lettuce.core.RedisClient", "tools.jackson.databind.json.JsonMapper" })
 	static class RedisTierConfiguration {
 
-		@Bean(destroyMethod = "destroy")
+		@Bean
 		RedisTier cachedRedisTier(ObjectProvider<RedisConnectionFactory> connectionFactory,
 				ObjectProvider<JsonMapper> jsonMapper, CachedProperties properties, CacheRegistry registry) {
 			CachedProperties.Redis redis = properties.getRedis();
@@ -61,7 +61,6 @@ public final class CachedRedisAutoConfiguration {
 				tier.destroy();
 				throw ex;
 			}
-			tier.start();
 			return tier;
 		}
 
