@@ -142,6 +142,16 @@ public final class SingleFlight {
 	 * caller that joined it meanwhile gets what the store held.
 	 * On the executor, the store may decline the reload (Store.beginReload: a shared tier
 	 * whose lease another instance holds); the Load then completes with that value too.
+	 *
+	 * Shared tier (several instances): between steps 2 and 3 the owner asks the store's
+	 * shared tier (Store.lookupShared), which answers with the value another instance
+	 * stored, possibly after waiting for that instance's load, or takes the key's
+	 * cluster-wide lease and leaves it in Load.attachment. The store's publish writes the
+	 * shared tier only for a Load that holds the lease and was not invalidated; whatever
+	 * the outcome, Store.loadEnded releases a lease still held, after step 6. The local
+	 * joiners wait on the Load as always, so within an instance nothing changes. An
+	 * asynchronous owner asks the shared tier on the default asynchronous executor (the
+	 * wait must not block its caller) and starts the call there, with a copy of its context.
 	 */
 
 	private static final Log logger = LogFactory.getLog(SingleFlight.class);
