@@ -514,7 +514,26 @@ public final class CachedCache {
 		@Override
 		public boolean beginReload(Object key, SingleFlight.Load load) {
 			RemoteCache remote = sharedTier();
-			return remote == null || remote.tryLease(key, load);
+			if (remote == null) {
+				return true;
+			}
+			// another instance may have reloaded the key already: take its value instead
+			RemoteCache.Found found = remote.peek(key);
+			Object replaces = load.replaces();
+			if (found != null && replaces instanceof StoredEntry entry
+					&& (found.value() != null || CachedCache.this.settings.isCacheNullValues())) {
+				long now = CachedCache.this.ticker.read();
+				long expiresAt = entry.expiresAt(CachedCache.this.ttlNanos);
+				long localRemaining = (expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : expiresAt - now;
+				if (found.remainingNanos() < 0 ? localRemaining != Long.MAX_VALUE
+						: found.remainingNanos() > localRemaining) {
+					Object fresher = sharedEntry(NullValue.mask(found.value()), found.remainingNanos());
+					CachedCache.this.store.asMap()
+						.computeIfPresent(key, (k, old) -> (old == replaces && !load.isInvalidated()) ? fresher : old);
+					return false;
+				}
+			}
+			return remote.tryLease(key, load);
 		}
 
 		@Override

@@ -33,6 +33,15 @@ public interface RemoteCache {
 	@Nullable Found lookup(Object key, SingleFlight.Load load, @Nullable Duration waitTimeout);
 
 	/**
+	 * Read {@code key} from the shared tier without taking a lease or waiting: a
+	 * background reload first looks whether another instance has stored a fresher value.
+	 * Called only for a remote cache.
+	 * @param key the key
+	 * @return the value found with its remaining time to live, or {@code null}
+	 */
+	@Nullable Found peek(Object key);
+
+	/**
 	 * Take the lease of {@code key} for a background reload, without waiting.
 	 * @param key the key
 	 * @param load the reload's load

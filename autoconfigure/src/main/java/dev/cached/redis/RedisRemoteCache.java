@@ -148,6 +148,32 @@ final class RedisRemoteCache implements RemoteCache {
 		}
 	}
 
+	@Override
+	public @Nullable Found peek(Object key) {
+		RedisValues values = this.values;
+		String stable = encode(key);
+		if (values == null || stable == null) {
+			return null;
+		}
+		byte[][] keys = { RedisTier.bytes(this.base + stable) };
+		try {
+			List<Object> reply = this.tier.call(this.cache, "look up",
+					(c) -> c.eval(Scripts.PEEK, ScriptOutputType.MULTI, keys));
+			if (reply.isEmpty()) {
+				return null;
+			}
+			long ttl = (Long) reply.get(1);
+			return new Found(values.read((byte[]) reply.get(0)), (ttl >= 0) ? ttl * MILLI : -1);
+		}
+		catch (RedisTier.Unavailable ex) {
+			return null;
+		}
+		catch (RuntimeException ex) {
+			foreignPayload(this.base + stable, ex);
+			return null;
+		}
+	}
+
 	private boolean takeLease(byte[] leaseKey, byte[] token, SingleFlight.Load load, String lease) {
 		try {
 			Long taken = this.tier.call(this.cache, "take a lease", (c) -> c.eval(Scripts.LEASE,

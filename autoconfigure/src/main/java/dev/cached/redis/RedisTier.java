@@ -69,6 +69,8 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 
 	private static final Log logger = LogFactory.getLog(RedisTier.class);
 
+	private static final long STARTUP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
 	private final RedisConnectionFactory connectionFactory;
 
 	private final JsonMapper mapper;
@@ -115,6 +117,9 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 
 	private volatile boolean running;
 
+	/** When the first connection attempt began (its first seconds are no outage). */
+	private volatile long openingSince;
+
 	/**
 	 * Create the tier.
 	 * @param connectionFactory the application's connection factory (Lettuce)
@@ -152,6 +157,9 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.renewal = this.scheduler.scheduleWithFixedDelay(this::renewLeases, renewEvery, renewEvery,
 				TimeUnit.MILLISECONDS);
 		this.scheduler.execute(this::subscribe);
+		// open the connection now, so that the first calls need not wait for it
+		this.openingSince = System.nanoTime();
+		this.connecting.compareAndSet(null, this.connector.submit(this::open));
 	}
 
 	private void subscribe() {
@@ -323,6 +331,9 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 			}
 			throw Unavailable.QUIET;
 		}
+		catch (Unavailable ex) {
+			throw ex;
+		}
 		catch (Exception ex) {
 			if (future != null) {
 				future.cancel(false);
@@ -341,7 +352,16 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 			Future<RedisClusterAsyncCommands<byte[], byte[]>> next = this.connector.submit(this::open);
 			opening = this.connecting.compareAndSet(opening, next) ? next : this.connecting.get();
 		}
-		commands = opening.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+		try {
+			commands = opening.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException ex) {
+			if (this.commands == null && System.nanoTime() - this.openingSince < STARTUP_GRACE_NANOS) {
+				// still starting up: this call goes local, but it is no outage
+				throw Unavailable.STARTING;
+			}
+			throw ex;
+		}
 		this.commands = commands;
 		return commands;
 	}
@@ -547,6 +567,8 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		static final Unavailable QUIET = new Unavailable();
 
 		static final Unavailable FAILED = new Unavailable();
+
+		static final Unavailable STARTING = new Unavailable();
 
 		private Unavailable() {
 			super(null, null, false, false);

@@ -18,6 +18,13 @@ final class Scripts {
 			return {3, redis.call('PTTL', KEYS[2])}
 			""";
 
+	/** KEYS entry. The value and its remaining ttl ({value, pttl}), or {} if absent. */
+	static final String PEEK = """
+			local v = redis.call('GET', KEYS[1])
+			if v then return {v, redis.call('PTTL', KEYS[1])} end
+			return {}
+			""";
+
 	/** KEYS lease; ARGV token, lease millis. 1 if the lease was taken. */
 	static final String LEASE = """
 			if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end

@@ -26,7 +26,9 @@ class CachedPropertiesMetadataTests {
 		assertThat(properties).containsOnlyKeys("cached.enabled", "cached.transaction-aware", "cached.order",
 				"cached.defaults.ttl", "cached.defaults.max-size", "cached.defaults.wait-timeout",
 				"cached.defaults.cache-null-values", "cached.defaults.refresh-after", "cached.defaults.ttl-jitter",
-				"cached.defaults.early-refresh-beta", "cached.caches");
+				"cached.defaults.early-refresh-beta", "cached.defaults.remote", "cached.caches", "cached.redis.enabled",
+				"cached.redis.key-prefix", "cached.redis.timeout", "cached.redis.lease-time", "cached.redis.retry-after",
+				"cached.redis.clear-on-reconnect");
 		assertThat(properties.values())
 			.allSatisfy((property) -> assertThat(property.path("description").asString()).isNotBlank());
 		assertThat(properties.get("cached.enabled").get("defaultValue").asBoolean()).isTrue();
@@ -43,6 +45,13 @@ class CachedPropertiesMetadataTests {
 		assertThat(properties.get("cached.defaults.early-refresh-beta").get("type").asString())
 			.isEqualTo("java.lang.Double");
 		assertThat(properties.get("cached.defaults.refresh-after").has("defaultValue")).isFalse();
+		assertThat(properties.get("cached.defaults.remote").get("type").asString()).isEqualTo("java.lang.Boolean");
+		assertThat(properties.get("cached.redis.enabled").get("defaultValue").asBoolean()).isFalse();
+		assertThat(properties.get("cached.redis.key-prefix").get("defaultValue").asString()).isEqualTo("cached:");
+		assertThat(properties.get("cached.redis.timeout").get("defaultValue").asString()).isEqualTo("250ms");
+		assertThat(properties.get("cached.redis.lease-time").get("defaultValue").asString()).isEqualTo("10s");
+		assertThat(properties.get("cached.redis.retry-after").get("defaultValue").asString()).isEqualTo("5s");
+		assertThat(properties.get("cached.redis.clear-on-reconnect").get("defaultValue").asBoolean()).isTrue();
 		assertThat(properties.get("cached.caches").get("type").asString())
 			.isEqualTo("java.util.Map<java.lang.String,dev.cached.autoconfigure.CachedProperties$Settings>");
 	}

@@ -65,7 +65,8 @@ class CachedEndpointTests {
 				Map.entry("cache-null-values", new SettingDescriptor(true, "defaults")),
 				Map.entry("refresh-after", new SettingDescriptor(null, "built-in")),
 				Map.entry("ttl-jitter", new SettingDescriptor(null, "built-in")),
-				Map.entry("early-refresh-beta", new SettingDescriptor(null, "built-in")));
+				Map.entry("early-refresh-beta", new SettingDescriptor(null, "built-in")),
+				Map.entry("remote", new SettingDescriptor(false, "built-in")));
 		CacheDescriptor rule = caches.get("RuleService.getRule");
 		assertThat(rule.methods()).containsExactly(RuleService.class.getName() + ".getRule(java.lang.String)");
 		assertThat(rule.settings()).containsEntry("ttl", new SettingDescriptor("1500ms", "annotation"))
