@@ -34,6 +34,9 @@ final class RedisRemoteCache implements RemoteCache {
 
 	private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
+	/** What one look returns when the caller should look again. */
+	private static final Found WAIT_AGAIN = new Found(null, 0);
+
 	private final RedisTier tier;
 
 	private final CachedCache cache;
@@ -86,66 +89,84 @@ final class RedisRemoteCache implements RemoteCache {
 		byte[][] keys = { RedisTier.bytes(entry), RedisTier.bytes(lease) };
 		byte[] token = token();
 		long deadline = (waitTimeout != null) ? System.nanoTime() + waitTimeout.toNanos() : Long.MAX_VALUE;
-		for (;;) {
-			// registered before the look, so that the news of the lease's end is never missed
-			CompletableFuture<Void> news = this.tier.waiter(entry);
-			List<Object> reply;
-			try {
-				reply = this.tier.call(this.cache, "look up",
-						(c) -> c.eval(Scripts.LOOKUP, ScriptOutputType.MULTI, keys, token, this.leaseMillis));
-			}
-			catch (RedisTier.Unavailable ex) {
-				this.statistics.recordMiss();
-				return null;
-			}
-			long kind = (Long) reply.get(0);
-			long leaseLeft;
-			if (kind == 1) {
-				long ttl = (Long) reply.get(2);
-				try {
-					Object value = values.read((byte[]) reply.get(1));
-					this.statistics.recordHit();
-					return new Found(value, (ttl >= 0) ? ttl * MILLI : -1);
+		CompletableFuture<Void> news = null;
+		try {
+			for (;;) {
+				// registered before the look, so that the news of the lease's end is never missed
+				news = this.tier.waiter(entry);
+				Found found = lookOnce(keys, token, entry, lease, load, values, deadline, news);
+				if (found != WAIT_AGAIN) {
+					return found;
 				}
-				catch (RuntimeException ex) {
-					foreignPayload(entry, ex);
-					// not ours: a miss, and whoever loads next overwrites it
-					if (takeLease(keys[1], token, load, lease)) {
-						this.statistics.recordMiss();
-						return null;
-					}
-					leaseLeft = this.tier.settings().leaseTime().toMillis();
-				}
-			}
-			else if (kind == 2) {
-				hold(load, lease, token);
-				this.statistics.recordMiss();
-				return null;
-			}
-			else {
-				leaseLeft = (Long) reply.get(1);
-			}
-			// another instance loads the key: wait for its news, or for its lease to end
-			long left = deadline - System.nanoTime();
-			if (left <= 0) {
-				this.statistics.recordMiss();
-				return null;
-			}
-			try {
-				news.get(Math.min(left, Math.max(1, leaseLeft) * MILLI + 10 * MILLI), TimeUnit.NANOSECONDS);
-			}
-			catch (TimeoutException ex) {
-				// the lease ran out (its holder died) or the wait timeout came: look again
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				this.statistics.recordMiss();
-				return null;
-			}
-			catch (java.util.concurrent.ExecutionException ex) {
-				// never: the news completes normally
 			}
 		}
+		finally {
+			if (news != null) {
+				this.tier.forget(entry, news);
+			}
+		}
+	}
+
+	/** One look at the key, and one wait if another instance loads it: {@link #WAIT_AGAIN} to look again. */
+	private @Nullable Found lookOnce(byte[][] keys, byte[] token, String entry, String lease, SingleFlight.Load load,
+			RedisValues values, long deadline, CompletableFuture<Void> news) {
+		List<Object> reply;
+		try {
+			reply = this.tier.call(this.cache, "look up",
+					(c) -> c.eval(Scripts.LOOKUP, ScriptOutputType.MULTI, keys, token, this.leaseMillis));
+		}
+		catch (RedisTier.Unavailable ex) {
+			this.statistics.recordMiss();
+			return null;
+		}
+		long kind = (Long) reply.get(0);
+		long leaseLeft;
+		if (kind == 1) {
+			long ttl = (Long) reply.get(2);
+			try {
+				Object value = values.read((byte[]) reply.get(1));
+				this.statistics.recordHit();
+				return new Found(value, (ttl >= 0) ? ttl * MILLI : -1);
+			}
+			catch (RuntimeException ex) {
+				foreignPayload(entry, ex);
+				// not ours: a miss, and whoever loads next overwrites it
+				if (takeLease(keys[1], token, load, lease)) {
+					this.statistics.recordMiss();
+					return null;
+				}
+				leaseLeft = this.tier.settings().leaseTime().toMillis();
+			}
+		}
+		else if (kind == 2) {
+			hold(load, lease, token);
+			this.statistics.recordMiss();
+			return null;
+		}
+		else {
+			leaseLeft = (Long) reply.get(1);
+		}
+		// another instance loads the key: wait for its news, or for its lease to end
+		long left = deadline - System.nanoTime();
+		if (left <= 0) {
+			this.statistics.recordMiss();
+			return null;
+		}
+		try {
+			news.get(Math.min(left, Math.max(1, leaseLeft) * MILLI + 10 * MILLI), TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException ex) {
+			// the lease ran out (its holder died) or the wait timeout came: look again
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			this.statistics.recordMiss();
+			return null;
+		}
+		catch (java.util.concurrent.ExecutionException ex) {
+			// never: the news completes normally
+		}
+		return WAIT_AGAIN;
 	}
 
 	@Override

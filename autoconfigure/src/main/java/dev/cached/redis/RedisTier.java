@@ -477,6 +477,11 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		return this.waiters.computeIfAbsent(entryKey, (key) -> new CompletableFuture<>());
 	}
 
+	/** The caller registered {@code waiter} and no longer waits: forget it, unless news came. */
+	void forget(String entryKey, CompletableFuture<Void> waiter) {
+		this.waiters.remove(entryKey, waiter);
+	}
+
 	void wake(String entryKey) {
 		CompletableFuture<Void> waiter = this.waiters.remove(entryKey);
 		if (waiter != null) {
