@@ -345,6 +345,15 @@ public final class CachedCache {
 		this.store.invalidateAll();
 	}
 
+	/**
+	 * Remove every stored entry of this instance's store only, leaving the loads running
+	 * now alone (their values are stored as usual): for a store that may hold values an
+	 * invalidation should have removed while this instance could not hear it.
+	 */
+	public void clearStoredLocally() {
+		this.store.invalidateAll();
+	}
+
 	void setWriteRepeater(WriteRepeater writeRepeater) {
 		this.writeRepeater = writeRepeater;
 	}

@@ -437,7 +437,9 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 
 	private void clearLocalStores() {
 		for (RedisRemoteCache cache : this.caches.values()) {
-			cache.cache().invalidateAllLocally();
+			// the stored entries may have missed invalidations; the loads running now, such
+			// as the one whose call just found Redis back, read the source after they did
+			cache.cache().clearStoredLocally();
 		}
 	}
 

@@ -14,6 +14,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.autoconfigure.CachedProperties;
@@ -50,6 +51,11 @@ public final class CachedRedisAutoConfiguration {
 				throw new IllegalStateException("cached.redis.enabled=true needs a RedisConnectionFactory bean: add "
 						+ "org.springframework.boot:spring-boot-starter-data-redis and set spring.data.redis.host and "
 						+ "spring.data.redis.port (or define a LettuceConnectionFactory bean)");
+			}
+			if (!(factory instanceof LettuceConnectionFactory)) {
+				throw new IllegalStateException("cached.redis.enabled=true needs a LettuceConnectionFactory (the client "
+						+ "of spring-boot-starter-data-redis), but the RedisConnectionFactory bean is a "
+						+ factory.getClass().getName() + "; use Lettuce or set cached.redis.enabled=false");
 			}
 			JsonMapper mapper = jsonMapper.getIfAvailable(() -> JsonMapper.builder().build());
 			RedisTier tier = new RedisTier(factory, mapper, new RedisTierSettings(redis.getKeyPrefix(),

@@ -1,0 +1,98 @@
+package dev.cached.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.cached.Cached;
+import dev.cached.engine.CacheRegistry;
+import dev.cached.engine.CachedCache;
+import dev.cached.testing.RedisServer;
+
+import static dev.cached.testing.Awaits.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The call that finds Redis back after an outage: its load is stored locally and written
+ * to Redis like any other, although the local stores are cleared on reconnect.
+ */
+class RedisRecoveryTests {
+
+	@Test
+	void loadWhoseLookUpEndsAnOutageIsStoredLocallyAndInRedis() {
+		try (RedisServer redis = RedisServer.start();
+				ConfigurableApplicationContext context = new SpringApplicationBuilder(App.class)
+					.web(WebApplicationType.NONE)
+					.run("--cached.redis.enabled=true", "--spring.data.redis.host=" + redis.host(),
+							"--spring.data.redis.port=" + redis.port(), "--cached.redis.timeout=2s",
+							"--cached.redis.retry-after=200ms", "--cached.caches.[Prices.price].ttl=1m",
+							"--cached.caches.[Prices.price].remote=true")) {
+			Prices prices = context.getBean(Prices.class);
+			CachedCache cache = context.getBean(CacheRegistry.class).getCache("Prices.price");
+			// the first connection may take longer than a call may wait: until a value reaches Redis
+			AtomicInteger warmUps = new AtomicInteger();
+			await().atMost(Duration.ofSeconds(30)).until(() -> {
+				prices.price("warm-up-" + warmUps.incrementAndGet());
+				return cache.getRemoteStatistics().writes() > 0;
+			});
+
+			redis.kill();
+			// the outage: answered locally, counted
+			assertThat(prices.price("during")).isEqualTo("price of during");
+			assertThat(cache.getRemoteStatistics().errors()).isPositive();
+			redis.restart();
+
+			// after retry-after, the first look-up reaches Redis again and ends the outage
+			await().atMost(Duration.ofSeconds(10)).until(() -> {
+				prices.price("after-" + prices.calls());
+				return context.getBean(RedisTier.class).isUp();
+			});
+			int calls = prices.calls();
+			String key = "after-" + (calls - 1);
+
+			assertThat(prices.price(key)).isEqualTo("price of " + key);
+			assertThat(prices.calls()).as("the value of the call that ended the outage was stored locally")
+				.isEqualTo(calls);
+			byte[] stored = redis.get("cached:{Prices.price}:\"" + key + "\"");
+			assertThat(stored).as("the value of the call that ended the outage was written to Redis").isNotNull();
+			assertThat(new String(stored, StandardCharsets.UTF_8)).isEqualTo("\"price of " + key + "\"");
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class App {
+
+		@Bean
+		Prices prices() {
+			return new Prices();
+		}
+
+	}
+
+	static class Prices {
+
+		private final AtomicInteger calls = new AtomicInteger();
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+		@Cached(key = "#id")
+		public String price(String id) {
+			this.calls.incrementAndGet();
+			return "price of " + id;
+		}
+
+	}
+
+}
