@@ -1,5 +1,6 @@
 package dev.cached.sample;
 
+import java.io.PrintStream;
 import java.util.Map;
 
 import dev.cached.engine.CacheRegistry;
@@ -15,7 +16,11 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * The rules service. {@code java -jar cached-sample-app.jar} starts the web application;
  * {@code java -jar cached-sample-app.jar demo [--calls=64]} runs the stampede demo
- * without a web server and exits with 0 only if {@code @Cached} loaded exactly once.
+ * without a web server and exits with 0 only if {@code @Cached} loaded exactly once;
+ * {@code java -jar cached-sample-app.jar demo-many [--calls=32]} runs two instances on one
+ * Redis and exits with 0 only if they loaded once in total ({@link ManyInstancesDemo}).
+ * With {@code --cached.redis.enabled=true}, the web application is one of several
+ * instances on one Redis ({@code spring.data.redis.host} and {@code port}).
  * Built with {@code mvn -Paot package} and started with {@code -Dspring.aot.enabled=true},
  * both run from the code Spring's AOT step generated.
  */
@@ -35,7 +40,33 @@ public class SampleApplication {
 			}
 			System.exit(exitCode);
 		}
+		if (args.length > 0 && "demo-many".equals(args[0])) {
+			System.exit(demoMany(args, System.out, System.err));
+		}
 		SpringApplication.run(SampleApplication.class, args);
+	}
+
+	/**
+	 * Run the many-instances demo: two instances of the sample on one Redis.
+	 * @param args the command line, starting with {@code demo-many}
+	 * @param out where the report goes
+	 * @param err where problems go
+	 * @return the exit code: 0 if the rules were loaded once in total and a clear on one
+	 * instance reached the other, 1 if not, 2 for a bad option, 3 if no Redis answers
+	 * @throws InterruptedException if this thread is interrupted while the demo runs
+	 */
+	static int demoMany(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
+		try {
+			return ManyInstancesDemo.run(args, out, err);
+		}
+		catch (IllegalArgumentException ex) {
+			err.println("demo-many: " + ex.getMessage());
+			return 2;
+		}
+		catch (IllegalStateException ex) {
+			err.println("demo-many: " + ex.getMessage());
+			return 1;
+		}
 	}
 
 	private static int demo(String[] args) throws InterruptedException {
