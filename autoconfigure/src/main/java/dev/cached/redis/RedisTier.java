@@ -113,6 +113,16 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 
 	private volatile boolean subscribed;
 
+	private volatile boolean subscriptionWarned;
+
+	/** Makes (and remakes) the subscription; its start may block up to seconds. */
+	private final ScheduledExecutorService subscriber;
+
+	/** Runs the subscription containers' listening tasks. */
+	private final ExecutorService events;
+
+	private @Nullable ScheduledFuture<?> subscribing;
+
 	private @Nullable ScheduledFuture<?> renewal;
 
 	private volatile boolean running;
@@ -133,6 +143,8 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.timeoutNanos = settings.timeout().toNanos();
 		this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("cached-redis"));
 		this.connector = Executors.newSingleThreadExecutor(daemon("cached-redis-connect"));
+		this.subscriber = Executors.newSingleThreadScheduledExecutor(daemon("cached-redis-subscribe"));
+		this.events = Executors.newCachedThreadPool(daemon("cached-redis-events"));
 	}
 
 	private static ThreadFactory daemon(String name) {
@@ -156,17 +168,29 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		long renewEvery = Math.max(1, this.settings.leaseTime().toMillis() / 3);
 		this.renewal = this.scheduler.scheduleWithFixedDelay(this::renewLeases, renewEvery, renewEvery,
 				TimeUnit.MILLISECONDS);
-		this.scheduler.execute(this::subscribe);
+		// subscribed here, and again as long as no subscription holds (Redis down at startup,
+		// a subscription that failed while it was made): the container itself only recovers
+		// a subscription it once had
+		long retry = Math.max(1, this.settings.retryAfter().toMillis());
+		this.subscribing = this.subscriber.scheduleWithFixedDelay(this::ensureSubscribed, 0, retry,
+				TimeUnit.MILLISECONDS);
 		// open the connection now, so that the first calls need not wait for it
 		this.openingSince = System.nanoTime();
 		this.connecting.compareAndSet(null, this.connector.submit(this::open));
 	}
 
-	private void subscribe() {
+	private void ensureSubscribed() {
+		if (!this.running || this.subscribed) {
+			return;
+		}
+		RedisMessageListenerContainer previous = this.container;
+		if (previous != null) {
+			destroyQuietly(previous);
+		}
 		RedisMessageListenerContainer container = new RedisMessageListenerContainer();
 		container.setConnectionFactory(this.connectionFactory);
 		container.setRecoveryBackoff(new FixedBackOff(Math.max(100, this.settings.retryAfter().toMillis())));
-		container.setTaskExecutor(Executors.newSingleThreadExecutor(daemon("cached-redis-events")));
+		container.setTaskExecutor(this.events);
 		container.addMessageListener(new Listener(), new ChannelTopic(this.settings.channel()));
 		container.afterPropertiesSet();
 		this.container = container;
@@ -174,8 +198,24 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 			container.start();
 		}
 		catch (RuntimeException ex) {
-			// Redis is down at startup: the container keeps trying in the background
-			fault(null, "subscribe to " + this.settings.channel(), ex);
+			if (!this.subscriptionWarned) {
+				this.subscriptionWarned = true;
+				logger.warn("Not listening to the other instances' invalidations on " + this.settings.channel() + " yet ("
+						+ ex.getMessage() + "); trying again every "
+						+ dev.cached.engine.Durations.format(this.settings.retryAfter()) + "; logged once");
+			}
+		}
+		if (!this.running) {
+			destroyQuietly(container);
+		}
+	}
+
+	private static void destroyQuietly(RedisMessageListenerContainer container) {
+		try {
+			container.destroy();
+		}
+		catch (Exception ex) {
+			logger.debug("Stopping a Redis listener failed", ex);
 		}
 	}
 
@@ -192,15 +232,14 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		if (renewal != null) {
 			renewal.cancel(false);
 		}
+		ScheduledFuture<?> subscribing = this.subscribing;
+		if (subscribing != null) {
+			subscribing.cancel(false);
+		}
 		RedisMessageListenerContainer container = this.container;
 		this.container = null;
 		if (container != null) {
-			try {
-				container.destroy();
-			}
-			catch (Exception ex) {
-				logger.debug("Stopping the Redis listener failed", ex);
-			}
+			destroyQuietly(container);
 		}
 	}
 
@@ -218,21 +257,10 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	@Override
 	public void destroy() {
 		stop();
-		ScheduledFuture<?> renewal = this.renewal;
-		if (renewal != null) {
-			renewal.cancel(false);
-		}
-		RedisMessageListenerContainer container = this.container;
-		if (container != null) {
-			try {
-				container.destroy();
-			}
-			catch (Exception ex) {
-				logger.debug("Stopping the Redis listener failed", ex);
-			}
-		}
 		this.scheduler.shutdownNow();
 		this.connector.shutdownNow();
+		this.subscriber.shutdownNow();
+		this.events.shutdownNow();
 	}
 
 	// RemoteTier
@@ -277,7 +305,8 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 			status.put("since", since.toString());
 			status.put("error", this.lastError);
 		}
-		status.put("subscribed", this.subscribed);
+		// Lettuce says nothing when a subscription's connection drops: during an outage it is lost
+		status.put("subscribed", this.subscribed && since == null);
 		status.put("key-prefix", this.settings.keyPrefix());
 		status.put("timeout", dev.cached.engine.Durations.format(this.settings.timeout()));
 		return status;

@@ -13,7 +13,6 @@ import dev.cached.Cached;
 import dev.cached.key.StableKeys;
 import dev.cached.testing.RedisServer;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.json.JsonMapper;
@@ -86,8 +85,6 @@ class RedisFaultTests {
 	}
 
 	@Test
-	@Disabled("bug: RedisTier.subscribe() expects the listener container to retry a failed first subscription, but "
-			+ "RedisMessageListenerContainer never retries its initial one; the instance never hears the others")
 	void redisDownAtStartupListensToTheOtherInstancesOnceItComes() {
 		try (RedisServer redis = RedisServer.start()) {
 			redis.stop();
@@ -104,9 +101,6 @@ class RedisFaultTests {
 	}
 
 	@Test
-	@Disabled("bug: a first subscription that fails otherwise than by a connection failure (here the connection is "
-			+ "reset while SUBSCRIBE is in flight, as when Redis is killed then) is never made again: "
-			+ "RedisMessageListenerContainer aborts it and RedisTier.subscribe() does not retry")
 	void subscriptionResetWhileItIsMadeIsMadeAgain() throws Exception {
 		try (RedisServer redis = RedisServer.start(); SubscribeResettingProxy proxy = new SubscribeResettingProxy(redis)) {
 			try (ConfigurableApplicationContext context = new SpringApplicationBuilder(App.class)

@@ -72,7 +72,8 @@ public final class CachedRedisAutoConfiguration {
 
 		private static void positive(String property, Duration value) {
 			if (value == null || value.isZero() || value.isNegative()) {
-				throw new InvalidConfigurationPropertyValueException(property, value, "It must be positive.");
+				throw new InvalidConfigurationPropertyValueException(property,
+						(value != null) ? dev.cached.engine.Durations.format(value) : null, "It must be positive.");
 			}
 		}
 
