@@ -534,8 +534,13 @@ public final class CachedCache {
 				long now = CachedCache.this.ticker.read();
 				long expiresAt = entry.expiresAt(CachedCache.this.ttlNanos);
 				long localRemaining = (expiresAt == Long.MAX_VALUE) ? Long.MAX_VALUE : expiresAt - now;
-				if (found.remainingNanos() < 0 ? localRemaining != Long.MAX_VALUE
-						: found.remainingNanos() > localRemaining) {
+				// fresher only if written well after the local copy: this instance's own write
+				// reaches the tier a moment after it stamped its copy, and jitter draws each
+				// copy's ttl apart
+				long margin = (now - entry.writtenAt) / 2
+						+ (long) (2 * CachedCache.this.jitter * Math.max(0, CachedCache.this.ttlNanos));
+				if (found.remainingNanos() >= 0 && localRemaining != Long.MAX_VALUE
+						&& found.remainingNanos() - localRemaining > margin) {
 					Object fresher = sharedEntry(NullValue.mask(found.value()), found.remainingNanos());
 					CachedCache.this.store.asMap()
 						.computeIfPresent(key, (k, old) -> (old == replaces && !load.isInvalidated()) ? fresher : old);

@@ -419,8 +419,10 @@ final class RedisRemoteCache implements RemoteCache {
 	private void foreignPayload(String entry, RuntimeException ex) {
 		this.statistics.recordError();
 		if (this.foreignPayloadLogged.compareAndSet(false, true)) {
-			logger.warn("Redis entry '" + entry + "' is not JSON of " + this.values.type() + " (" + ex.getMessage()
-					+ "): read as a miss and overwritten by the next load; logged once per cache");
+			// the exception's message may quote the payload: only its type is logged
+			logger.warn("Redis entry '" + entry + "' is not JSON of " + this.values.type() + " ("
+					+ ex.getClass().getSimpleName() + "): read as a miss and overwritten by the next load; logged once "
+					+ "per cache");
 		}
 	}
 

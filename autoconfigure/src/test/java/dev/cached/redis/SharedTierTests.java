@@ -13,7 +13,6 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -260,8 +259,6 @@ class SharedTierTests {
 	 * (it was written just after it).
 	 */
 	@Test
-	@Disabled("bug: CachedCache.CaffeineStore.beginReload takes the instance's own Redis copy for a fresher value "
-			+ "(its remaining ttl exceeds the local one by the write's lag) and skips the reload")
 	void aStaleReadOnTheInstanceThatLoadedTheValueStartsTheReload() throws Exception {
 		int keys = 20;
 		for (int i = 0; i < keys; i++) {
