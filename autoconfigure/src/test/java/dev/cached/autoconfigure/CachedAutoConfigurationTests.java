@@ -266,7 +266,7 @@ class CachedAutoConfigurationTests {
 	void unusedCacheNameIsLoggedAsWarning(CapturedOutput output) {
 		this.contextRunner.withPropertyValues("cached.caches.[Counting.square].ttl=5s").run((context) -> {
 			assertThat(context).hasNotFailed();
-			assertThat(output).containsPattern("WARN .*CachedStartupReport -- cached\\.caches\\.\\[Counting\\.square\\] "
+			assertThat(output).containsPattern("WARN .*CachedStartupReport\\s+(?:--|:) cached\\.caches\\.\\[Counting\\.square\\] "
 					+ "is configured, but no @Cached method uses a cache named 'Counting\\.square'; known caches are "
 					+ "\\[CountingService\\.square\\]");
 		});
@@ -279,7 +279,7 @@ class CachedAutoConfigurationTests {
 			assertThat(context).hasSingleBean(TransactionAwareWriteRepeater.class);
 			assertThat(output).containsOnlyOnce("cached.transaction-aware is on, but there is no transaction manager: "
 					+ "invalidations take effect at once only, never again after a commit");
-			assertThat(output).containsPattern("INFO .*CachedAutoConfiguration -- cached\\.transaction-aware is on");
+			assertThat(output).containsPattern("INFO .*CachedAutoConfiguration\\s+(?:--|:) cached\\.transaction-aware is on");
 			CountingService service = context.getBean(CountingService.class);
 			service.square(2);
 			service.evict(2);
@@ -292,7 +292,7 @@ class CachedAutoConfigurationTests {
 	void transactionAwareSetWithoutATransactionManagerSaysSoOnceAtWarn(CapturedOutput output) {
 		this.contextRunner.withPropertyValues("cached.transaction-aware=true").run((context) -> {
 			assertThat(context).hasNotFailed();
-			assertThat(output).containsPattern("WARN .*CachedAutoConfiguration -- cached\\.transaction-aware is on, "
+			assertThat(output).containsPattern("WARN .*CachedAutoConfiguration\\s+(?:--|:) cached\\.transaction-aware is on, "
 					+ "but there is no transaction manager");
 		});
 	}
