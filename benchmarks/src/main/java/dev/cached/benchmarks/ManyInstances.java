@@ -84,6 +84,22 @@ public final class ManyInstances {
 						+ "every round; last caller served after the body ended: p50 %s, p99 %s, max %s%n",
 				INSTANCES, CALLERS, RedisBenchmarkApplication.BODY_MILLIS, rounds, warmup, millis(lastServed, 50),
 				millis(lastServed, 99), millis(lastServed, 100));
+		// the floor on this machine: the same callers, all on one instance without Redis
+		ConfigurableApplicationContext alone = RedisBenchmarkApplication.start(0, false);
+		try {
+			RedisBenchmarkApplication.Service local = alone.getBean(RedisBenchmarkApplication.Service.class);
+			long[] floor = coldKey(List.of(local, local, local), warmup, rounds);
+			if (floor == null) {
+				return 1;
+			}
+			System.out.printf(Locale.ROOT,
+					"Baseline, the same %d callers on one instance without Redis: last caller served after the body "
+							+ "ended: p50 %s, p99 %s, max %s%n",
+					INSTANCES * CALLERS, millis(floor, 50), millis(floor, 99), millis(floor, 100));
+		}
+		finally {
+			alone.close();
+		}
 		long[] propagation = propagation(instances, services, invalidations);
 		System.out.printf(Locale.ROOT,
 				"Invalidation propagation, %d invalidations on instance 0 until both other instances dropped the key: "
