@@ -127,8 +127,8 @@ class ClusterSingleFlightTests {
 		assertThat(totalExecutions("quotes", key)).as("executions on all instances").isEqualTo(1);
 		assertThat(values).hasSize(instanceCount * CALLERS).containsOnly(values.get(0));
 		assertThat(values.get(0)).startsWith(key + "#");
-		assertThat(redis.get(entry("quotes", key))).asString().isEqualTo("\"" + values.get(0) + "\"");
-		assertThat(redis.keys(lease("quotes", key))).isEmpty();
+		assertThat(redis.get(Instances.entry("quotes", key))).asString().isEqualTo("\"" + values.get(0) + "\"");
+		assertThat(redis.keys(Instances.lease("quotes", key))).isEmpty();
 	}
 
 	/**
@@ -139,7 +139,7 @@ class ClusterSingleFlightTests {
 	@Test
 	void whenTheLeaseHolderDiesAnotherInstanceTakesOverAfterTheLeaseExpires() throws Exception {
 		String key = "orphan";
-		String lease = lease("quotes", key);
+		String lease = Instances.lease("quotes", key);
 		assertThat(redis.command("SET", lease, "foreign", "NX", "PX", "3000")).isEqualTo("OK");
 		this.executor = Executors.newFixedThreadPool(2);
 		Future<String> onA = this.executor.submit(() -> quotes(A).quote(key));
@@ -163,7 +163,7 @@ class ClusterSingleFlightTests {
 		String valueB = onB.get(20, TimeUnit.SECONDS);
 		assertThat(valueA).startsWith(key + "#").isEqualTo(valueB);
 		assertThat(totalExecutions("quotes", key)).isEqualTo(1);
-		assertThat(redis.get(entry("quotes", key))).asString().isEqualTo("\"" + valueA + "\"");
+		assertThat(redis.get(Instances.entry("quotes", key))).asString().isEqualTo("\"" + valueA + "\"");
 		assertThat(redis.keys(lease)).isEmpty();
 	}
 
@@ -211,7 +211,7 @@ class ClusterSingleFlightTests {
 		this.executor = Executors.newFixedThreadPool(2);
 		CompletableFuture<String> onB = callWithin(() -> quotes(B).future(key));
 		await().until(() -> quotes(B).executions("futures", key) == 1);
-		assertThat(redis.keys(lease("futures", key))).hasSize(1);
+		assertThat(redis.keys(Instances.lease("futures", key))).hasSize(1);
 		CompletableFuture<String> onA = callWithin(() -> quotes(A).future(key));
 		CompletableFuture<String> againOnB = callWithin(() -> quotes(B).future(key));
 		assertThat(onA).isNotDone();
@@ -223,7 +223,7 @@ class ClusterSingleFlightTests {
 		assertThat(onA.get(Awaits.TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(value);
 		assertThat(againOnB.get(Awaits.TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(value);
 		assertThat(totalExecutions("futures", key)).isEqualTo(1);
-		assertThat(redis.get(entry("futures", key))).asString().isEqualTo("\"" + value + "\"");
+		assertThat(redis.get(Instances.entry("futures", key))).asString().isEqualTo("\"" + value + "\"");
 	}
 
 	/**
@@ -237,7 +237,7 @@ class ClusterSingleFlightTests {
 		this.executor = Executors.newFixedThreadPool(2);
 		CompletableFuture<String> onB = callWithin(() -> quotes(B).mono(key).toFuture());
 		await().until(() -> quotes(B).executions("monos", key) == 1);
-		assertThat(redis.keys(lease("monos", key))).hasSize(1);
+		assertThat(redis.keys(Instances.lease("monos", key))).hasSize(1);
 		CompletableFuture<String> onA = callWithin(() -> quotes(A).mono(key).toFuture());
 		CompletableFuture<String> onC = callWithin(() -> quotes(C).mono(key).toFuture());
 		assertThat(onA).isNotDone();
@@ -272,13 +272,7 @@ class ClusterSingleFlightTests {
 		return instances.bean(instance, Quotes.class);
 	}
 
-	private static String entry(String cache, String key) {
-		return "cached:{" + cache + "}:" + StableKeys.encode(key);
-	}
 
-	private static String lease(String cache, String key) {
-		return "cached:{" + cache + "}:lease:" + StableKeys.encode(key);
-	}
 
 	@SpringBootConfiguration(proxyBeanMethods = false)
 	@EnableAutoConfiguration

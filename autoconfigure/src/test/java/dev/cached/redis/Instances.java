@@ -177,4 +177,24 @@ final class Instances implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Return the Redis key of a remote cache's entry under the default prefix.
+	 * @param cache the cache name
+	 * @param key the cache key
+	 * @return the Redis key
+	 */
+	static String entry(String cache, Object key) {
+		return "cached:{" + cache + "}:" + dev.cached.key.StableKeys.encode(key);
+	}
+
+	/**
+	 * Return the Redis key of the lease on a remote cache's key under the default prefix.
+	 * @param cache the cache name
+	 * @param key the cache key
+	 * @return the Redis key
+	 */
+	static String lease(String cache, Object key) {
+		return "cached:{" + cache + "}:lease:" + dev.cached.key.StableKeys.encode(key);
+	}
+
 }

@@ -22,7 +22,6 @@ import org.springframework.context.annotation.Bean;
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
-import dev.cached.key.StableKeys;
 import dev.cached.testing.Awaits;
 import dev.cached.testing.RedisServer;
 
@@ -85,7 +84,7 @@ class InvalidationWinsTests {
 		String key = "race";
 		Future<String> onA = startBlockedLoadOnA(key);
 		stock(B).invalidate(key);
-		assertThat(redis.keys(lease(key))).as("the invalidation deleted A's lease").isEmpty();
+		assertThat(redis.keys(Instances.lease("stock", key))).as("the invalidation deleted A's lease").isEmpty();
 		Stock.gates.get(key).countDown();
 		String value = onA.get(Awaits.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(value).startsWith(key + "#");
@@ -122,7 +121,7 @@ class InvalidationWinsTests {
 	void aLoadThatLostItsLeaseIsNotWrittenToRedisEvenIfNoMessageCame() throws Exception {
 		String key = "silent";
 		Future<String> onA = startBlockedLoadOnA(key);
-		assertThat(redis.command("DEL", entry(key), lease(key))).isEqualTo(1L);
+		assertThat(redis.command("DEL", Instances.entry("stock", key), Instances.lease("stock", key))).isEqualTo(1L);
 		Stock.gates.get(key).countDown();
 		String value = onA.get(Awaits.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(value).startsWith(key + "#");
@@ -139,11 +138,11 @@ class InvalidationWinsTests {
 		String key = "put";
 		Future<String> onA = startBlockedLoadOnA(key);
 		assertThat(stock(B).put(key, "put on B")).isEqualTo("put on B");
-		assertThat(redis.keys(lease(key))).as("the put deleted A's lease").isEmpty();
+		assertThat(redis.keys(Instances.lease("stock", key))).as("the put deleted A's lease").isEmpty();
 		Stock.gates.get(key).countDown();
 		String value = onA.get(Awaits.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(value).startsWith(key + "#");
-		assertThat(redis.get(entry(key))).asString().isEqualTo("\"put on B\"");
+		assertThat(redis.get(Instances.entry("stock", key))).asString().isEqualTo("\"put on B\"");
 		assertThat(stock(B).stock(key)).isEqualTo("put on B");
 		instances.awaitDelivered(B, "stock");
 		assertThat(stock(A).stock(key)).isEqualTo("put on B");
@@ -155,34 +154,28 @@ class InvalidationWinsTests {
 		Stock.close(key);
 		Future<String> onA = this.executor.submit(() -> stock(A).stock(key));
 		await().until(() -> stock(A).executions(key) == 1);
-		assertThat(redis.keys(lease(key))).as("A holds the lease while it loads").hasSize(1);
+		assertThat(redis.keys(Instances.lease("stock", key))).as("A holds the lease while it loads").hasSize(1);
 		assertThat(onA).isNotDone();
 		return onA;
 	}
 
 	private static void assertNothingInRedis(String key) {
-		assertThat(redis.get(entry(key))).as("Redis entry of %s", key).isNull();
-		assertThat(redis.keys(lease(key))).isEmpty();
+		assertThat(redis.get(Instances.entry("stock", key))).as("Redis entry of %s", key).isNull();
+		assertThat(redis.keys(Instances.lease("stock", key))).isEmpty();
 	}
 
 	private static void assertLoadsAgainOnB(String key, String firstValue) throws Exception {
 		String next = stock(B).stock(key);
 		assertThat(next).startsWith(key + "#").isNotEqualTo(firstValue);
 		assertThat(stock(B).executions(key)).isEqualTo(1);
-		assertThat(redis.get(entry(key))).asString().isEqualTo("\"" + next + "\"");
+		assertThat(redis.get(Instances.entry("stock", key))).asString().isEqualTo("\"" + next + "\"");
 	}
 
 	private static Stock stock(int instance) {
 		return instances.bean(instance, Stock.class);
 	}
 
-	private static String entry(String key) {
-		return "cached:{stock}:" + StableKeys.encode(key);
-	}
 
-	private static String lease(String key) {
-		return "cached:{stock}:lease:" + StableKeys.encode(key);
-	}
 
 	@SpringBootConfiguration(proxyBeanMethods = false)
 	@EnableAutoConfiguration

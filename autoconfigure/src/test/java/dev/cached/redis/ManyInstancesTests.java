@@ -32,7 +32,6 @@ import org.springframework.context.annotation.Bean;
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
-import dev.cached.key.StableKeys;
 import dev.cached.testing.Awaits;
 import dev.cached.testing.RedisServer;
 
@@ -162,7 +161,7 @@ class ManyInstancesTests {
 		callEverywhere("shared", key);
 		assertThat(executions("shared", key)).containsExactly(1, 0, 0);
 		assertThat(put(A, "shared", key, "put on A")).isEqualTo("put on A");
-		assertThat(redis.get(entry("shared", key))).asString().isEqualTo("\"put on A\"");
+		assertThat(redis.get(Instances.entry("shared", key))).asString().isEqualTo("\"put on A\"");
 		awaitDropped("shared", key, B, C);
 		assertThat(get(B, "shared", key)).isEqualTo("put on A");
 		assertThat(get(C, "shared", key)).isEqualTo("put on A");
@@ -233,7 +232,7 @@ class ManyInstancesTests {
 			Future<String> first = executor.submit(() -> get(B, cache, key));
 			await().until(() -> catalog(B).executions(cache, key) == 1);
 			if (cache.equals("shared")) {
-				assertThat(redis.keys(lease(cache, key))).hasSize(1);
+				assertThat(redis.keys(Instances.lease(cache, key))).hasSize(1);
 			}
 			invalidate(A, cache, key);
 			// B has received the invalidation: the load is running still
@@ -272,7 +271,7 @@ class ManyInstancesTests {
 				HttpResponse.BodyHandlers.ofString());
 		assertThat(response.statusCode()).isBetween(200, 204);
 		awaitDropped(cache, key, A, B, C);
-		assertThat(redis.keys(entry(cache, key))).isEmpty();
+		assertThat(redis.keys(Instances.entry(cache, key))).isEmpty();
 		int executedBefore = catalog(B).executions(cache, key);
 		assertThat(get(B, cache, key)).isNotIn(before);
 		assertThat(catalog(B).executions(cache, key)).isEqualTo(executedBefore + 1);
@@ -333,13 +332,7 @@ class ManyInstancesTests {
 		return instances.bean(instance, Catalog.class);
 	}
 
-	private static String entry(String cache, String key) {
-		return "cached:{" + cache + "}:" + StableKeys.encode(key);
-	}
 
-	private static String lease(String cache, String key) {
-		return "cached:{" + cache + "}:lease:" + StableKeys.encode(key);
-	}
 
 	@SpringBootConfiguration(proxyBeanMethods = false)
 	@EnableAutoConfiguration

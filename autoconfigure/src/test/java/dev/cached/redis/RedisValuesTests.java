@@ -20,7 +20,6 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 
 import dev.cached.Cached;
-import dev.cached.key.StableKeys;
 import dev.cached.testing.RedisServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -79,7 +78,7 @@ class RedisValuesTests {
 			throws Exception {
 		Path touched = directory.resolve("touched");
 		String key = "class-" + Integer.toHexString(payload.hashCode());
-		String entry = entry("items", key);
+		String entry = Instances.entry("items", key);
 		redis.set(entry, utf8(payload.formatted(touched)));
 		double errors = instances.count(A, "cache.remote.errors", "items");
 		Item item = inventory(A).item(key);
@@ -101,9 +100,9 @@ class RedisValuesTests {
 	 */
 	@Test
 	void aPayloadNamingAClassIsBoundToPlainTypesWhereTheDeclaredTypeIsObject() throws Exception {
-		redis.set(entry("anything", "map"), utf8("{\"@class\":\"" + CANARY + "\",\"name\":\"x\"}"));
-		redis.set(entry("anything", "array"), utf8("[\"" + CANARY + "\",{\"name\":\"x\"}]"));
-		redis.set(entry("holders", "held"),
+		redis.set(Instances.entry("anything", "map"), utf8("{\"@class\":\"" + CANARY + "\",\"name\":\"x\"}"));
+		redis.set(Instances.entry("anything", "array"), utf8("[\"" + CANARY + "\",{\"name\":\"x\"}]"));
+		redis.set(Instances.entry("holders", "held"),
 				utf8("{\"id\":\"held\",\"payload\":{\"@class\":\"" + CANARY + "\",\"name\":\"x\"}}"));
 		assertThat(inventory(A).anything("map")).isEqualTo(Map.of("@class", CANARY, "name", "x"));
 		assertThat(inventory(A).anything("array")).isEqualTo(List.of(CANARY, Map.of("name", "x")));
@@ -137,14 +136,14 @@ class RedisValuesTests {
 	@Test
 	void aValueWrittenByOneInstanceIsJsonOfTheDeclaredType() throws Exception {
 		Item item = inventory(A).item("json");
-		assertThat(json.readTree(redis.get(entry("items", "json"))))
+		assertThat(json.readTree(redis.get(Instances.entry("items", "json"))))
 			.isEqualTo(json.readTree("{\"id\":\"json\",\"quantity\":4}"));
 		assertThat(inventory(B).item("json")).isEqualTo(item);
 		assertThat(inventory(B).executions("items", "json")).isZero();
 	}
 
 	private void assertForeignPayloadIsOverwritten(String key, byte[] payload) throws Exception {
-		String entry = entry("items", key);
+		String entry = Instances.entry("items", key);
 		redis.set(entry, payload);
 		double errors = instances.count(A, "cache.remote.errors", "items");
 		double remoteHits = instances.count(A, "cache.remote.gets", "items", "result", "hit");
@@ -172,9 +171,6 @@ class RedisValuesTests {
 		return instances.bean(instance, Inventory.class);
 	}
 
-	private static String entry(String cache, String key) {
-		return "cached:{" + cache + "}:" + StableKeys.encode(key);
-	}
 
 	@SpringBootConfiguration(proxyBeanMethods = false)
 	@EnableAutoConfiguration
