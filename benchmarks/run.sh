@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the benchmarks module (and what it depends on) and runs every benchmark:
-# sanity pass, stampede and heap-per-entry harnesses, then JMH for threads 1 and 2,
-# avgt and thrpt, with -prof gc. Arguments go to JMH, e.g.
+# sanity pass, stampede, heap-per-entry and many-instances (Redis) harnesses, then JMH
+# for threads 1 and 2, avgt and thrpt, with -prof gc. Arguments go to JMH, e.g.
 #   benchmarks/run.sh -f 1 -wi 3 -w 1s -i 5 -r 1s
 #   benchmarks/run.sh -f 1 -wi 3 -w 1s -i 5 -r 1s 'HitBenchmarks.cached.*'
+#   JAVA_OPTS=-Dbench.harness=redis benchmarks/run.sh -f 1 -wi 5 -w 1s -i 5 -r 1s 'RedisBenchmarks|HitBenchmarks.cachedKeyId$'
 # JVM options for the driver go in JAVA_OPTS (e.g. JAVA_OPTS=-Dbench.harness=false).
 # Exits non-zero if any variant fails the sanity pass or any benchmark fails.
 set -euo pipefail

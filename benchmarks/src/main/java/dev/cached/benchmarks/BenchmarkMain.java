@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.NoBenchmarksException;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
@@ -24,17 +25,19 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * The one entry point: the sanity pass (every variant must cache, or the process exits
- * non-zero before measuring), the stampede and heap-per-entry harnesses, then JMH with the
- * gc profiler for each (threads, mode) step of the plan, and a summary table with the
- * ratios against Spring and raw Caffeine from this very run.
+ * non-zero before measuring), the stampede, heap-per-entry and many-instances (Redis)
+ * harnesses, then JMH with the gc profiler for each (threads, mode) step of the plan, and
+ * a summary table with the ratios against Spring and raw Caffeine from this very run.
  * <p>
  * Takes JMH's own command line. The plan is {@value #DEFAULT_PLAN} (single-thread
  * average time, two-thread throughput: one fork per benchmark and step);
  * {@code -Dbench.plan=1:avgt,1:thrpt,2:avgt,2:thrpt} runs the full matrix, and an
  * explicit {@code -t} or {@code -bm} replaces the plan, as {@code -prof} replaces the gc
- * profiler. {@code -Dbench.harness=false} skips the two harnesses and
- * {@code -Dbench.output=FILE} moves the summary (default
- * {@code benchmarks/target/benchmark-results.md}).
+ * profiler. {@code -Dbench.harness=false} skips the harnesses,
+ * {@code -Dbench.harness=redis} (a comma-separated list of {@code stampede}, {@code heap}
+ * and {@code redis}) runs only those, and {@code -Dbench.output=FILE} moves the summary
+ * (default {@code benchmarks/target/benchmark-results.md}). Without a {@code redis-server}
+ * the Redis harness and {@link RedisBenchmarks} are skipped, with a line saying so.
  */
 public final class BenchmarkMain {
 
@@ -67,6 +70,7 @@ public final class BenchmarkMain {
 		report.append("Machine: ").append(System.getProperty("os.name")).append(' ')
 			.append(System.getProperty("os.arch")).append(", ").append(Runtime.getRuntime().availableProcessors())
 			.append(" cores\n");
+		report.append("redis-server: ").append(RedisProcess.version()).append('\n');
 		report.append("Command line: ").append(String.join(" ", args)).append('\n');
 		report.append("Load average at start: ").append(startLoad).append('\n');
 
@@ -75,11 +79,21 @@ public final class BenchmarkMain {
 		BenchmarkContext context = BenchmarkContext.get();
 		System.out.println("# Sanity pass: ok");
 		Harness harness = null;
-		if (Boolean.parseBoolean(System.getProperty("bench.harness", "true"))) {
-			harness = new Harness(Stampede.run(context), HeapPerEntry.run(context), loadAverage());
+		List<String> harnesses = harnesses();
+		if (!harnesses.isEmpty()) {
+			List<Stampede.Result> stampede = harnesses.contains("stampede") ? Stampede.run(context) : null;
+			double[] heap = harnesses.contains("heap") ? HeapPerEntry.run(context) : null;
+			String load = loadAverage();
+			BenchmarkContext.close();
+			ManyInstances.Result redis = harnesses.contains("redis") ? ManyInstances.run() : null;
+			harness = new Harness(stampede, heap, redis, load);
 			System.out.print(harness.table());
 		}
 		BenchmarkContext.close();
+		boolean redisMissing = !RedisProcess.available();
+		if (redisMissing) {
+			System.out.println("# " + RedisProcess.MISSING);
+		}
 
 		List<RunResult> results = new ArrayList<>();
 		for (String step : plan(command)) {
@@ -92,12 +106,25 @@ public final class BenchmarkMain {
 			if (command.getProfilers().isEmpty()) {
 				options.addProfiler(GCProfiler.class);
 			}
+			if (redisMissing) {
+				options.exclude(RedisBenchmarks.class.getSimpleName());
+			}
 			if (!command.getTimeUnit().hasValue()) {
 				options.timeUnit((mode == Mode.Throughput) ? TimeUnit.MICROSECONDS : TimeUnit.NANOSECONDS);
 			}
 			System.out.println("# JMH: threads " + count + ", mode " + mode.shortLabel() + ", load average "
 					+ loadAverage());
-			Collection<RunResult> run = new Runner(options.build()).run();
+			Collection<RunResult> run;
+			try {
+				run = new Runner(options.build()).run();
+			}
+			catch (NoBenchmarksException ex) {
+				if (redisMissing) {
+					// only Redis benchmarks were selected
+					continue;
+				}
+				throw ex;
+			}
 			if (run.isEmpty()) {
 				throw new IllegalStateException("JMH produced no results for threads " + count + ", mode " + mode);
 			}
@@ -118,6 +145,29 @@ public final class BenchmarkMain {
 		Files.writeString(output, report);
 		System.out.println("# Summary written to " + output.toAbsolutePath());
 		return 0;
+	}
+
+	/**
+	 * The harnesses to run: {@code -Dbench.harness} is {@code true} (all of them, the
+	 * default), {@code false} (none) or a comma-separated list of {@code stampede},
+	 * {@code heap} and {@code redis}.
+	 */
+	private static List<String> harnesses() {
+		String harness = System.getProperty("bench.harness", "true").trim();
+		if (harness.equals("true")) {
+			return List.of("stampede", "heap", "redis");
+		}
+		if (harness.equals("false") || harness.isEmpty()) {
+			return List.of();
+		}
+		List<String> harnesses = List.of(harness.split("\\s*,\\s*"));
+		for (String name : harnesses) {
+			if (!List.of("stampede", "heap", "redis").contains(name)) {
+				throw new IllegalArgumentException("-Dbench.harness: unknown harness '" + name
+						+ "' (true, false, or a list of stampede, heap, redis)");
+			}
+		}
+		return harnesses;
 	}
 
 	/**
@@ -156,28 +206,40 @@ public final class BenchmarkMain {
 	}
 
 	/**
-	 * The results of the two harnesses.
+	 * The results of the harnesses, {@code null} for those that did not run.
 	 */
-	record Harness(List<Stampede.Result> stampede, double[] heap, String load) {
+	record Harness(@Nullable List<Stampede.Result> stampede, double @Nullable [] heap,
+			ManyInstances.@Nullable Result redis, String load) {
 
 		String table() {
 			StringBuilder table = new StringBuilder();
+			if (this.stampede != null) {
+				stampede(table, this.stampede);
+			}
+			if (this.heap != null) {
+				table.append(String.format(Locale.ROOT,
+						"%nHeap per entry (%,d Long -> 32-char String entries, used heap after GC):%n%n"
+								+ "| store | bytes per entry |%n|---|---|%n| @Cached | %.1f |%n| raw Caffeine | %.1f |%n"
+								+ "| ratio | %.3f |%n",
+						HeapPerEntry.ENTRIES, this.heap[0], this.heap[1], this.heap[0] / this.heap[1]));
+			}
+			if (this.redis != null) {
+				table.append(this.redis.table());
+			}
+			return table.toString();
+		}
+
+		private void stampede(StringBuilder table, List<Stampede.Result> stampede) {
 			table.append("\nStampede: ").append(Stampede.CALLERS).append(" threads, one cold key, body ")
 				.append(Stampede.BODY_MILLIS).append(" ms, ").append(Stampede.ROUNDS)
 				.append(" rounds after ").append(Stampede.WARMUP_ROUNDS).append(" warm-up rounds (load average ")
 				.append(this.load).append(")\n\n");
 			table.append("| variant | executions per round (min..max) | all served, median ms | all served, max ms |\n");
 			table.append("|---|---|---|---|\n");
-			for (Stampede.Result result : this.stampede) {
+			for (Stampede.Result result : stampede) {
 				table.append(String.format(Locale.ROOT, "| %s | %d..%d | %.2f | %.2f |%n", result.variant(),
 						result.minExecutions(), result.maxExecutions(), result.medianMillis(), result.maxMillis()));
 			}
-			table.append(String.format(Locale.ROOT,
-					"%nHeap per entry (%,d Long -> 32-char String entries, used heap after GC):%n%n"
-							+ "| store | bytes per entry |%n|---|---|%n| @Cached | %.1f |%n| raw Caffeine | %.1f |%n"
-							+ "| ratio | %.3f |%n",
-					HeapPerEntry.ENTRIES, this.heap[0], this.heap[1], this.heap[0] / this.heap[1]));
-			return table.toString();
 		}
 
 	}
@@ -245,10 +307,39 @@ public final class BenchmarkMain {
 				ratio(targets, threads, "@Cached(key=\"#id\") thrpt / raw Caffeine getIfPresent thrpt (info)",
 						"HitBenchmarks.cachedKeyId", "HitBenchmarks.caffeineGetIfPresent", 0, true);
 			}
-			if (harness != null) {
+			for (String threads : List.of("t1", "t2")) {
+				ratio(targets, threads, "local hit with Redis thrpt / without Redis thrpt (@Cached(key=\"#id\"))",
+						"RedisBenchmarks.localHit", "HitBenchmarks.cachedKeyId", 0.95, true);
+				Double remoteHit = thrpt("RedisBenchmarks.remoteHit", threads);
+				Double get = thrpt("RedisBenchmarks.lettuceGet", threads);
+				if (remoteHit != null && get != null) {
+					targets.append(String.format(Locale.ROOT, "| %s | %s | %.3f | - | - |%n",
+							"remote hit time / raw Lettuce GET time (info)", threads.substring(1), get / remoteHit));
+				}
+			}
+			if (harness != null && harness.redis() != null) {
+				ManyInstances.Result redis = harness.redis();
+				double p99 = ManyInstances.percentile(redis.stampede().afterLoad(), 99);
+				targets.append(String.format(Locale.ROOT,
+						"| stampede across %d instances: executions per round | %d x %d | 1 | 1 | yes |%n",
+						ManyInstances.INSTANCES, ManyInstances.INSTANCES, ManyInstances.CALLERS));
+				targets.append(String.format(Locale.ROOT,
+						"| stampede across instances: load end -> last caller served, p99 ms | %d x %d | %.2f | <= 10 | %s |%n",
+						ManyInstances.INSTANCES, ManyInstances.CALLERS, p99, (p99 <= 10) ? "yes" : "NO"));
+				for (ManyInstances.Propagation propagation : List.of(redis.remote(), redis.local())) {
+					double both = ManyInstances.percentile(propagation.toBoth(), 99);
+					targets.append(String.format(Locale.ROOT,
+							"| invalidation propagation to B and C, p99 ms (%s) | - | %.2f | < 100 | %s |%n",
+							propagation.remote() ? "remote cache" : "cache not remote", both,
+							(both < 100) ? "yes" : "NO"));
+				}
+			}
+			if (harness != null && harness.heap() != null) {
 				double heap = harness.heap()[0] / harness.heap()[1];
 				targets.append(String.format(Locale.ROOT, "| heap per entry @Cached / raw Caffeine | - | %.3f | <= 1.2 | %s |%n",
 						heap, (heap <= 1.2) ? "yes" : "NO"));
+			}
+			if (harness != null && harness.stampede() != null) {
 				Stampede.Result cached = harness.stampede().get(0);
 				targets.append(String.format(Locale.ROOT, "| stampede @Cached executions per round | 64 | %d..%d | 1 | %s |%n",
 						cached.minExecutions(), cached.maxExecutions(),

@@ -1,91 +1,91 @@
 package dev.cached.benchmarks;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.cached.autoconfigure.CachedAutoConfiguration;
+import dev.cached.autoconfigure.redis.CachedRedisAutoConfiguration;
+import dev.cached.autoconfigure.refresh.CachedRefreshAutoConfiguration;
+import dev.cached.engine.CacheRegistry;
+import dev.cached.engine.CachedCache;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
-import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
-import dev.cached.Cached;
-import dev.cached.autoconfigure.CachedAutoConfiguration;
-import dev.cached.autoconfigure.redis.CachedRedisAutoConfiguration;
-
 /**
- * One instance of an application on the Redis tier, as the Redis benchmarks start it
- * (the auto-configurations it needs, imported explicitly as in
- * {@link BenchmarkApplication}, so that its hit path is the one the hit benchmarks measure)
- * (several per JVM stand for several instances): a remote cache {@code remote} of
- * 32-character values, a remote cache {@code slow} whose body takes
- * {@value #BODY_MILLIS} ms, and a local cache {@code local}.
+ * The application of the Redis benchmarks: the starter's auto-configuration with its
+ * Redis tier on Boot's Lettuce connection factory (imported explicitly, as in
+ * {@link BenchmarkApplication}), the {@link CachedService} of the hit benchmarks and the
+ * {@link RemoteService}. {@link #start} runs one instance with the tier on and these caches
+ * remote: {@code CachedService.byIdKey} (the hit benchmark's cache),
+ * {@code RemoteService.slow} and {@code RemoteService.payload};
+ * {@code RemoteService.localOnly} is not.
  */
 @SpringBootConfiguration(proxyBeanMethods = false)
 @ImportAutoConfiguration({ PropertyPlaceholderAutoConfiguration.class, AopAutoConfiguration.class,
-		JacksonAutoConfiguration.class, DataRedisAutoConfiguration.class, CachedAutoConfiguration.class,
+		CachedAutoConfiguration.class, CachedRefreshAutoConfiguration.class, DataRedisAutoConfiguration.class,
 		CachedRedisAutoConfiguration.class })
 class RedisBenchmarkApplication {
 
-	static final long BODY_MILLIS = 5;
-
-	/** Executions of {@link Service#slow(long)} in every instance of this JVM. */
-	static final AtomicInteger SLOW_EXECUTIONS = new AtomicInteger();
-
-	/** When the last execution of {@link Service#slow(long)} ended, in nanoTime. */
-	static final AtomicLong SLOW_ENDED = new AtomicLong();
+	/** The cache of {@link CachedService#byIdKey(long)}. */
+	static final String BY_ID_KEY_CACHE = "CachedService.byIdKey";
 
 	@Bean
-	Service redisBenchmarkService() {
-		return new Service();
+	CachedService cachedService() {
+		return new CachedService();
+	}
+
+	@Bean
+	RemoteService remoteService() {
+		return new RemoteService();
 	}
 
 	/**
-	 * Start one instance on the Redis server at {@code port}.
-	 * @param port the port
-	 * @param redis whether the Redis tier is on
-	 * @return the instance
+	 * Start one instance on a Redis.
+	 * @param port the Redis port (on {@value RedisProcess#HOST})
+	 * @param args further properties, as {@code --name=value}
+	 * @return the running instance
 	 */
-	static ConfigurableApplicationContext start(int port, boolean redis) {
+	static ConfigurableApplicationContext start(int port, String... args) {
+		List<String> all = new ArrayList<>(List.of("--spring.main.banner-mode=off", "--logging.level.root=WARN",
+				"--spring.jmx.enabled=false", "--spring.data.redis.host=" + RedisProcess.HOST,
+				"--spring.data.redis.port=" + port, "--cached.redis.enabled=true",
+				// generous: a busy two-core machine must not look like a Redis outage
+				"--cached.redis.timeout=2s", "--cached.caches.[" + BY_ID_KEY_CACHE + "].remote=true",
+				"--cached.caches.[" + RemoteService.SLOW_CACHE + "].remote=true",
+				"--cached.caches.[" + RemoteService.PAYLOAD_CACHE + "].remote=true"));
+		all.addAll(List.of(args));
 		return new SpringApplicationBuilder(RedisBenchmarkApplication.class).web(WebApplicationType.NONE)
 			.logStartupInfo(false)
-			.properties("spring.main.banner-mode=off", "logging.level.root=WARN", "spring.data.redis.port=" + port,
-					"cached.redis.enabled=" + redis, "cached.defaults.ttl=10m", "cached.defaults.max-size=10000",
-					"cached.caches.remote.remote=true", "cached.caches.slow.remote=true",
-					"spring.data.redis.repositories.enabled=false",
-					// JMH forks compile in the foreground (-Xbatch): early calls may take longer
-					// than the default bound, which would send them local; the bound costs nothing
-					// on a call that answers in time
-					"cached.redis.timeout=5s")
-			.run();
+			.run(all.toArray(new String[0]));
 	}
 
-	/** The cached methods. */
-	static class Service {
-
-		@Cached(name = "remote", key = "#id")
-		public String remote(long id) {
-			return Keys.VALUES[(int) (id & (Keys.COUNT - 1))];
+	/**
+	 * Return an instance's cache, checked to be remote or not as expected.
+	 * @param context the instance
+	 * @param name the cache name
+	 * @param remote whether the cache must keep its values in Redis
+	 * @return the cache
+	 * @throws IllegalStateException if there is no such cache, or it is not as expected
+	 */
+	static CachedCache cache(ConfigurableApplicationContext context, String name, boolean remote) {
+		CachedCache cache = context.getBean(CacheRegistry.class).getCache(name);
+		if (cache == null) {
+			throw new IllegalStateException("Sanity check failed: no cache " + name + "; refusing to measure");
 		}
-
-		@Cached(name = "local", key = "#id")
-		public String local(long id) {
-			return Keys.VALUES[(int) (id & (Keys.COUNT - 1))];
+		if (cache.isRemoteActive() != remote || cache.getRemote() == null) {
+			throw new IllegalStateException("Sanity check failed: cache " + name + " is "
+					+ (cache.isRemoteActive() ? "" : "not ") + "remote (tier attached: " + (cache.getRemote() != null)
+					+ "); refusing to measure");
 		}
-
-		@Cached(name = "slow", key = "#id")
-		public String slow(long id) throws InterruptedException {
-			SLOW_EXECUTIONS.incrementAndGet();
-			Thread.sleep(BODY_MILLIS);
-			SLOW_ENDED.set(System.nanoTime());
-			return "value " + id;
-		}
-
+		return cache;
 	}
 
 }

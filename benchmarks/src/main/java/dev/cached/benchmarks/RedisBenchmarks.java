@@ -1,9 +1,18 @@
 package dev.cached.benchmarks;
 
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import dev.cached.engine.CacheStatistics;
+import dev.cached.engine.CachedCache;
+import dev.cached.engine.RemoteStatistics;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -16,24 +25,37 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.ThreadParams;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
-import dev.cached.engine.CacheRegistry;
-import dev.cached.engine.CachedCache;
-
 /**
- * The Redis tier, one instance, its own {@code redis-server} on loopback (started per
- * fork):
+ * The Redis tier, one instance: each fork starts its own {@code redis-server} on a free
+ * port and one application of {@link RedisBenchmarkApplication} on it (tier on), checks
+ * that every variant does what it is named for, and destroys both at the end. Every key
+ * ({@code 0..1023}) is cached, locally and in Redis, before measuring.
  * <ul>
- * <li>{@code remoteHit}: a local miss answered by Redis: the key's local entry is dropped
- * ({@code invalidateLocally}, which touches no Redis) and the call reads it back from
- * Redis (one Lua script: GET and PTTL), reads the JSON and stores it locally;
- * {@code invalidateLocallyOnly} measures the drop alone;</li>
- * <li>{@code lettuceGet}: a raw Lettuce GET (synchronous API, byte arrays) of the same
- * payload (the JSON of a 32-character string) from the same server.</li>
+ * <li>{@link #localHit}: the hit benchmark of {@link HitBenchmarks#cachedKeyId}
+ * ({@code @Cached(key = "#id")}, same service class, same keys, same fork settings) on a
+ * remote cache with the tier on; compare it with {@code HitBenchmarks.cachedKeyId} of the
+ * same run.</li>
+ * <li>{@link #remoteHit}: a local miss answered by Redis. Each call first removes the key
+ * from the local store only ({@link CachedCache#invalidateLocally(Object)}, no Redis call),
+ * then calls the method: the proxy, a local miss, one Lua script in Redis (GET and PTTL),
+ * the JSON read back as a {@code String} and stored locally.</li>
+ * <li>{@link #invalidateLocally}: what {@link #remoteHit} spends before its call: the
+ * key put into the local store directly (Caffeine {@code put}) and removed again.</li>
+ * <li>{@link #lettuceGet}: a raw Lettuce {@code GET} of the very Redis entries that
+ * {@link #remoteHit} reads (34 bytes, a JSON string of 32 characters), on the same server,
+ * through a connection of its own ({@code RedisClient.connect(ByteArrayCodec).sync()}).</li>
+ * <li>{@link #lettuceEval}: the same connection running the tier's own look-up script
+ * (read from {@code dev.cached.redis.Scripts.LOOKUP}, sent with {@code EVAL} as the tier
+ * sends it) on the same entries: what Redis and the round trip cost in a remote hit,
+ * without the tier's Java side.</li>
  * </ul>
- * The local hit with the tier on and off is {@link RedisHitBenchmarks}.
+ * All but the first walk keys that no other thread touches ({@link Partition}). The fork
+ * fails (and so does the run) if, once measured, a remote hit turned out to be anything
+ * but a Redis hit: a load ran, a Redis call failed, or a call was a local hit.
  */
 @State(Scope.Benchmark)
 @Fork(value = 1, jvmArgsAppend = { "-Xms1g", "-Xmx1g", "-Xbatch" })
@@ -43,11 +65,15 @@ public class RedisBenchmarks {
 
 	private RedisProcess redis;
 
-	private ConfigurableApplicationContext withRedis;
+	private ConfigurableApplicationContext context;
 
-	private RedisBenchmarkApplication.Service on;
+	private CachedService cached;
 
-	private CachedCache remote;
+	private RemoteService remote;
+
+	private CachedCache payload;
+
+	private Cache<Object, Object> payloadStore;
 
 	private RedisClient client;
 
@@ -55,74 +81,214 @@ public class RedisBenchmarks {
 
 	private RedisCommands<byte[], byte[]> lettuce;
 
-	private byte[][] redisKeys;
+	private final byte[][] redisKeys = new byte[Keys.COUNT][];
 
-	private long loadsBefore;
+	/** The look-up script's keys per key: the entry and its lease. */
+	private final byte[][][] scriptKeys = new byte[Keys.COUNT][][];
+
+	private String lookupScript;
+
+	private final byte[] token = "benchmark".getBytes(StandardCharsets.UTF_8);
+
+	private final byte[] leaseMillis = "10000".getBytes(StandardCharsets.UTF_8);
+
+	private long payloadExecutions;
+
+	private long localHits;
+
+	private long remoteHits;
 
 	@Setup(Level.Trial)
-	public void setUp() throws Exception {
+	public void setUp() throws ReflectiveOperationException {
+		if (!RedisProcess.available()) {
+			throw new IllegalStateException(RedisProcess.MISSING);
+		}
+		// the tier's own script, not a copy that could drift from it
+		Field lookup = Class.forName("dev.cached.redis.Scripts").getDeclaredField("LOOKUP");
+		lookup.setAccessible(true);
+		this.lookupScript = (String) lookup.get(null);
 		this.redis = RedisProcess.start();
-		this.withRedis = RedisBenchmarkApplication.start(this.redis.port(), true);
-		this.on = this.withRedis.getBean(RedisBenchmarkApplication.Service.class);
-		this.remote = this.withRedis.getBean(CacheRegistry.class).getCache("remote");
-		// until the tier's connection is open (calls before that are answered locally)
-		long warmUp = -1;
-		while (this.remote.getRemoteStatistics().writes() == 0) {
-			this.on.remote(warmUp--);
-			check(warmUp > -100_000, "the remote cache never wrote to Redis: is the tier on?");
+		try {
+			this.context = RedisBenchmarkApplication.start(this.redis.port());
+			this.cached = this.context.getBean(CachedService.class);
+			this.remote = this.context.getBean(RemoteService.class);
+			this.client = RedisClient.create(RedisURI.create(RedisProcess.HOST, this.redis.port()));
+			this.connection = this.client.connect(ByteArrayCodec.INSTANCE);
+			this.lettuce = this.connection.sync();
+			checkSanity();
 		}
-		long written = this.remote.getRemoteStatistics().writes();
-		long loaded = this.remote.getStatistics().loadSuccesses();
-		// every key cached locally and in Redis; a call that loads is refused from here on
-		for (int i = 0; i < Keys.COUNT; i++) {
-			check(this.on.remote(i).equals(Keys.VALUES[i]), "value of key " + i);
-		}
-		check(this.remote.getRemoteStatistics().writes() - written == Keys.COUNT,
-				"the remote cache wrote " + (this.remote.getRemoteStatistics().writes() - written)
-						+ " values to Redis, expected " + Keys.COUNT + ": is the tier on?");
-		this.loadsBefore = loaded + Keys.COUNT;
-		this.client = RedisClient.create(RedisURI.create("127.0.0.1", this.redis.port()));
-		this.connection = this.client.connect(ByteArrayCodec.INSTANCE);
-		this.lettuce = this.connection.sync();
-		this.redisKeys = new byte[Keys.COUNT][];
-		for (int i = 0; i < Keys.COUNT; i++) {
-			this.redisKeys[i] = ("cached:{remote}:" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-			check(this.lettuce.get(this.redisKeys[i]) != null, "Redis holds no entry for key " + i);
+		catch (RuntimeException | Error ex) {
+			tearDown();
+			throw ex;
 		}
 	}
 
-	private static void check(boolean condition, String problem) {
-		if (!condition) {
+	/**
+	 * Prove that each benchmark measures what it is named for, before measuring.
+	 */
+	private void checkSanity() {
+		long byIdKey = Executions.of(CachedService.BY_ID_KEY);
+		long payload = Executions.of(RemoteService.PAYLOAD);
+		for (int pass = 0; pass < 2; pass++) {
+			for (int i = 0; i < Keys.COUNT; i++) {
+				check(Keys.VALUES[i].equals(this.cached.byIdKey(i)), "byIdKey returned a wrong value for " + i);
+				check(Keys.VALUES[i].equals(this.remote.payload(i)), "payload returned a wrong value for " + i);
+			}
+		}
+		check(Executions.of(CachedService.BY_ID_KEY) - byIdKey == Keys.COUNT,
+				"byIdKey does not cache: it ran " + (Executions.of(CachedService.BY_ID_KEY) - byIdKey)
+						+ " times for " + Keys.COUNT + " keys called twice each");
+		check(Executions.of(RemoteService.PAYLOAD) - payload == Keys.COUNT, "payload does not cache");
+		CachedCache byIdKeyCache = RedisBenchmarkApplication.cache(this.context,
+				RedisBenchmarkApplication.BY_ID_KEY_CACHE, true);
+		this.payload = RedisBenchmarkApplication.cache(this.context, RemoteService.PAYLOAD_CACHE, true);
+		this.payloadStore = this.payload.getNativeCache();
+		for (int i = 0; i < Keys.COUNT; i++) {
+			check(byIdKeyCache.peek(Keys.BOXED[i]) != null, "the local hit's store lacks key " + i);
+			// the local invalidation must reach the stored key, or remoteHit would be a local hit
+			check(this.payload.peek(Keys.BOXED[i]) != null, "the remote hit's store lacks key " + i);
+			this.payload.invalidateLocally(Keys.BOXED[i]);
+			check(this.payload.peek(Keys.BOXED[i]) == null, "invalidateLocally left key " + i);
+			this.redisKeys[i] = ("cached:{" + RemoteService.PAYLOAD_CACHE + "}:" + i).getBytes(StandardCharsets.UTF_8);
+			byte[] expected = ("\"" + Keys.VALUES[i] + "\"").getBytes(StandardCharsets.UTF_8);
+			check(Arrays.equals(expected, this.lettuce.get(this.redisKeys[i])),
+					"Redis does not hold the JSON of key " + i + " where the raw GET reads it");
+			this.scriptKeys[i] = new byte[][] { this.redisKeys[i],
+					("cached:{" + RemoteService.PAYLOAD_CACHE + "}:lease:" + i).getBytes(StandardCharsets.UTF_8) };
+			List<Object> reply = lookUp(i);
+			check(reply.size() == 3 && Long.valueOf(1).equals(reply.get(0))
+					&& Arrays.equals(expected, (byte[]) reply.get(1)),
+					"the look-up script does not find key " + i + " where the tier reads it");
+		}
+		long before = this.payload.getRemoteStatistics().hits();
+		for (int i = 0; i < Keys.COUNT; i++) {
+			check(Keys.VALUES[i].equals(this.remote.payload(i)), "a remote hit returned a wrong value for " + i);
+		}
+		check(Executions.of(RemoteService.PAYLOAD) - payload == Keys.COUNT, "a remote hit ran the method");
+		check(this.payload.getRemoteStatistics().hits() - before == Keys.COUNT,
+				"a call after a local miss was not a Redis hit");
+		check(this.payload.getRemoteStatistics().errors() == 0, "a Redis call failed");
+		this.payloadExecutions = Executions.of(RemoteService.PAYLOAD);
+		this.localHits = this.payload.getStatistics().hits();
+		this.remoteHits = this.payload.getRemoteStatistics().hits();
+	}
+
+	@TearDown(Level.Trial)
+	public void tearDown() {
+		String problem = null;
+		if (this.payload != null) {
+			CacheStatistics statistics = this.payload.getStatistics();
+			RemoteStatistics remote = this.payload.getRemoteStatistics();
+			long executions = Executions.of(RemoteService.PAYLOAD) - this.payloadExecutions;
+			long hits = statistics.hits() - this.localHits;
+			long redisHits = remote.hits() - this.remoteHits;
+			if (executions != 0 || remote.errors() != 0 || hits != redisHits) {
+				problem = String.format("while measuring, the remote-hit cache ran its method %d times, counted %d "
+						+ "Redis errors and %d hits of which %d Redis hits: not every call was a Redis hit",
+						executions, remote.errors(), hits, redisHits);
+			}
+		}
+		if (this.connection != null) {
+			this.connection.close();
+		}
+		if (this.client != null) {
+			this.client.shutdown();
+		}
+		if (this.context != null) {
+			this.context.close();
+		}
+		if (this.redis != null) {
+			this.redis.close();
+		}
+		if (problem != null) {
 			throw new IllegalStateException("Sanity check failed: " + problem);
 		}
 	}
 
-	@TearDown(Level.Trial)
-	public void tearDown() throws Exception {
-		long loads = this.remote.getStatistics().loadSuccesses() - this.loadsBefore;
-		this.connection.close();
-		this.client.shutdown();
-		this.withRedis.close();
-		this.redis.close();
-		check(loads == 0, "the remote cache ran its method " + loads
-				+ " times while measured: some calls loaded instead of reading Redis");
+	/**
+	 * A local hit on a remote cache, the tier on: the same call as
+	 * {@link HitBenchmarks#cachedKeyId}.
+	 */
+	@Benchmark
+	public String localHit(HitBenchmarks.Cursor cursor) {
+		return this.cached.byIdKey(cursor.next());
 	}
 
+	/**
+	 * A Redis hit: the key removed locally, then the call, answered by Redis.
+	 */
 	@Benchmark
-	public String remoteHit(HitBenchmarks.Cursor cursor) {
-		int key = cursor.next();
-		this.remote.invalidateLocally(Keys.BOXED[key]);
-		return this.on.remote(key);
+	public String remoteHit(Partition cursor) {
+		int i = cursor.next();
+		this.payload.invalidateLocally(Keys.BOXED[i]);
+		return this.remote.payload(i);
 	}
 
+	/**
+	 * What {@link #remoteHit} spends before its call, measured alone: the key stored
+	 * locally (as the previous remote hit left it) and removed.
+	 */
 	@Benchmark
-	public void invalidateLocallyOnly(HitBenchmarks.Cursor cursor) {
-		this.remote.invalidateLocally(Keys.BOXED[cursor.next()]);
+	public void invalidateLocally(Partition cursor) {
+		int i = cursor.next();
+		this.payloadStore.put(Keys.BOXED[i], Keys.VALUES[i]);
+		this.payload.invalidateLocally(Keys.BOXED[i]);
 	}
 
+	/**
+	 * A raw Lettuce {@code GET} of the Redis entry that {@link #remoteHit} reads.
+	 */
 	@Benchmark
-	public byte[] lettuceGet(HitBenchmarks.Cursor cursor) {
+	public byte[] lettuceGet(Partition cursor) {
 		return this.lettuce.get(this.redisKeys[cursor.next()]);
+	}
+
+	/**
+	 * Each thread's position in its own share of the keys (those equal to its index
+	 * modulo the thread count): no two threads ever touch the same key, so a remote hit
+	 * can never be answered by another thread's load or store.
+	 */
+	@State(Scope.Thread)
+	public static class Partition {
+
+		private int first;
+
+		private int step;
+
+		private int next;
+
+		@Setup(Level.Trial)
+		public void setUp(ThreadParams thread) {
+			this.first = thread.getThreadIndex();
+			this.step = thread.getThreadCount();
+			this.next = this.first;
+		}
+
+		int next() {
+			int key = this.next;
+			this.next = (key + this.step < Keys.COUNT) ? key + this.step : this.first;
+			return key;
+		}
+
+	}
+
+	/**
+	 * The tier's look-up script on the raw connection, as the tier sends it.
+	 */
+	@Benchmark
+	public List<Object> lettuceEval(Partition cursor) {
+		return lookUp(cursor.next());
+	}
+
+	private List<Object> lookUp(int i) {
+		return this.lettuce.eval(this.lookupScript, ScriptOutputType.MULTI, this.scriptKeys[i], this.token,
+				this.leaseMillis);
+	}
+
+	private static void check(boolean condition, String problem) {
+		if (!condition) {
+			throw new IllegalStateException("Sanity check failed: " + problem + "; refusing to measure");
+		}
 	}
 
 }
