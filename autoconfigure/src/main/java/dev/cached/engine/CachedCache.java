@@ -136,7 +136,7 @@ public final class CachedCache {
 			if (this.refresher != null) {
 				return readAhead(key, stored, this.refresher, loader, context);
 			}
-			return NullValue.unmask(StoredEntry.masked(stored));
+			return NullValue.unmask(stored);
 		}
 		return this.singleFlight.load(key, loader, context);
 	}
@@ -219,7 +219,7 @@ public final class CachedCache {
 			if (this.refresher != null) {
 				return CompletableFuture.completedFuture(readAheadAsync(key, stored, this.refresher, loader, context));
 			}
-			return CompletableFuture.completedFuture(NullValue.unmask(StoredEntry.masked(stored)));
+			return CompletableFuture.completedFuture(NullValue.unmask(stored));
 		}
 		return this.singleFlight.loadAsync(key, loader, context);
 	}
@@ -505,8 +505,7 @@ public final class CachedCache {
 				return null;
 			}
 			Object masked = NullValue.mask(found.value());
-			Object entry = sharedEntry(masked, found.remainingNanos());
-			CachedCache.this.store.asMap().compute(key, (k, old) -> (load.isInvalidated() || old != null) ? old : entry);
+			storeShared(key, masked, found.remainingNanos(), load);
 			return masked;
 		}
 
@@ -558,8 +557,30 @@ public final class CachedCache {
 	}
 
 	/**
-	 * Return the local entry for a value read from the shared tier: it lives here for at
-	 * most what remained of it there (and never longer than the cache's ttl).
+	 * Store a value read from the shared tier for at most what remained of it there (and
+	 * never longer than the cache's ttl), unless {@code load} was invalidated meanwhile
+	 * (G8) or a value was stored meanwhile. A cache that refreshes keeps the time in its
+	 * entry; any other keeps the bare value with an expiry of its own (so that its hits
+	 * read entries exactly as a cache without a shared tier does).
+	 */
+	private void storeShared(Object key, Object masked, long remainingNanos, SingleFlight.Load load) {
+		if (this.refresher != null || this.ttlNanos < 0) {
+			Object entry = sharedEntry(masked, remainingNanos);
+			this.store.asMap().compute(key, (k, old) -> (load.isInvalidated() || old != null) ? old : entry);
+			return;
+		}
+		long ttl = (remainingNanos >= 0) ? Math.min(remainingNanos, this.ttlNanos) : this.ttlNanos;
+		com.github.benmanes.caffeine.cache.Policy.VarExpiration<Object, Object> expiry = this.store.policy()
+			.expireVariably()
+			.orElseThrow();
+		expiry.compute(key, (k, old) -> (load.isInvalidated() || old != null) ? old : masked,
+				Duration.ofNanos(Math.max(1, ttl)));
+	}
+
+	/**
+	 * Return the local entry for a value read from the shared tier, in a cache that keeps
+	 * times in its entries (or has no ttl): it lives here for at most what remained of it
+	 * there (and never longer than the cache's ttl).
 	 */
 	private Object sharedEntry(Object masked, long remainingNanos) {
 		long now = this.ticker.read();
