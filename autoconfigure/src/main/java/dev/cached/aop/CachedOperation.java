@@ -6,7 +6,8 @@ import java.util.concurrent.CompletionStage;
 
 import dev.cached.async.AsyncResultAdapter;
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.SingleFlight;
+import dev.cached.engine.AsyncLoader;
+import dev.cached.engine.Loader;
 import dev.cached.expression.CallExpression;
 import dev.cached.key.KeyGenerator;
 import org.aopalliance.intercept.MethodInvocation;
@@ -20,7 +21,7 @@ import org.springframework.util.ObjectUtils;
  * how to make the key, the optional condition and veto, and, for a method that returns a
  * future or a publisher, the adapter of its return type.
  */
-public final class CachedOperation extends MethodOperation implements SingleFlight.Loader, SingleFlight.AsyncLoader {
+public final class CachedOperation extends MethodOperation implements Loader, AsyncLoader {
 
 	private final Method method;
 

@@ -4,7 +4,7 @@ import java.lang.reflect.Method;
 import java.util.concurrent.CompletionStage;
 
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.SingleFlight;
+import dev.cached.engine.AsyncLoader;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.ResolvableType;
@@ -24,7 +24,7 @@ public interface AsyncResultAdapter {
 	 * @param context the call (its method invocation)
 	 * @return a value of the method's return type, this caller's own
 	 */
-	Object answer(CachedCache cache, Object key, SingleFlight.AsyncLoader loader, Object context);
+	Object answer(CachedCache cache, Object key, AsyncLoader loader, Object context);
 
 	/**
 	 * Turn the method's result into the stage of its eventual value, subscribing to it

@@ -3,7 +3,7 @@ package dev.cached.async;
 import java.util.concurrent.CompletionStage;
 
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.SingleFlight;
+import dev.cached.engine.AsyncLoader;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,7 +19,7 @@ final class CompletionStageAdapter implements AsyncResultAdapter {
 	}
 
 	@Override
-	public Object answer(CachedCache cache, Object key, SingleFlight.AsyncLoader loader, Object context) {
+	public Object answer(CachedCache cache, Object key, AsyncLoader loader, Object context) {
 		return cache.getAsync(key, loader, context);
 	}
 

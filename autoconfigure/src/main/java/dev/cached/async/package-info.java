@@ -4,7 +4,7 @@
  * {@link java.util.concurrent.CompletionStage} or, with Project Reactor on the classpath,
  * a {@code Mono} or {@code Flux}. Each adapter turns the method's result into the stage
  * of its eventual value for the engine
- * ({@link dev.cached.engine.SingleFlight.AsyncLoader}), and the caller's own future from
+ * ({@link dev.cached.engine.AsyncLoader}), and the caller's own future from
  * the engine back into the method's return type. The Reactor adapters live in
  * {@code dev.cached.async.reactor} and are only loaded when Reactor is present.
  * <p>

@@ -1,86 +1,115 @@
 package dev.cached.engine;
 
-import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 
 import org.jspecify.annotations.Nullable;
 
 /**
  * One cache's view of a tier that several instances of the application share (such as
- * Redis): it carries this instance's invalidations and puts to the others, and, for a
- * cache whose settings say {@link CacheSettings#isRemote() remote}, holds the values
- * themselves and a cluster-wide lease per key being loaded.
- * <p>
- * The engine calls it after a local miss, around a load and on every write. An
- * implementation never throws and bounds each call: a tier that fails or is slow answers
- * as if it held nothing, so the engine loads locally (the caller always gets its value).
- * Whatever it needs to remember about one load (its lease) it keeps in
- * {@link SingleFlight.Load#attachment()}.
+ * Redis). It plays two parts:
+ * <ul>
+ * <li>a <em>loader</em>: the owner of a local load hands it the {@link Call} it would
+ * run. A cache whose values live in the tier looks there first and answers with the value
+ * another instance stored ({@link Load#fromSharedTier(long)}), or waits for the instance
+ * that loads the key, or takes the key's cluster-wide lease, runs the call, writes its
+ * value and releases the lease, all in one method. Any other cache just runs the call.</li>
+ * <li>a <em>writer</em>: every invalidation, clear and put of the cache reaches the tier
+ * (and through it the other instances) before the local store.</li>
+ * </ul>
+ * An implementation never throws a failure of its own and bounds each step: a tier that
+ * fails or is slow answers by running the call, so the caller always gets its value. What
+ * it receives from the other instances it applies through
+ * {@link CachedCache#invalidateLocally(Object)} and {@link CachedCache#invalidateAllLocally()}.
+ * {@link #LOCAL} is the view of a cache with no tier.
  */
 public interface RemoteCache {
 
-	/**
-	 * Look up {@code key} in the shared tier after a local miss, on the thread of the
-	 * load's owner. If another instance is loading the key (it holds the lease), wait for
-	 * its value up to {@code waitTimeout}; if nobody is, take the lease for {@code load},
-	 * so that {@link #write} stores this instance's value. Called only for a remote cache.
-	 * @param key the key
-	 * @param load the local load that missed
-	 * @param waitTimeout how long to wait for another instance's load, {@code null} for as
-	 * long as its lease lives
-	 * @return the value found with its remaining time to live, or {@code null}
-	 * to load locally (with the lease, or without it after a fault or a wait timeout)
-	 */
-	@Nullable Found lookup(Object key, SingleFlight.Load load, @Nullable Duration waitTimeout);
+	/** No shared tier: every load runs its call, writes stay local. */
+	RemoteCache LOCAL = new RemoteCache() {
+
+		@Override
+		public @Nullable Object load(Object key, Load load, Call call) throws Throwable {
+			return call.run();
+		}
+
+		@Override
+		public @Nullable CompletionStage<?> loadAsync(Object key, Load load, AsyncCall call) throws Throwable {
+			return call.start();
+		}
+
+		@Override
+		public @Nullable Object reload(Object key, Load load, long takeIfRemainingAbove, Call call) throws Throwable {
+			return call.run();
+		}
+
+		@Override
+		public void put(Object key, @Nullable Object value, long ttlNanos) {
+		}
+
+		@Override
+		public void invalidate(Object key) {
+		}
+
+		@Override
+		public void invalidateAll() {
+		}
+
+	};
 
 	/**
-	 * Read {@code key} from the shared tier without taking a lease or waiting: a
-	 * background reload first looks whether another instance has stored a fresher value.
-	 * Called only for a remote cache.
-	 * @param key the key
-	 * @return the value found with its remaining time to live, or {@code null}
+	 * What a {@link #reload} returns when another instance reloads the key: this instance
+	 * keeps its stored value, which that instance's write will replace.
 	 */
-	@Nullable Found peek(Object key);
+	Object SKIPPED = new Object() {
+
+		@Override
+		public String toString() {
+			return "SKIPPED";
+		}
+
+	};
 
 	/**
-	 * Take the lease of {@code key} for a background reload, without waiting.
+	 * Obtain the value of {@code key} for the owner of a local load that found nothing in
+	 * the local store, on the owner's thread: from the tier, or by running {@code call} at
+	 * most once (and then writing its value to the tier when it is
+	 * {@link Call#storable() storable} and {@code load} was not invalidated).
 	 * @param key the key
-	 * @param load the reload's load
-	 * @return {@code true} if this instance may reload the key (it took the lease, or the
-	 * tier cannot tell), {@code false} if another instance holds it
+	 * @param load the owner's load
+	 * @param call the method, counted as a load when it runs
+	 * @return the value
+	 * @throws Throwable what {@code call} threw, unchanged
 	 */
-	boolean tryLease(Object key, SingleFlight.Load load);
+	@Nullable Object load(Object key, Load load, Call call) throws Throwable;
 
 	/**
-	 * Store the value of a load that holds the lease, with the given time to live, only if
-	 * the lease is still this load's (no invalidation anywhere took it away meanwhile).
-	 * Releases the lease and wakes the instances waiting for it.
+	 * {@link #load} for a method whose result is a future or a publisher. Never blocks the
+	 * calling thread, nor the thread that completes the call's stage: every step of the
+	 * tier is asynchronous. A call that starts after the tier answered starts on
+	 * {@link java.util.concurrent.CompletableFuture#defaultExecutor() the default
+	 * asynchronous executor}, from {@link AsyncCall#detach()}.
 	 * @param key the key
-	 * @param value the value, possibly {@code null}
-	 * @param load the load
-	 * @param ttlNanos the time to live, or a negative number for none
+	 * @param load the owner's load
+	 * @param call the method
+	 * @return the stage of the value, or {@code null} for a {@code null} value
+	 * @throws Throwable what {@code call} threw before it returned a stage
 	 */
-	void write(Object key, @Nullable Object value, SingleFlight.Load load, long ttlNanos);
+	@Nullable CompletionStage<?> loadAsync(Object key, Load load, AsyncCall call) throws Throwable;
 
 	/**
-	 * End a load without a value for the shared tier (a failure, a veto, an
-	 * invalidation): release its lease, if it still holds one, and wake the waiters.
+	 * Obtain a new value of a stored {@code key} for a background reload, on the refresh
+	 * executor: the tier's own value if another instance has just reloaded it (it lives
+	 * there longer than {@code takeIfRemainingAbove}), else {@link #SKIPPED} if another
+	 * instance is reloading it, else the value of {@code call}, written to the tier.
 	 * @param key the key
-	 * @param load the load
+	 * @param load the reload's load ({@link Load#replaces()} is the stored entry)
+	 * @param takeIfRemainingAbove how long the tier's value must still live to be taken
+	 * instead of reloading, in nanoseconds ({@link Long#MAX_VALUE}: never)
+	 * @param call the method
+	 * @return the value, or {@link #SKIPPED}
+	 * @throws Throwable what {@code call} threw, unchanged
 	 */
-	void release(Object key, SingleFlight.Load load);
-
-	/**
-	 * Remove {@code key} from the shared tier (and any lease on it, so that no load running
-	 * anywhere can write it) and tell every other instance to drop it.
-	 * @param key the key
-	 */
-	void invalidate(Object key);
-
-	/**
-	 * Remove every key of the cache from the shared tier and tell every other instance to
-	 * clear the cache.
-	 */
-	void invalidateAll();
+	@Nullable Object reload(Object key, Load load, long takeIfRemainingAbove, Call call) throws Throwable;
 
 	/**
 	 * Store a value put directly ({@code @CachePut}), winning over any load of the key
@@ -92,12 +121,65 @@ public interface RemoteCache {
 	void put(Object key, @Nullable Object value, long ttlNanos);
 
 	/**
-	 * A value found in the shared tier.
-	 *
-	 * @param value the value, possibly {@code null}
-	 * @param remainingNanos its remaining time to live there, or a negative number for none
+	 * Remove {@code key} from the tier (so that no load running anywhere can write it) and
+	 * tell every other instance to drop it.
+	 * @param key the key
 	 */
-	record Found(@Nullable Object value, long remainingNanos) {
+	void invalidate(Object key);
+
+	/**
+	 * Remove every key of the cache from the tier and tell every other instance to clear
+	 * the cache.
+	 */
+	void invalidateAll();
+
+	/**
+	 * The method call of a load's owner, as the engine counts it (a miss and a load).
+	 */
+	interface Call {
+
+		/**
+		 * Run the method on the calling thread.
+		 * @return its result
+		 * @throws Throwable what it threw
+		 */
+		@Nullable Object run() throws Throwable;
+
+		/**
+		 * After {@link #run()} returned: whether its value may be stored ({@code unless},
+		 * {@code cache-null-values}), in the tier as locally.
+		 * @return whether the value may be stored
+		 */
+		boolean storable();
+
+	}
+
+	/**
+	 * The asynchronous method call of a load's owner.
+	 */
+	interface AsyncCall {
+
+		/**
+		 * Start the method on the calling thread (the owner's).
+		 * @return the stage of its value, or {@code null} for a {@code null} value
+		 * @throws Throwable what it threw before it returned a stage
+		 */
+		@Nullable CompletionStage<?> start() throws Throwable;
+
+		/**
+		 * Return a call that starts the method with a copy of the owner's context, on
+		 * another thread; made on the owner's thread before it hands the load elsewhere.
+		 * @return the detached call
+		 */
+		AsyncCall detach();
+
+		/**
+		 * After the started stage completed normally: whether its value may be stored
+		 * ({@code unless}, {@code cache-null-values}), in the tier as locally.
+		 * @return whether the value may be stored
+		 */
+		boolean storable();
+
 	}
 
 }

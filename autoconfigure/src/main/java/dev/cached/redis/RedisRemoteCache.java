@@ -1,102 +1,187 @@
 package dev.cached.redis;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
-import io.lettuce.core.ScriptOutputType;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.cached.engine.CachedCache;
+import dev.cached.engine.Load;
 import dev.cached.engine.RemoteCache;
 import dev.cached.engine.RemoteStatistics;
-import dev.cached.engine.SingleFlight;
-import dev.cached.key.StableKeys;
+import dev.cached.redis.RedisEntries.Found;
+import dev.cached.redis.RedisEntries.Lease;
+import dev.cached.redis.RedisEntries.Look;
 
 /**
- * One cache on the Redis tier. Every cache sends its invalidations, clears and puts to the
- * other instances; a remote one ({@code values} set) also keeps its values in Redis, under
- * {@code <prefix>{<cache>}:<key>}, and takes a lease, {@code <prefix>{<cache>}:lease:<key>},
- * for each key it loads. Keys are in their {@link StableKeys stable form}.
+ * One cache on the Redis tier, as the engine sees it: a loader and a writer. Every cache
+ * sends its invalidations, clears and puts to the other instances; a remote one also
+ * keeps its values in Redis, and loads a key that the local store lacks like this, in one
+ * method:
+ * <ol>
+ * <li>look in Redis: a value there is the answer;</li>
+ * <li>else take the key's lease, or, if another instance holds it, wait for that
+ * instance's news (or for the lease to run out, or for the cache's wait timeout) and look
+ * again;</li>
+ * <li>with the lease: run the call, write its value (only while the lease still holds:
+ * an invalidation anywhere deletes it), and release the lease in a {@code finally}.</li>
+ * </ol>
+ * A fault at any step makes that step answer "nothing there": the call runs, and its
+ * value stays local.
  */
 final class RedisRemoteCache implements RemoteCache {
 
-	private static final Log logger = LogFactory.getLog(RedisRemoteCache.class);
-
 	private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
-
-	/** What one look returns when the caller should look again. */
-	private static final Found WAIT_AGAIN = new Found(null, 0);
 
 	private final RedisTier tier;
 
+	private final RedisEntries entries;
+
 	private final CachedCache cache;
 
-	private final @Nullable RedisValues values;
-
 	private final RemoteStatistics statistics;
-
-	private final String base;
-
-	private final String leaseBase;
-
-	private final byte[] channel;
-
-	private final byte[] leaseMillis;
-
-	private final AtomicBoolean unstableKeyLogged = new AtomicBoolean();
-
-	private final AtomicBoolean foreignPayloadLogged = new AtomicBoolean();
 
 	RedisRemoteCache(RedisTier tier, CachedCache cache, @Nullable RedisValues values) {
 		this.tier = tier;
 		this.cache = cache;
-		this.values = values;
+		this.entries = new RedisEntries(tier, cache, values);
 		this.statistics = cache.getRemoteStatistics();
-		RedisTierSettings settings = tier.settings();
-		this.base = settings.keyPrefix() + "{" + cache.getName() + "}:";
-		this.leaseBase = this.base + "lease:";
-		this.channel = RedisTier.bytes(settings.channel());
-		this.leaseMillis = RedisTier.bytes(Long.toString(Math.max(1, settings.leaseTime().toMillis())));
 	}
 
 	CachedCache cache() {
 		return this.cache;
 	}
 
-	String entryKey(String key) {
-		return this.base + key;
+	String entryKey(String stable) {
+		return this.entries.entryKey(stable);
+	}
+
+	void invalidatedElsewhere(String stable) {
+		this.entries.invalidatedElsewhere(stable);
+	}
+
+	void clearedElsewhere() {
+		this.entries.clearedElsewhere();
+	}
+
+	// loading
+
+	@Override
+	public @Nullable Object load(Object key, Load load, Call call) throws Throwable {
+		String stable = this.entries.remoteKey(key);
+		if (stable == null) {
+			return call.run();
+		}
+		Object looked = lookup(stable);
+		if (looked instanceof Found found) {
+			load.fromSharedTier(found.remainingNanos());
+			return found.value();
+		}
+		return runWithLease(load, call, (Lease) looked);
 	}
 
 	@Override
-	public @Nullable Found lookup(Object key, SingleFlight.Load load, @Nullable Duration waitTimeout) {
-		RedisValues values = this.values;
-		String stable = encode(key);
-		if (values == null || stable == null) {
-			return null;
+	public @Nullable Object reload(Object key, Load load, long takeIfRemainingAbove, Call call) throws Throwable {
+		String stable = this.entries.remoteKey(key);
+		if (stable == null) {
+			return call.run();
 		}
-		String entry = this.base + stable;
-		String lease = this.leaseBase + stable;
-		byte[][] keys = { RedisTier.bytes(entry), RedisTier.bytes(lease) };
-		byte[] token = token();
+		if (takeIfRemainingAbove != Long.MAX_VALUE) {
+			// another instance may have reloaded the key already: take its value instead
+			Found found = this.entries.peek(stable);
+			if (found != null && storable(found.value()) && found.remainingNanos() >= 0
+					&& found.remainingNanos() > takeIfRemainingAbove) {
+				load.fromSharedTier(found.remainingNanos());
+				return found.value();
+			}
+		}
+		Lease lease = this.entries.tryLease(stable);
+		if (lease == RedisEntries.HELD_ELSEWHERE) {
+			return SKIPPED;
+		}
+		return runWithLease(load, call, lease);
+	}
+
+	/** Run the call; with a lease, write its value or release the lease, whatever happens. */
+	private @Nullable Object runWithLease(Load load, Call call, @Nullable Lease lease) throws Throwable {
+		if (lease == null) {
+			return call.run();
+		}
+		boolean written = false;
+		try {
+			Object value = call.run();
+			if (call.storable() && !load.isInvalidated() && storable(value)) {
+				written = true;
+				this.entries.write(lease, value, this.cache.drawTtlNanos());
+			}
+			return value;
+		}
+		finally {
+			if (!written) {
+				this.entries.release(lease);
+			}
+		}
+	}
+
+	private boolean storable(@Nullable Object value) {
+		return value != null || this.cache.getSettings().isCacheNullValues();
+	}
+
+	/**
+	 * Look up a key, waiting while another instance loads it: a {@link Found} value, the
+	 * {@link Lease} taken, or {@code null} to load without a lease (a fault, a wait
+	 * timeout, or a {@code null} value in a cache that does not keep them).
+	 */
+	private @Nullable Object lookup(String stable) {
+		String entry = this.entries.entryKey(stable);
+		Duration waitTimeout = this.cache.getSettings().waitTimeout().value();
 		long deadline = (waitTimeout != null) ? System.nanoTime() + waitTimeout.toNanos() : Long.MAX_VALUE;
 		CompletableFuture<Void> news = null;
 		try {
 			for (;;) {
 				// registered before the look, so that the news of the lease's end is never missed
 				news = this.tier.waiter(entry);
-				Found found = lookOnce(keys, token, entry, lease, load, values, deadline, news);
-				if (found != WAIT_AGAIN) {
-					return found;
+				Look look = this.entries.look(stable);
+				long leaseLeft = look.leaseLeftMillis();
+				if (look.found() != null) {
+					this.statistics.recordHit();
+					return storable(look.found().value()) ? look.found() : null;
+				}
+				if (look.lease() != null || look == RedisEntries.UNAVAILABLE) {
+					this.statistics.recordMiss();
+					return look.lease();
+				}
+				if (look == RedisEntries.FOREIGN) {
+					Lease lease = this.entries.tryLease(stable);
+					if (lease != RedisEntries.HELD_ELSEWHERE) {
+						this.statistics.recordMiss();
+						return lease;
+					}
+					leaseLeft = this.tier.settings().leaseTime().toMillis();
+				}
+				// another instance loads the key: wait for its news, or for its lease to end
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					this.statistics.recordMiss();
+					return null;
+				}
+				try {
+					news.get(Math.min(left, Math.max(1, leaseLeft) * MILLI + 10 * MILLI), TimeUnit.NANOSECONDS);
+				}
+				catch (TimeoutException ex) {
+					// the lease ran out (its holder died) or the wait timeout came: look again
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					this.statistics.recordMiss();
+					return null;
+				}
+				catch (ExecutionException ex) {
+					// never: the news completes normally
 				}
 			}
 		}
@@ -107,336 +192,71 @@ final class RedisRemoteCache implements RemoteCache {
 		}
 	}
 
-	/** One look at the key, and one wait if another instance loads it: {@link #WAIT_AGAIN} to look again. */
-	private @Nullable Found lookOnce(byte[][] keys, byte[] token, String entry, String lease, SingleFlight.Load load,
-			RedisValues values, long deadline, CompletableFuture<Void> news) {
-		List<Object> reply;
-		try {
-			reply = this.tier.call(this.cache, "look up",
-					(c) -> c.eval(Scripts.LOOKUP, ScriptOutputType.MULTI, keys, token, this.leaseMillis));
+	@Override
+	public @Nullable CompletionStage<?> loadAsync(Object key, Load load, AsyncCall call) throws Throwable {
+		String stable = this.entries.remoteKey(key);
+		if (stable == null) {
+			return call.start();
 		}
-		catch (RedisTier.Unavailable ex) {
-			this.statistics.recordMiss();
-			return null;
-		}
-		long kind = (Long) reply.get(0);
-		long leaseLeft;
-		if (kind == 1) {
-			long ttl = (Long) reply.get(2);
+		AsyncCall detached = call.detach();
+		CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
+		CompletableFuture.runAsync(() -> {
+			Object looked = lookup(stable);
+			if (looked instanceof Found found) {
+				load.fromSharedTier(found.remainingNanos());
+				result.complete(found.value());
+				return;
+			}
+			Lease lease = (Lease) looked;
+			CompletionStage<?> stage;
 			try {
-				Object value = values.read((byte[]) reply.get(1));
-				this.statistics.recordHit();
-				return new Found(value, (ttl >= 0) ? ttl * MILLI : -1);
+				stage = detached.start();
 			}
-			catch (RuntimeException ex) {
-				foreignPayload(entry, ex);
-				// not ours: a miss, and whoever loads next overwrites it
-				if (takeLease(keys[1], token, load, lease)) {
-					this.statistics.recordMiss();
-					return null;
+			catch (Throwable ex) {
+				if (lease != null) {
+					this.entries.release(lease);
 				}
-				leaseLeft = this.tier.settings().leaseTime().toMillis();
+				result.completeExceptionally(ex);
+				return;
 			}
-		}
-		else if (kind == 2) {
-			hold(load, lease, token);
-			this.statistics.recordMiss();
-			return null;
-		}
-		else {
-			leaseLeft = (Long) reply.get(1);
-		}
-		// another instance loads the key: wait for its news, or for its lease to end
-		long left = deadline - System.nanoTime();
-		if (left <= 0) {
-			this.statistics.recordMiss();
-			return null;
-		}
-		try {
-			news.get(Math.min(left, Math.max(1, leaseLeft) * MILLI + 10 * MILLI), TimeUnit.NANOSECONDS);
-		}
-		catch (TimeoutException ex) {
-			// the lease ran out (its holder died) or the wait timeout came: look again
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			this.statistics.recordMiss();
-			return null;
-		}
-		catch (java.util.concurrent.ExecutionException ex) {
-			// never: the news completes normally
-		}
-		return WAIT_AGAIN;
+			if (stage == null) {
+				stage = CompletableFuture.completedFuture(null);
+			}
+			stage.whenComplete((value, error) -> {
+				if (lease != null) {
+					if (error == null && detached.storable() && !load.isInvalidated() && storable(value)) {
+						this.entries.write(lease, value, this.cache.drawTtlNanos());
+					}
+					else {
+						this.entries.release(lease);
+					}
+				}
+				if (error != null) {
+					result.completeExceptionally(error);
+				}
+				else {
+					result.complete(value);
+				}
+			});
+		});
+		return result;
 	}
+
+	// writing
 
 	@Override
-	public @Nullable Found peek(Object key) {
-		RedisValues values = this.values;
-		String stable = encode(key);
-		if (values == null || stable == null) {
-			return null;
-		}
-		byte[][] keys = { RedisTier.bytes(this.base + stable) };
-		try {
-			List<Object> reply = this.tier.call(this.cache, "look up",
-					(c) -> c.eval(Scripts.PEEK, ScriptOutputType.MULTI, keys));
-			if (reply.isEmpty()) {
-				return null;
-			}
-			long ttl = (Long) reply.get(1);
-			return new Found(values.read((byte[]) reply.get(0)), (ttl >= 0) ? ttl * MILLI : -1);
-		}
-		catch (RedisTier.Unavailable ex) {
-			return null;
-		}
-		catch (RuntimeException ex) {
-			foreignPayload(this.base + stable, ex);
-			return null;
-		}
-	}
-
-	private boolean takeLease(byte[] leaseKey, byte[] token, SingleFlight.Load load, String lease) {
-		try {
-			Long taken = this.tier.call(this.cache, "take a lease", (c) -> c.eval(Scripts.LEASE,
-					ScriptOutputType.INTEGER, new byte[][] { leaseKey }, token, this.leaseMillis));
-			if (taken != null && taken == 1) {
-				hold(load, lease, token);
-				return true;
-			}
-			return false;
-		}
-		catch (RedisTier.Unavailable ex) {
-			return true;
-		}
-	}
-
-	private void hold(SingleFlight.Load load, String lease, byte[] token) {
-		load.attach(new Lease(lease, token));
-		this.tier.holdLease(lease, token);
-	}
-
-	@Override
-	public boolean tryLease(Object key, SingleFlight.Load load) {
-		String stable = encode(key);
-		if (this.values == null || stable == null) {
-			return true;
-		}
-		String lease = this.leaseBase + stable;
-		byte[] token = token();
-		return takeLease(RedisTier.bytes(lease), token, load, lease);
-	}
-
-	@Override
-	public void write(Object key, @Nullable Object value, SingleFlight.Load load, long ttlNanos) {
-		if (!(load.attachment() instanceof Lease lease) || this.values == null) {
-			return;
-		}
-		load.attach(null);
-		this.tier.dropLease(lease.key());
-		String stable = lease.key().substring(this.leaseBase.length());
-		byte[] payload;
-		try {
-			payload = this.values.write(value);
-		}
-		catch (RuntimeException ex) {
-			this.statistics.recordError();
-			logger.warn("A value of cache '" + this.cache.getName() + "' could not be written as JSON ("
-					+ ex.getMessage() + "); it stays local", ex);
-			releaseLease(lease, stable);
-			return;
-		}
-		byte[][] keys = { RedisTier.bytes(this.base + stable), RedisTier.bytes(lease.key()) };
-		byte[] ttl = RedisTier.bytes(Long.toString(millis(ttlNanos)));
-		byte[] message = this.tier.message('l', this.cache.getName(), stable);
-		try {
-			Long written = this.tier.call(this.cache, "write", (c) -> c.eval(Scripts.WRITE, ScriptOutputType.INTEGER,
-					keys, lease.token(), payload, ttl, this.channel, message));
-			if (written != null && written == 1) {
-				this.statistics.recordWrite();
-			}
-		}
-		catch (RedisTier.Unavailable ex) {
-			// the lease runs out by itself
-		}
-	}
-
-	@Override
-	public void release(Object key, SingleFlight.Load load) {
-		if (!(load.attachment() instanceof Lease lease)) {
-			return;
-		}
-		load.attach(null);
-		this.tier.dropLease(lease.key());
-		releaseLease(lease, lease.key().substring(this.leaseBase.length()));
-	}
-
-	private void releaseLease(Lease lease, String stable) {
-		byte[] message = this.tier.message('l', this.cache.getName(), stable);
-		try {
-			this.tier.call(this.cache, "release a lease", (c) -> c.eval(Scripts.RELEASE, ScriptOutputType.INTEGER,
-					new byte[][] { RedisTier.bytes(lease.key()) }, lease.token(), this.channel, message));
-		}
-		catch (RedisTier.Unavailable ex) {
-			// the lease runs out by itself
-		}
+	public void put(Object key, @Nullable Object value, long ttlNanos) {
+		this.entries.put(key, value, ttlNanos);
 	}
 
 	@Override
 	public void invalidate(Object key) {
-		String stable = encode(key);
-		if (stable == null) {
-			// no form the others know: they clear the cache
-			publish(this.tier.message('c', this.cache.getName(), null));
-			return;
-		}
-		byte[][] keys = { RedisTier.bytes(this.base + stable), RedisTier.bytes(this.leaseBase + stable) };
-		byte[] message = this.tier.message('i', this.cache.getName(), stable);
-		try {
-			this.tier.call(this.cache, "invalidate", (c) -> c.eval(Scripts.INVALIDATE, ScriptOutputType.INTEGER, keys,
-					this.channel, message));
-		}
-		catch (RedisTier.Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-		}
+		this.entries.invalidate(key);
 	}
 
 	@Override
 	public void invalidateAll() {
-		if (this.values != null) {
-			deleteAll();
-		}
-		publish(this.tier.message('c', this.cache.getName(), null));
-	}
-
-	private void deleteAll() {
-		byte[] pattern = RedisTier.bytes(glob(this.base) + "*");
-		ScanCursor cursor = ScanCursor.INITIAL;
-		try {
-			do {
-				ScanCursor from = cursor;
-				KeyScanCursor<byte[]> page = this.tier.call(this.cache, "clear",
-						(c) -> c.scan(from, ScanArgs.Builder.matches(pattern).limit(500)));
-				if (!page.getKeys().isEmpty()) {
-					byte[][] found = page.getKeys().toArray(new byte[0][]);
-					this.tier.call(this.cache, "clear", (c) -> c.unlink(found));
-				}
-				cursor = page;
-			}
-			while (!cursor.isFinished());
-		}
-		catch (RedisTier.Unavailable ex) {
-			// lost: what is left expires with its ttl
-		}
-	}
-
-	private static String glob(String text) {
-		StringBuilder escaped = new StringBuilder(text.length() + 8);
-		for (int i = 0; i < text.length(); i++) {
-			char ch = text.charAt(i);
-			if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') {
-				escaped.append('\\');
-			}
-			escaped.append(ch);
-		}
-		return escaped.toString();
-	}
-
-	@Override
-	public void put(Object key, @Nullable Object value, long ttlNanos) {
-		String stable = encode(key);
-		if (stable == null) {
-			publish(this.tier.message('c', this.cache.getName(), null));
-			return;
-		}
-		RedisValues values = this.values;
-		if (values == null) {
-			invalidate(key);
-			return;
-		}
-		byte[] payload;
-		try {
-			payload = values.write(value);
-		}
-		catch (RuntimeException ex) {
-			this.statistics.recordError();
-			invalidate(key);
-			return;
-		}
-		byte[][] keys = { RedisTier.bytes(this.base + stable), RedisTier.bytes(this.leaseBase + stable) };
-		byte[] ttl = RedisTier.bytes(Long.toString(millis(ttlNanos)));
-		byte[] message = this.tier.message('i', this.cache.getName(), stable);
-		try {
-			this.tier.call(this.cache, "put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, keys, payload, ttl,
-					this.channel, message));
-			this.statistics.recordWrite();
-		}
-		catch (RedisTier.Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-		}
-	}
-
-	private void publish(byte[] message) {
-		try {
-			this.tier.call(this.cache, "publish", (c) -> c.publish(this.channel, message));
-		}
-		catch (RedisTier.Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-		}
-	}
-
-	/** Another instance invalidated {@code stable}: drop every local key of that form. */
-	void invalidatedElsewhere(String stable) {
-		this.cache.invalidateLocally((key) -> stable.equals(encodeQuietly(key)));
-	}
-
-	void clearedElsewhere() {
-		this.cache.invalidateAllLocally();
-	}
-
-	private @Nullable String encode(Object key) {
-		try {
-			return StableKeys.encode(key);
-		}
-		catch (IllegalArgumentException ex) {
-			if (this.unstableKeyLogged.compareAndSet(false, true)) {
-				logger.warn("Cache '" + this.cache.getName() + "' has a key with no stable form across instances ("
-						+ ex.getMessage() + "): such keys stay local, and their invalidations clear the cache on the "
-						+ "other instances; logged once per cache");
-			}
-			return null;
-		}
-	}
-
-	private static @Nullable String encodeQuietly(Object key) {
-		try {
-			return StableKeys.encode(key);
-		}
-		catch (IllegalArgumentException ex) {
-			return null;
-		}
-	}
-
-	private void foreignPayload(String entry, RuntimeException ex) {
-		this.statistics.recordError();
-		if (this.foreignPayloadLogged.compareAndSet(false, true)) {
-			// the exception's message may quote the payload: only its type is logged
-			logger.warn("Redis entry '" + entry + "' is not JSON of " + this.values.type() + " ("
-					+ ex.getClass().getSimpleName() + "): read as a miss and overwritten by the next load; logged once "
-					+ "per cache");
-		}
-	}
-
-	private static long millis(long nanos) {
-		return (nanos < 0) ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
-	}
-
-	private static byte[] token() {
-		ThreadLocalRandom random = ThreadLocalRandom.current();
-		return RedisTier.bytes(Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()));
-	}
-
-	/** A lease this instance holds for one load. */
-	private record Lease(String key, byte[] token) {
+		this.entries.invalidateAll();
 	}
 
 }

@@ -37,7 +37,7 @@ class CachedCachePutTests {
 	@Test
 	void putReplacesTheEntryAndCountsAPut() throws Throwable {
 		CachedCache cache = newCache(CacheSpec.NONE);
-		SingleFlight.Loader loader = (context) -> "loaded";
+		Loader loader = (context) -> "loaded";
 		assertThat(cache.get("key", loader, "first")).isEqualTo("loaded");
 		cache.put("key", "put");
 		assertThat(cache.get("key", loader, "second")).isEqualTo("put");
@@ -76,7 +76,7 @@ class CachedCachePutTests {
 		CountDownLatch loading = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
 		AtomicInteger executions = new AtomicInteger();
-		SingleFlight.Loader loader = (context) -> {
+		Loader loader = (context) -> {
 			executions.incrementAndGet();
 			loading.countDown();
 			awaitLatch(release);

@@ -336,7 +336,7 @@ class CachedCacheTests {
 			CachedCache cache = refreshingCache(refresher);
 			List<CompletableFuture<Object>> futures = new CopyOnWriteArrayList<>();
 			List<Object> contexts = new CopyOnWriteArrayList<>();
-			SingleFlight.AsyncLoader loader = new SingleFlight.AsyncLoader() {
+			AsyncLoader loader = new AsyncLoader() {
 
 				@Override
 				public CompletableFuture<Object> loadAsync(Object context) {
@@ -381,7 +381,7 @@ class CachedCacheTests {
 			ManualRefresher refresher = new ManualRefresher();
 			CachedCache cache = refreshingCache(refresher);
 			AtomicInteger calls = new AtomicInteger();
-			SingleFlight.AsyncLoader loader = (context) -> (calls.incrementAndGet() == 1)
+			AsyncLoader loader = (context) -> (calls.incrementAndGet() == 1)
 					? CompletableFuture.completedFuture("old")
 					: CompletableFuture.failedFuture(new IllegalStateException("down"));
 			cache.getAsync("key", loader, "first").get();
@@ -396,57 +396,54 @@ class CachedCacheTests {
 	}
 
 	/**
-	 * The store's reload hooks, where a tier shared by several instances lets one instance
-	 * reload a key.
+	 * A background reload goes through the cache's tier, where a tier shared by several
+	 * instances lets one instance reload a key.
 	 */
 	@Nested
 	class ReloadSeam {
 
 		@Test
-		void reloadThatTheStoreDeclinesRunsNothingAndFreesTheKey() throws Throwable {
-			HookedStore store = new HookedStore(false);
+		void reloadThatTheTierDeclinesRunsNothingAndFreesTheKey() throws Throwable {
+			RecordingStore store = new RecordingStore();
 			SingleFlight singleFlight = new SingleFlight("seam", store, new CacheStatistics(), null,
 					CachedCacheTests.this.ticker);
+			ReloadingTier tier = new ReloadingTier(store.events, false);
+			singleFlight.setTier(tier);
 			ManualRefresher refresher = new ManualRefresher();
 			CountingLoader loader = new CountingLoader();
 			singleFlight.refresh("key", "stored", "value", loader, "stale", refresher);
 			refresher.runAll();
 			assertThat(loader.executions()).isZero();
-			assertThat(store.events).containsExactly("begin key");
+			assertThat(store.events).containsExactly("reload key");
 			assertThat(singleFlight.inFlightKeys()).isZero();
 			assertThat(refresher.succeeded).isEmpty();
 			assertThat(refresher.failed).isEmpty();
 		}
 
 		@Test
-		void reloadThatTheStoreLetsRunPublishesAndEndsOnce() throws Throwable {
-			HookedStore store = new HookedStore(true);
+		void reloadThatTheTierLetsRunEndsInTheTierBeforeItPublishes() throws Throwable {
+			RecordingStore store = new RecordingStore();
 			SingleFlight singleFlight = new SingleFlight("seam", store, new CacheStatistics(), null,
 					CachedCacheTests.this.ticker);
+			singleFlight.setTier(new ReloadingTier(store.events, true));
 			ManualRefresher refresher = new ManualRefresher();
 			CountingLoader loader = new CountingLoader();
 			singleFlight.refresh("key", "stored", "value", loader, "stale", refresher);
 			loader.failNext = false;
 			refresher.runAll();
-			assertThat(store.events).containsExactly("begin key", "publish key value 1 of copy of stale", "end key");
+			assertThat(store.events).containsExactly("reload key", "end key", "publish key value 1 of copy of stale");
 			singleFlight.refresh("key", "stored", "value", loader, "again", refresher);
 			loader.failNext = true;
 			refresher.runAll();
-			assertThat(store.events).endsWith("begin key", "end key");
+			assertThat(store.events).endsWith("reload key", "end key");
 			assertThat(singleFlight.inFlightKeys()).isZero();
 		}
 
 	}
 
-	static final class HookedStore implements SingleFlight.Store {
+	static final class RecordingStore implements Store {
 
 		final List<String> events = new CopyOnWriteArrayList<>();
-
-		private final boolean begin;
-
-		HookedStore(boolean begin) {
-			this.begin = begin;
-		}
 
 		@Override
 		public @Nullable Object lookup(Object key) {
@@ -454,19 +451,59 @@ class CachedCacheTests {
 		}
 
 		@Override
-		public void publish(Object key, @Nullable Object value, SingleFlight.Load load) {
+		public void publish(Object key, @Nullable Object value, Load load) {
 			this.events.add("publish " + key + " " + value);
 		}
 
-		@Override
-		public boolean beginReload(Object key, SingleFlight.Load load) {
-			this.events.add("begin " + key);
-			return this.begin;
+	}
+
+	/** A tier that lets a reload run (ending it in a finally block) or skips it. */
+	static final class ReloadingTier implements RemoteCache {
+
+		private final List<String> events;
+
+		private final boolean runs;
+
+		ReloadingTier(List<String> events, boolean runs) {
+			this.events = events;
+			this.runs = runs;
 		}
 
 		@Override
-		public void reloadEnded(Object key, SingleFlight.Load load) {
-			this.events.add("end " + key);
+		public @Nullable Object reload(Object key, Load load, long takeIfRemainingAbove, Call call) throws Throwable {
+			this.events.add("reload " + key);
+			if (!this.runs) {
+				return SKIPPED;
+			}
+			try {
+				return call.run();
+			}
+			finally {
+				this.events.add("end " + key);
+			}
+		}
+
+		@Override
+		public @Nullable Object load(Object key, Load load, Call call) throws Throwable {
+			return LOCAL.load(key, load, call);
+		}
+
+		@Override
+		public java.util.concurrent.@Nullable CompletionStage<?> loadAsync(Object key, Load load, AsyncCall call)
+				throws Throwable {
+			return LOCAL.loadAsync(key, load, call);
+		}
+
+		@Override
+		public void put(Object key, @Nullable Object value, long ttlNanos) {
+		}
+
+		@Override
+		public void invalidate(Object key) {
+		}
+
+		@Override
+		public void invalidateAll() {
 		}
 
 	}
@@ -658,7 +695,7 @@ class CachedCacheTests {
 	 * Returns {@code "value <n> of <context>"}, n counting executions; refresh contexts
 	 * are {@code "copy of <context>"}. Can fail or act during its next execution.
 	 */
-	static final class CountingLoader implements SingleFlight.Loader {
+	static final class CountingLoader implements Loader {
 
 		private final AtomicInteger executions = new AtomicInteger();
 

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -54,7 +56,7 @@ class SharedTierSeamTests {
 		CachedCache a = this.first.register("remote", method(), false, null);
 		CachedCache b = this.second.register("remote", method(), false, null);
 		AtomicInteger executions = new AtomicInteger();
-		SingleFlight.Loader loader = (context) -> "v" + executions.incrementAndGet();
+		Loader loader = (context) -> "v" + executions.incrementAndGet();
 		assertThat(a.get("k", loader, "ctx")).isEqualTo("v1");
 		assertThat(b.get("k", loader, "ctx")).isEqualTo("v1");
 		// the second read on B is a local hit of the entry taken from the shared tier
@@ -69,7 +71,7 @@ class SharedTierSeamTests {
 	void aFailedLoadReleasesItsLeaseAndWritesNothing() throws NoSuchMethodException {
 		CachedCache a = this.first.register("remote", method(), false, null);
 		IllegalStateException failure = new IllegalStateException("boom");
-		SingleFlight.Loader loader = (context) -> {
+		Loader loader = (context) -> {
 			assertThat(SharedTierSeamTests.this.tier.leasesHeld()).isEqualTo(1);
 			throw failure;
 		};
@@ -84,7 +86,7 @@ class SharedTierSeamTests {
 		CachedCache a = this.first.register("local", method(), false, null);
 		CachedCache b = this.second.register("local", method(), false, null);
 		AtomicInteger executions = new AtomicInteger();
-		SingleFlight.Loader loader = (context) -> "v" + executions.incrementAndGet();
+		Loader loader = (context) -> "v" + executions.incrementAndGet();
 		assertThat(a.get("k", loader, "ctx")).isEqualTo("v1");
 		assertThat(b.get("k", loader, "ctx")).isEqualTo("v2");
 		assertThat(this.tier.lookups).hasValue(0);
@@ -194,7 +196,7 @@ class SharedTierSeamTests {
 		@Override
 		public RemoteCache attach(CachedCache cache, Method method) {
 			this.attached.add(cache);
-			return new MemoryCache(cache.getName());
+			return new MemoryCache(cache);
 		}
 
 		@Override
@@ -206,8 +208,11 @@ class SharedTierSeamTests {
 
 			private final String name;
 
-			MemoryCache(String name) {
-				this.name = name;
+			private final CachedCache cache;
+
+			MemoryCache(CachedCache cache) {
+				this.name = cache.getName();
+				this.cache = cache;
 			}
 
 			private String id(Object key) {
@@ -215,54 +220,74 @@ class SharedTierSeamTests {
 			}
 
 			@Override
-			public @Nullable Found lookup(Object key, SingleFlight.Load load, @Nullable Duration waitTimeout) {
+			public @Nullable Object load(Object key, Load load, Call call) throws Throwable {
+				if (!this.cache.getSettings().isRemote()) {
+					return call.run();
+				}
 				SharedMemoryTier.this.lookups.incrementAndGet();
 				SharedMemoryTier.this.lookupThreads.add(Thread.currentThread());
 				SharedMemoryTier.this.beforeLookup.run();
 				String id = id(key);
 				if (SharedMemoryTier.this.values.containsKey(id)) {
-					return new Found(SharedMemoryTier.this.values.get(id), -1);
+					load.fromSharedTier(-1);
+					return SharedMemoryTier.this.values.get(id);
 				}
 				Object lease = new Object();
-				if (SharedMemoryTier.this.leases.putIfAbsent(id, lease) == null) {
-					load.attach(lease);
+				if (SharedMemoryTier.this.leases.putIfAbsent(id, lease) != null) {
+					return call.run();
 				}
-				return null;
-			}
-
-			@Override
-			public @Nullable Found peek(Object key) {
-				String id = id(key);
-				return SharedMemoryTier.this.values.containsKey(id) ? new Found(SharedMemoryTier.this.values.get(id), -1)
-						: null;
-			}
-
-			@Override
-			public boolean tryLease(Object key, SingleFlight.Load load) {
-				Object lease = new Object();
-				if (SharedMemoryTier.this.leases.putIfAbsent(id(key), lease) == null) {
-					load.attach(lease);
-					return true;
+				boolean written = false;
+				try {
+					Object value = call.run();
+					if (call.storable() && !load.isInvalidated()) {
+						written = true;
+						if (SharedMemoryTier.this.leases.remove(id, lease)) {
+							SharedMemoryTier.this.values.put(id, value);
+						}
+					}
+					return value;
 				}
-				return false;
-			}
-
-			@Override
-			public void write(Object key, @Nullable Object value, SingleFlight.Load load, long ttlNanos) {
-				Object lease = load.attachment();
-				load.attach(null);
-				if (lease != null && SharedMemoryTier.this.leases.remove(id(key), lease)) {
-					SharedMemoryTier.this.values.put(id(key), value);
+				finally {
+					if (!written && SharedMemoryTier.this.leases.remove(id, lease)) {
+						SharedMemoryTier.this.releases.incrementAndGet();
+					}
 				}
 			}
 
 			@Override
-			public void release(Object key, SingleFlight.Load load) {
-				Object lease = load.attachment();
-				load.attach(null);
-				if (lease != null && SharedMemoryTier.this.leases.remove(id(key), lease)) {
-					SharedMemoryTier.this.releases.incrementAndGet();
+			public @Nullable CompletionStage<?> loadAsync(Object key, Load load, AsyncCall call) throws Throwable {
+				if (!this.cache.getSettings().isRemote()) {
+					return call.start();
 				}
+				// the tier may wait: never on the caller's thread
+				AsyncCall detached = call.detach();
+				return CompletableFuture.supplyAsync(() -> {
+					try {
+						return load(key, load, new Call() {
+
+							@Override
+							public @Nullable Object run() throws Throwable {
+								CompletionStage<?> stage = detached.start();
+								return (stage != null) ? stage.toCompletableFuture().join() : null;
+							}
+
+							@Override
+							public boolean storable() {
+								return detached.storable();
+							}
+
+						});
+					}
+					catch (Throwable ex) {
+						throw new CompletionException(ex);
+					}
+				});
+			}
+
+			@Override
+			public @Nullable Object reload(Object key, Load load, long takeIfRemainingAbove, Call call)
+					throws Throwable {
+				return load(key, load, call);
 			}
 
 			@Override

@@ -231,7 +231,7 @@ class SingleFlightAsyncTests {
 		void recursiveCallWhileTheMethodStartsFailsInItsFuture() throws Exception {
 			CachedCache cache = newCache("async-g5", CacheSpec.NONE);
 			AtomicReference<@Nullable CompletableFuture<@Nullable Object>> inner = new AtomicReference<>();
-			SingleFlight.AsyncLoader[] self = new SingleFlight.AsyncLoader[1];
+			dev.cached.engine.AsyncLoader[] self = new dev.cached.engine.AsyncLoader[1];
 			self[0] = (context) -> {
 				inner.set(cache.getAsync("key", self[0], "inner"));
 				return CompletableFuture.completedFuture("outer");
@@ -542,7 +542,7 @@ class SingleFlightAsyncTests {
 	 * that the test completes (with {@code "value of <context>"}); some contexts can be
 	 * told to complete at once, and storing can be vetoed.
 	 */
-	static final class AsyncLoader implements SingleFlight.AsyncLoader {
+	static final class AsyncLoader implements dev.cached.engine.AsyncLoader {
 
 		private final AtomicInteger executions = new AtomicInteger();
 

@@ -279,7 +279,7 @@ class SingleFlightTests {
 			CachedCache cache = newCache("g3", CacheSpec.NONE);
 			CountDownLatch release = new CountDownLatch(1);
 			AtomicInteger executions = new AtomicInteger();
-			SingleFlight.Loader failing = (context) -> {
+			Loader failing = (context) -> {
 				executions.incrementAndGet();
 				awaitLatch(release);
 				throw failure;
@@ -298,7 +298,7 @@ class SingleFlightTests {
 			assertThat(cache.peek("key")).isNull();
 			assertThat(cache.getStatistics().puts()).isZero();
 			assertThat(cache.inFlightKeys()).isZero();
-			SingleFlight.Loader succeeding = (context) -> {
+			Loader succeeding = (context) -> {
 				executions.incrementAndGet();
 				return "recovered";
 			};
@@ -327,12 +327,12 @@ class SingleFlightTests {
 			CachedCache cache = newCache("g4", CacheSpec.NONE);
 			CountDownLatch aStarted = new CountDownLatch(1);
 			CountDownLatch bStarted = new CountDownLatch(1);
-			SingleFlight.Loader a = (context) -> {
+			Loader a = (context) -> {
 				aStarted.countDown();
 				awaitLatch(bStarted);
 				return "a";
 			};
-			SingleFlight.Loader b = (context) -> {
+			Loader b = (context) -> {
 				bStarted.countDown();
 				awaitLatch(aStarted);
 				return "b";
@@ -350,7 +350,7 @@ class SingleFlightTests {
 			CachedCache cache = newCache("g4", CacheSpec.NONE);
 			CachedCache other = newCache("g4-other", CacheSpec.NONE);
 			ScriptedLoader inner = new ScriptedLoader();
-			SingleFlight.Loader outer = (context) -> "outer of " + cache.get("inner", inner, "inner") + " and "
+			Loader outer = (context) -> "outer of " + cache.get("inner", inner, "inner") + " and "
 					+ other.get("elsewhere", inner, "elsewhere");
 			Call call = call(() -> cache.get("outer", outer, "outer"));
 			assertThat(call.get()).isEqualTo("outer of value of inner and value of elsewhere");
@@ -376,7 +376,7 @@ class SingleFlightTests {
 			CachedCache cache = newCache("g5", CacheSpec.NONE);
 			AtomicReference<@Nullable Throwable> recursive = new AtomicReference<>();
 			AtomicInteger executions = new AtomicInteger();
-			SingleFlight.Loader[] self = new SingleFlight.Loader[1];
+			Loader[] self = new Loader[1];
 			self[0] = (context) -> {
 				executions.incrementAndGet();
 				try {
@@ -401,7 +401,7 @@ class SingleFlightTests {
 		@Test
 		void recursiveFailureThatEscapesTheLoadLeavesNothingInFlight() throws Throwable {
 			CachedCache cache = newCache("g5", CacheSpec.NONE);
-			SingleFlight.Loader[] self = new SingleFlight.Loader[1];
+			Loader[] self = new Loader[1];
 			self[0] = (context) -> cache.get("key", self[0], "inner");
 			Call call = call(() -> cache.get("key", self[0], "outer"));
 			assertThat(call.failure()).isInstanceOf(IllegalStateException.class)
@@ -421,7 +421,7 @@ class SingleFlightTests {
 			CachedCache cache = newCache("g5", CacheSpec.NONE);
 			CountDownLatch aStarted = new CountDownLatch(1);
 			CountDownLatch bStarted = new CountDownLatch(1);
-			SingleFlight.Loader[] loaders = new SingleFlight.Loader[2];
+			Loader[] loaders = new Loader[2];
 			loaders[0] = (context) -> {
 				aStarted.countDown();
 				awaitLatch(bStarted);
@@ -457,18 +457,18 @@ class SingleFlightTests {
 			CountDownLatch aGo = new CountDownLatch(1);
 			CountDownLatch cFallbackRunning = new CountDownLatch(1);
 			CountDownLatch cGo = new CountDownLatch(1);
-			SingleFlight.Loader unexpected = (context) -> "unexpected load by " + context;
-			SingleFlight.Loader k1ByA = (context) -> {
+			Loader unexpected = (context) -> "unexpected load by " + context;
+			Loader k1ByA = (context) -> {
 				aStarted.countDown();
 				awaitLatch(aGo);
 				return "k1 needs " + patient.get("k2", unexpected, "a");
 			};
-			SingleFlight.Loader k1ByC = (context) -> {
+			Loader k1ByC = (context) -> {
 				cFallbackRunning.countDown();
 				awaitLatch(cGo);
 				return "k1 by c";
 			};
-			SingleFlight.Loader k2ByC = (context) -> "k2 needs " + impatient.get("k1", k1ByC, "c");
+			Loader k2ByC = (context) -> "k2 needs " + impatient.get("k1", k1ByC, "c");
 			Call a = call(() -> impatient.get("k1", k1ByA, "a"));
 			awaitLatch(aStarted);
 			Call c = call(() -> patient.get("k2", k2ByC, "c"));
@@ -716,7 +716,7 @@ class SingleFlightTests {
 			CachedCache cache = newCache("g10", CacheSpec.NONE);
 			AtomicReference<@Nullable Thread> loadingThread = new AtomicReference<>();
 			AtomicReference<@Nullable String> seenState = new AtomicReference<>();
-			SingleFlight.Loader loader = (context) -> {
+			Loader loader = (context) -> {
 				loadingThread.set(Thread.currentThread());
 				seenState.set(CALLER_STATE.get());
 				return "value";
@@ -917,7 +917,7 @@ class SingleFlightTests {
 		 * setting its own interrupt flag, if told to); any other caller's execution returns
 		 * {@code "value of <context>"}.
 		 */
-		private static final class FailingOwnerLoader implements SingleFlight.Loader {
+		private static final class FailingOwnerLoader implements Loader {
 
 			final AtomicInteger executions = new AtomicInteger();
 
@@ -986,7 +986,7 @@ class SingleFlightTests {
 		void nullResultIsStoredWhenCacheNullValuesIsTrue() throws Throwable {
 			CachedCache cache = newCache("nulls", new CacheSpec(null, null, null, true));
 			AtomicInteger executions = new AtomicInteger();
-			SingleFlight.Loader loader = (context) -> {
+			Loader loader = (context) -> {
 				executions.incrementAndGet();
 				return null;
 			};
@@ -1003,7 +1003,7 @@ class SingleFlightTests {
 			CachedCache cache = newCache("nulls", new CacheSpec(null, null, null, false));
 			CountDownLatch release = new CountDownLatch(1);
 			AtomicInteger executions = new AtomicInteger();
-			SingleFlight.Loader loader = (context) -> {
+			Loader loader = (context) -> {
 				executions.incrementAndGet();
 				awaitLatch(release);
 				return null;
@@ -1149,7 +1149,7 @@ class SingleFlightTests {
 	 * A loader that counts executions, returns {@code "value of <context>"}, and can be
 	 * told to hold some contexts on a latch, fail for some, or veto storing.
 	 */
-	static final class ScriptedLoader implements SingleFlight.Loader {
+	static final class ScriptedLoader implements Loader {
 
 		private final AtomicInteger executions = new AtomicInteger();
 
@@ -1232,7 +1232,7 @@ class SingleFlightTests {
 	 * A store over a map that can hold the next publish, to let a test act while the
 	 * owner publishes.
 	 */
-	static final class MapStore implements SingleFlight.Store {
+	static final class MapStore implements Store {
 
 		final Map<Object, Object> values = new ConcurrentHashMap<>();
 
@@ -1252,7 +1252,7 @@ class SingleFlightTests {
 		}
 
 		@Override
-		public void publish(Object key, @Nullable Object value, SingleFlight.Load load) {
+		public void publish(Object key, @Nullable Object value, Load load) {
 			if (this.holdNextPublish.compareAndSet(true, false)) {
 				this.publishing.countDown();
 				try {

@@ -27,7 +27,7 @@ import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CacheWaitInterruptedException;
 import dev.cached.engine.CacheSpec;
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.SingleFlight;
+import dev.cached.engine.Loader;
 import dev.cached.refresh.BackgroundRefreshers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -268,7 +268,7 @@ class CachedCacheMetricsTests {
 		CachedCache cache = caches.register("refreshing", SlowService.class.getMethod("load", String.class), false,
 				null);
 		AtomicInteger loads = new AtomicInteger();
-		SingleFlight.Loader loader = (context) -> {
+		Loader loader = (context) -> {
 			if (loads.incrementAndGet() == 3) {
 				throw new IllegalStateException("reload failed");
 			}
@@ -488,7 +488,7 @@ class CachedCacheMetricsTests {
 	 * Returns {@code "value of <context>"}; holds contexts starting with {@code hold}
 	 * until released, and fails those containing {@code fail}.
 	 */
-	static final class GatedLoader implements SingleFlight.Loader {
+	static final class GatedLoader implements Loader {
 
 		private final Map<Object, CountDownLatch> gates = new ConcurrentHashMap<>();
 

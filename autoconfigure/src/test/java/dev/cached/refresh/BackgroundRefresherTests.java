@@ -14,7 +14,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.cached.engine.CacheSettings;
 import dev.cached.engine.CacheSpec;
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.SingleFlight;
+import dev.cached.engine.Loader;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -107,7 +107,7 @@ class BackgroundRefresherTests {
 				null, CacheSpec.NONE);
 		CachedCache cache = new CachedCache("xfetch", settings, ticker, Runnable::run,
 				new BackgroundRefresher("xfetch", settings, () -> executor, new SplittableRandom(7)));
-		SingleFlight.Loader loader = (context) -> {
+		Loader loader = (context) -> {
 			nanos.addAndGet(DELTA);
 			return "value of " + context;
 		};

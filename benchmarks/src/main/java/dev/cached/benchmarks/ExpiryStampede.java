@@ -17,7 +17,7 @@ import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheSpec;
 import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.SingleFlight;
+import dev.cached.engine.Loader;
 import dev.cached.refresh.BackgroundRefreshers;
 
 /**
@@ -78,7 +78,7 @@ public final class ExpiryStampede {
 		// Caffeine's maintenance runs on the caller (Runnable::run), as in the tests
 		CachedCache cache = registry.register("expiry", ExpiryStampede.class.getDeclaredMethod("load", Object.class),
 				false, null);
-		SingleFlight.Loader loader = ExpiryStampede::load;
+		Loader loader = ExpiryStampede::load;
 		prime(cache, loader);
 		CacheStatistics statistics = cache.getStatistics();
 		long blockedBefore = statistics.misses() + statistics.coalesced();
@@ -127,7 +127,7 @@ public final class ExpiryStampede {
 	}
 
 	/** Loads every key at about the same time, 50 at a time. */
-	private static void prime(CachedCache cache, SingleFlight.Loader loader) throws InterruptedException {
+	private static void prime(CachedCache cache, Loader loader) throws InterruptedException {
 		CountDownLatch done = new CountDownLatch(50);
 		for (int t = 0; t < 50; t++) {
 			int first = t;

@@ -3,7 +3,7 @@ package dev.cached.actuate.cache;
 import java.util.concurrent.Callable;
 
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.SingleFlight;
+import dev.cached.engine.Loader;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.Cache;
@@ -17,7 +17,7 @@ import org.springframework.cache.support.SimpleValueWrapper;
  */
 public class CachedSpringCache implements Cache {
 
-	private static final SingleFlight.Loader CALLABLE_LOADER = (context) -> ((Callable<?>) context).call();
+	private static final Loader CALLABLE_LOADER = (context) -> ((Callable<?>) context).call();
 
 	private final CachedCache cache;
 

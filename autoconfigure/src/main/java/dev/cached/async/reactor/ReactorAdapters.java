@@ -7,7 +7,7 @@ import java.util.concurrent.CompletionStage;
 
 import dev.cached.async.AsyncResultAdapter;
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.SingleFlight;
+import dev.cached.engine.AsyncLoader;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -46,7 +46,7 @@ public final class ReactorAdapters {
 	}
 
 	/** A {@code Mono} of this subscriber's own future of the value from the cache. */
-	static Mono<Object> fromCache(CachedCache cache, Object key, SingleFlight.AsyncLoader loader, Object context) {
+	static Mono<Object> fromCache(CachedCache cache, Object key, AsyncLoader loader, Object context) {
 		return Mono.defer(() -> {
 			CompletableFuture<@Nullable Object> future = cache.getAsync(key, loader, context);
 			if (future.isDone() && !future.isCompletedExceptionally()) {
@@ -62,7 +62,7 @@ public final class ReactorAdapters {
 		static final MonoAdapter INSTANCE = new MonoAdapter();
 
 		@Override
-		public Object answer(CachedCache cache, Object key, SingleFlight.AsyncLoader loader, Object context) {
+		public Object answer(CachedCache cache, Object key, AsyncLoader loader, Object context) {
 			return fromCache(cache, key, loader, context);
 		}
 
@@ -83,7 +83,7 @@ public final class ReactorAdapters {
 		static final FluxAdapter INSTANCE = new FluxAdapter();
 
 		@Override
-		public Object answer(CachedCache cache, Object key, SingleFlight.AsyncLoader loader, Object context) {
+		public Object answer(CachedCache cache, Object key, AsyncLoader loader, Object context) {
 			return fromCache(cache, key, loader, context).flatMapIterable((list) -> (List<?>) list);
 		}
 

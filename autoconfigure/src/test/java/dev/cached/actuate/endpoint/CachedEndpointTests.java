@@ -11,7 +11,7 @@ import dev.cached.actuate.endpoint.CachedEndpoint.StatsDescriptor;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheSpec;
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.SingleFlight;
+import dev.cached.engine.Loader;
 import dev.cached.refresh.BackgroundRefreshers;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.within;
  */
 class CachedEndpointTests {
 
-	private static final SingleFlight.Loader LOADER = (context) -> "value-" + context;
+	private static final Loader LOADER = (context) -> "value-" + context;
 
 	private final CacheRegistry registry = new CacheRegistry(
 			(name) -> "RuleService.getAllRules".equals(name) ? new CacheSpec(Duration.ofMinutes(5), 1L, null, null)
