@@ -61,7 +61,7 @@ final class ReloadFlight {
 			Refresher refresher, long takeSharedAbove) {
 		SingleFlight flight = this.flight;
 		load.owner = Thread.currentThread();
-		SingleFlight.OwnerCall call = new SingleFlight.OwnerCall(flight, load, loader, context, false);
+		OwnerCall call = new OwnerCall(flight, load, loader, context, false);
 		try {
 			Object value = flight.tier.reload(key, load, takeSharedAbove, call);
 			if (value == RemoteCache.SKIPPED) {

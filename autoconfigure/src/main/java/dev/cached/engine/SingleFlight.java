@@ -1,17 +1,12 @@
 package dev.cached.engine;
 
 import java.io.InterruptedIOException;
-import java.lang.invoke.VarHandle;
 import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -94,12 +89,7 @@ public final class SingleFlight {
 	 * only after their wait has ended, outside of the try block that catches the wait's own
 	 * InterruptedException and TimeoutException.
 	 *
-	 * Cycles: a joiner records the Load it waits for in WAITING, fences, and then follows
-	 * owner -> waited Load -> owner... If the chain comes back to the caller's own thread,
-	 * waiting would deadlock, so it fails instead. Both sides of a forming cycle record
-	 * before they look, so at least one of them sees the cycle. A joiner whose wait timed
-	 * out removes its record before it runs the call itself. A Load that no thread runs (an
-	 * asynchronous one after its call returned, a reload not yet started) is no link.
+	 * Cycles: see BlockingJoin.
 	 *
 	 * Takeover (G11): a failure caused by the owner's own interruption belongs to the
 	 * owner. It completes the Load with an Abandoned holder instead of a Failure. A joiner
@@ -110,12 +100,6 @@ public final class SingleFlight {
 	 */
 
 	static final Log logger = LogFactory.getLog(SingleFlight.class);
-
-	/** Written by a joining thread before it waits and removed after; read by any joiner. */
-	private static final Map<Thread, Load> WAITING = new ConcurrentHashMap<>();
-
-	/** What a synchronous join returns when its load was abandoned to the joiners. */
-	private static final Object TAKE_OVER = new Object();
 
 	final String cacheName;
 
@@ -193,8 +177,8 @@ public final class SingleFlight {
 			if (running == null) {
 				return own(key, load, loader, context);
 			}
-			Object outcome = join(key, running, loader, context);
-			if (outcome != TAKE_OVER) {
+			Object outcome = BlockingJoin.join(this, key, running, loader, context);
+			if (outcome != BlockingJoin.TAKE_OVER) {
 				return outcome;
 			}
 			// the owner was interrupted: start over, as the owner of a new load or its joiner
@@ -300,75 +284,9 @@ public final class SingleFlight {
 				+ " coalesced caller(s)");
 	}
 
-	private @Nullable Object join(Object key, Load running, Loader loader, Object context) throws Throwable {
-		Thread self = Thread.currentThread();
-		if (running.owner == self) {
-			throw recursion(key);
-		}
-		Object outcome;
-		WAITING.put(self, running);
-		try {
-			VarHandle.fullFence();
-			if (waitsFor(running, self)) {
-				throw new IllegalStateException("Cyclic load of cache '" + this.cacheName + "' key '" + key
-						+ "': the running load waits, through other threads, for a load of this thread");
-			}
-			this.statistics.recordCoalesced();
-			Load.JOINED.incrementAndGet(running);
-			outcome = (this.waitTimeoutNanos < 0) ? running.get()
-					: running.get(this.waitTimeoutNanos, TimeUnit.NANOSECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new CacheWaitInterruptedException(this.cacheName, ex);
-		}
-		catch (TimeoutException ex) {
-			// no longer waiting: a caller running the method itself is no link of a cycle
-			WAITING.remove(self);
-			this.statistics.recordMiss();
-			return run(loader, context);
-		}
-		catch (ExecutionException ex) {
-			// never: a Load completes normally
-			throw ex.getCause();
-		}
-		finally {
-			WAITING.remove(self);
-		}
-		// outside of the try: the owner's exception is never this caller's interrupt or timeout
-		if (outcome instanceof Load.Abandoned) {
-			// no outcome received, so no hit: the retry counts this caller again
-			return TAKE_OVER;
-		}
-		// a hit once the shared outcome is received: no count is ever taken back
-		this.statistics.recordHit();
-		if (outcome instanceof Load.Failure failure) {
-			throw failure.error();
-		}
-		return outcome;
-	}
-
 	IllegalStateException recursion(Object key) {
 		return new IllegalStateException("Recursive load of cache '" + this.cacheName + "' key '" + key
 				+ "': the method called itself for the same key on the same thread");
-	}
-
-	/** Whether the owner of {@code load}, transitively, waits for a load of {@code self}. */
-	private static boolean waitsFor(Load load, Thread self) {
-		Load next = load;
-		for (int hops = WAITING.size() + 1; next != null && hops > 0; hops--) {
-			Thread owner = next.owner;
-			if (next.isDone() || owner == null) {
-				// a finished load wakes whoever waits for it, and a load that no thread runs
-				// waits for nobody: the chain is no cycle
-				return false;
-			}
-			if (owner == self) {
-				return true;
-			}
-			next = WAITING.get(owner);
-		}
-		return false;
 	}
 
 	/** Run the call, counted as a load (not as a miss: the caller counts that). */
@@ -388,21 +306,9 @@ public final class SingleFlight {
 
 	/**
 	 * Return a future of the value for {@code key}, joining the running load or starting
-	 * {@code loader} as the owner of a new one (see {@link AsyncFlight}). Call this after a
-	 * miss in the store. Never blocks and never throws: every outcome arrives through the
-	 * returned future, which belongs to this caller alone (cancelling it cancels nothing
-	 * else).
-	 * <p>
-	 * The returned future completes with the value (possibly {@code null}), or
-	 * exceptionally with:
-	 * <ul>
-	 * <li>{@link IllegalStateException} if the caller's own thread is starting the load of
-	 * this key (the call called itself); nothing is left in flight</li>
-	 * <li>whatever the call's stage completed with (unwrapped from
-	 * {@link CompletionException}) or the call threw, the same instance for the owner and
-	 * every joined caller, except a failure caused by the owner's interruption or a
-	 * cancelled stage, which only the owner gets; the mapping is left unestablished</li>
-	 * </ul>
+	 * {@code loader} as the owner of a new one; call this after a miss in the store. Never
+	 * blocks and never throws: every outcome, as {@link AsyncFlight} describes it, arrives
+	 * through the returned future, which belongs to this caller alone.
 	 * @param key the key
 	 * @param loader the work to start when this caller owns the load
 	 * @param context the caller's own argument to the loader (its method invocation)
@@ -500,62 +406,6 @@ public final class SingleFlight {
 	 */
 	void setTier(RemoteCache tier) {
 		this.tier = tier;
-	}
-
-	/**
-	 * The call of a blocking owner (or a background reload), handed to the tier: counts a
-	 * miss (a load's owner, not a reload's) and a load when it runs, measures it, and asks
-	 * the loader once whether its value may be stored. Used by one thread at a time.
-	 */
-	static final class OwnerCall implements RemoteCache.Call {
-
-		private final SingleFlight flight;
-
-		private final Load load;
-
-		private final Loader loader;
-
-		private final Object context;
-
-		private final boolean countsMiss;
-
-		/** Whether {@link #run()} was called, and when. */
-		boolean ran;
-
-		long startNanos;
-
-		private boolean storable;
-
-		OwnerCall(SingleFlight flight, Load load, Loader loader, Object context, boolean countsMiss) {
-			this.flight = flight;
-			this.load = load;
-			this.loader = loader;
-			this.context = context;
-			this.countsMiss = countsMiss;
-		}
-
-		@Override
-		public @Nullable Object run() throws Throwable {
-			if (this.ran) {
-				throw new IllegalStateException("The call of a load runs once");
-			}
-			this.ran = true;
-			if (this.countsMiss) {
-				this.flight.statistics.recordMiss();
-			}
-			this.startNanos = System.nanoTime();
-			long began = this.flight.ticker.read();
-			Object value = this.flight.run(this.loader, this.context);
-			this.load.loadNanos = this.flight.ticker.read() - began;
-			this.storable = this.loader.isStorable(this.context, value);
-			return value;
-		}
-
-		@Override
-		public boolean storable() {
-			return this.storable;
-		}
-
 	}
 
 }

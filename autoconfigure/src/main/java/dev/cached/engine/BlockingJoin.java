@@ -1,0 +1,109 @@
+package dev.cached.engine;
+
+import java.lang.invoke.VarHandle;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a blocking caller joins a running load of a {@link SingleFlight}: it waits without
+ * holding any lock or monitor, up to the wait timeout, and gets the load's outcome; it
+ * fails at once instead of waiting for a load of its own thread (directly or through other
+ * waiting threads); an interrupted wait throws {@link CacheWaitInterruptedException}; a
+ * timed-out wait runs the call for this caller alone.
+ */
+final class BlockingJoin {
+
+	/*
+	 * Cycles: a joiner records the Load it waits for in WAITING, fences, and then follows
+	 * owner -> waited Load -> owner... If the chain comes back to the caller's own thread,
+	 * waiting would deadlock, so it fails instead. Both sides of a forming cycle record
+	 * before they look, so at least one of them sees the cycle. A joiner whose wait timed
+	 * out removes its record before it runs the call itself. A Load that no thread runs (an
+	 * asynchronous one after its call returned, a reload not yet started) is no link.
+	 */
+
+	/** Written by a joining thread before it waits and removed after; read by any joiner. */
+	private static final Map<Thread, Load> WAITING = new ConcurrentHashMap<>();
+
+	/** What a join returns when its load was abandoned to the joiners (G11): start over. */
+	static final Object TAKE_OVER = new Object();
+
+	private BlockingJoin() {
+	}
+
+	/**
+	 * Wait for {@code running} and return its outcome, or {@link #TAKE_OVER}.
+	 */
+	static @Nullable Object join(SingleFlight flight, Object key, Load running, Loader loader, Object context)
+			throws Throwable {
+		Thread self = Thread.currentThread();
+		if (running.owner == self) {
+			throw flight.recursion(key);
+		}
+		Object outcome;
+		WAITING.put(self, running);
+		try {
+			VarHandle.fullFence();
+			if (waitsFor(running, self)) {
+				throw new IllegalStateException("Cyclic load of cache '" + flight.cacheName + "' key '" + key
+						+ "': the running load waits, through other threads, for a load of this thread");
+			}
+			flight.statistics.recordCoalesced();
+			Load.JOINED.incrementAndGet(running);
+			outcome = (flight.waitTimeoutNanos < 0) ? running.get()
+					: running.get(flight.waitTimeoutNanos, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new CacheWaitInterruptedException(flight.cacheName, ex);
+		}
+		catch (TimeoutException ex) {
+			// no longer waiting: a caller running the method itself is no link of a cycle
+			WAITING.remove(self);
+			flight.statistics.recordMiss();
+			return flight.run(loader, context);
+		}
+		catch (ExecutionException ex) {
+			// never: a Load completes normally
+			throw ex.getCause();
+		}
+		finally {
+			WAITING.remove(self);
+		}
+		// outside of the try: the owner's exception is never this caller's interrupt or timeout
+		if (outcome instanceof Load.Abandoned) {
+			// no outcome received, so no hit: the retry counts this caller again
+			return TAKE_OVER;
+		}
+		// a hit once the shared outcome is received: no count is ever taken back
+		flight.statistics.recordHit();
+		if (outcome instanceof Load.Failure failure) {
+			throw failure.error();
+		}
+		return outcome;
+	}
+
+	/** Whether the owner of {@code load}, transitively, waits for a load of {@code self}. */
+	private static boolean waitsFor(Load load, Thread self) {
+		Load next = load;
+		for (int hops = WAITING.size() + 1; next != null && hops > 0; hops--) {
+			Thread owner = next.owner;
+			if (next.isDone() || owner == null) {
+				// a finished load wakes whoever waits for it, and a load that no thread runs
+				// waits for nobody: the chain is no cycle
+				return false;
+			}
+			if (owner == self) {
+				return true;
+			}
+			next = WAITING.get(owner);
+		}
+		return false;
+	}
+
+}
