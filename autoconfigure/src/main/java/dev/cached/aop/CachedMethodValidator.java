@@ -3,9 +3,11 @@ package dev.cached.aop;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
+import dev.cached.engine.CacheRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.Advisor;
@@ -27,9 +29,11 @@ import org.springframework.util.ReflectionUtils;
  * The startup scan: reads and checks every {@code @Cached}, {@code @CachePut} and
  * {@code @CacheInvalidate} method of every bean as the bean is created, so that a bad
  * annotation fails startup (naming the method and the value) and every method is
- * registered with its cache before the first call. Once all singletons exist, it checks
- * that every {@code @CacheInvalidate} and {@code @CachePut} names a cache that some
- * {@code @Cached} method uses.
+ * registered with its cache before the first call. Each method is checked on its own as
+ * it is read ({@link CachedAnnotationValidator}); the checks across methods are here: once
+ * all singletons exist, that every {@code @CacheInvalidate} and {@code @CachePut} names a
+ * cache that some {@code @Cached} method uses, and that every {@code @CachePut} stores a
+ * type that the {@code @Cached} methods of its cache can return.
  * <p>
  * Each method is read as the advice will see its calls: against the object the cached
  * proxy delegates to. So methods declared on the interfaces of a JDK proxy bean (a Spring
@@ -156,7 +160,32 @@ public final class CachedMethodValidator
 				throw new IllegalStateException(put.unknownCacheMessage());
 			}
 		}
-		source.checkPutTypes();
+		checkPutTypes(source);
+	}
+
+	/**
+	 * Check that every {@code @CachePut} read so far stores a value of a type the
+	 * {@code @Cached} methods of its cache can return: a type that is neither a subtype nor
+	 * a supertype of such a method's return type would reach its callers as a
+	 * {@link ClassCastException}.
+	 * @throws IllegalStateException naming both methods and both types
+	 */
+	private static void checkPutTypes(CachedOperationSource source) {
+		Collection<CachedOperation> cachedOperations = source.getCachedOperations().values();
+		for (CachePutOperation put : source.getPuts()) {
+			Class<?> stored = ClassUtils.resolvePrimitiveIfNecessary(put.getMethod().getReturnType());
+			for (CachedOperation cached : cachedOperations) {
+				if (cached.getCache().getName().equals(put.getCacheName())) {
+					Class<?> read = ClassUtils.resolvePrimitiveIfNecessary(cached.getValueType());
+					if (!read.isAssignableFrom(stored) && !stored.isAssignableFrom(read)) {
+						throw CachedAnnotationValidator.invalid(put.getMethod(), "@CachePut", "stores "
+								+ stored.getName() + " into cache '" + put.getCacheName() + "', whose @Cached method '"
+								+ CacheRegistry.describe(cached.getMethod()) + "' returns " + read.getName()
+								+ "; return the type that the @Cached method returns");
+					}
+				}
+			}
+		}
 	}
 
 	private static void readFactoryBeanObjects(ConfigurableListableBeanFactory beanFactory) {
