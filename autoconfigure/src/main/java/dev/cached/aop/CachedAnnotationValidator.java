@@ -8,6 +8,8 @@ import java.util.concurrent.Future;
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.engine.CacheRegistry;
+import dev.cached.engine.CachedCache;
+import dev.cached.key.StableKeys;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,6 +18,10 @@ import org.jspecify.annotations.Nullable;
  * go together and names its caches. {@link CachedOperationParser} asks for each check
  * just before it reads what the check is about, so that a method with several problems
  * always reports the same one first.
+ * <p>
+ * One rule needs the settings of the method's cache: with a tier shared by several
+ * instances attached, a {@code @Cached} method of a remote cache needs a default key that
+ * every instance can name the same way ({@link #remoteKeyProblem}).
  * <p>
  * Every problem is an {@link IllegalStateException} whose message starts with the
  * annotation and the method, e.g.
@@ -107,6 +113,46 @@ final class CachedAnnotationValidator {
 			throw invalid(method, "@CacheInvalidate", "sets both key \"" + invalidate.key()
 					+ "\" and allEntries = true; use one of them");
 		}
+	}
+
+	/**
+	 * Check a {@code @Cached} method read while a tier shared by several instances is
+	 * attached (those read before are checked when the tier is attached, see
+	 * {@link CachedMethodValidator#checkRemoteKeys()}).
+	 * @param method the method that was read
+	 * @param operation its operation
+	 * @throws IllegalStateException if {@link #remoteKeyProblem} finds one
+	 */
+	static void checkRemoteKey(Method method, CachedOperation operation) {
+		String problem = remoteKeyProblem(method, operation);
+		if (problem != null) {
+			throw invalid(method, "@Cached", problem);
+		}
+	}
+
+	/**
+	 * Say what is wrong with the key of a {@code @Cached} method for a tier shared by
+	 * several instances: when its cache is remote, a default key (all parameters) needs a
+	 * stable form ({@link StableKeys#isStableType}) for each parameter type. A key
+	 * expression is not checked here: its values are checked when they are made.
+	 * @param method the method that was read
+	 * @param operation its operation
+	 * @return the problem, to follow the method's name in a message, or {@code null}
+	 */
+	static @Nullable String remoteKeyProblem(Method method, CachedOperation operation) {
+		CachedCache cache = operation.getCache();
+		if (!cache.getSettings().isRemote() || !operation.hasDefaultKey()) {
+			return null;
+		}
+		for (Class<?> type : method.getParameterTypes()) {
+			if (!StableKeys.isStableType(type)) {
+				return "uses remote cache '" + cache.getName() + "' whose default key includes a parameter of type "
+						+ type.getName() + ", which has no stable form across instances; give the method a key "
+						+ "expression that yields strings, numbers, booleans, enums, UUIDs or records of those (e.g. "
+						+ "key = \"#p0.id\"), or set cached.caches.[" + cache.getName() + "].remote=false";
+			}
+		}
+		return null;
 	}
 
 	private static void checkInterceptable(Method method, String annotation) {

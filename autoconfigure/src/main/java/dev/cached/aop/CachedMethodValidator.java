@@ -5,6 +5,7 @@ import java.lang.reflect.Proxy;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 import dev.cached.engine.CacheRegistry;
@@ -30,10 +31,16 @@ import org.springframework.util.ReflectionUtils;
  * {@code @CacheInvalidate} method of every bean as the bean is created, so that a bad
  * annotation fails startup (naming the method and the value) and every method is
  * registered with its cache before the first call. Each method is checked on its own as
- * it is read ({@link CachedAnnotationValidator}); the checks across methods are here: once
- * all singletons exist, that every {@code @CacheInvalidate} and {@code @CachePut} names a
- * cache that some {@code @Cached} method uses, and that every {@code @CachePut} stores a
- * type that the {@code @Cached} methods of its cache can return.
+ * it is read ({@link CachedAnnotationValidator}); the checks across methods are here:
+ * <ul>
+ * <li>once all singletons exist, that every {@code @CacheInvalidate} and
+ * {@code @CachePut} names a cache that some {@code @Cached} method uses, and that every
+ * {@code @CachePut} stores a type that the {@code @Cached} methods of its cache can
+ * return;</li>
+ * <li>when a tier shared by several instances is attached, {@link #checkRemoteKeys()}:
+ * that the default key of every {@code @Cached} method of a remote cache read so far has
+ * a stable form (a method read later is checked as it is read).</li>
+ * </ul>
  * <p>
  * Each method is read as the advice will see its calls: against the object the cached
  * proxy delegates to. So methods declared on the interfaces of a JDK proxy bean (a Spring
@@ -184,6 +191,29 @@ public final class CachedMethodValidator
 								+ "; return the type that the @Cached method returns");
 					}
 				}
+			}
+		}
+	}
+
+	/**
+	 * Check every {@code @Cached} method read so far for a tier shared by several
+	 * instances, before the tier is attached: the default key (all parameters) of a method
+	 * whose cache is remote must have a stable form
+	 * ({@link dev.cached.key.StableKeys#isStableType}) for each parameter type. Whoever
+	 * attaches the tier calls this first, whether the scan has read the beans yet or not;
+	 * a method read once the tier is attached is checked as it is read.
+	 * @throws IllegalStateException naming the first method whose key has no stable form,
+	 * and saying what to do
+	 */
+	public void checkRemoteKeys() {
+		CachedOperationSource source = this.source.getIfAvailable();
+		if (source == null) {
+			return;
+		}
+		for (Map.Entry<Method, CachedOperation> entry : source.getCachedOperations().entrySet()) {
+			String problem = CachedAnnotationValidator.remoteKeyProblem(entry.getKey(), entry.getValue());
+			if (problem != null) {
+				throw new IllegalStateException("Method '" + CacheRegistry.describe(entry.getKey()) + "' " + problem);
 			}
 		}
 	}

@@ -108,7 +108,8 @@ final class CachedOperationParser {
 		String name = defaultName ? method.getDeclaringClass().getSimpleName() + "." + method.getName()
 				: cached.name().trim();
 		Duration ttl = parseTtl(method, cached.ttl());
-		KeyGenerator keyGenerator = cached.key().isEmpty() ? KeyGenerator.allArguments(method.getParameterCount())
+		boolean defaultKey = cached.key().isEmpty();
+		KeyGenerator keyGenerator = defaultKey ? KeyGenerator.allArguments(method.getParameterCount())
 				: KeyGenerator.expression(parse(method, "@Cached", "key", cached.key(), name, false));
 		CallExpression condition = cached.condition().isEmpty() ? null
 				: parse(method, "@Cached", "condition", cached.condition(), name, false);
@@ -121,7 +122,12 @@ final class CachedOperationParser {
 		catch (IllegalArgumentException ex) {
 			throw invalid(method, "@Cached", ex.getMessage());
 		}
-		return new CachedOperation(annotated, cache, keyGenerator, condition, unless, async);
+		CachedOperation operation = new CachedOperation(annotated, cache, keyGenerator, defaultKey, condition,
+				unless, async);
+		if (this.registry.getRemoteTier() != null) {
+			CachedAnnotationValidator.checkRemoteKey(method, operation);
+		}
+		return operation;
 	}
 
 	private PuttingOperation parsePut(Method method, CachePut put, Set<CacheInvalidate> invalidates) {

@@ -1,5 +1,6 @@
 package dev.cached.aop;
 
+import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.data.jdbc.autoconfigure.DataJdbcRepositoriesAutoConfiguration;
@@ -47,11 +49,14 @@ import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
 import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * Tests for {@link CachedMethodValidator}: every annotated method is read at startup,
  * whatever the proxy, here with a real Spring Data JDBC repository (a JDK proxy over
- * {@code SimpleJdbcRepository}, which carries none of the interface's annotations).
+ * {@code SimpleJdbcRepository}, which carries none of the interface's annotations); and
+ * the checks across methods, among them the keys of remote caches when a tier is
+ * attached.
  */
 class CachedMethodValidatorTests {
 
@@ -190,6 +195,39 @@ class CachedMethodValidatorTests {
 				.isInstanceOf(IllegalStateException.class)
 				.hasMessageStartingWith("@Cached on method '" + BadKeyFinder.class.getName()
 						+ ".find(long)' has an invalid key \"#ident\": "));
+	}
+
+	@Test
+	void checkRemoteKeysNamesAMethodReadBeforeTheTierIsAttached() throws Exception {
+		CachedOperationSource source = CachedAnnotationValidatorTests.remoteSource(false);
+		for (Method method : CachedAnnotationValidatorTests.Orders.class.getDeclaredMethods()) {
+			assertThat(source.getOperation(method, CachedAnnotationValidatorTests.Orders.class)).isNotNull();
+		}
+		String orders = CachedAnnotationValidatorTests.Orders.class.getName();
+		String criteria = CachedAnnotationValidatorTests.Criteria.class.getName();
+		assertThatIllegalStateException().isThrownBy(validator(source)::checkRemoteKeys)
+			.withMessage("Method '" + orders + ".order(" + criteria + ")' uses remote cache 'orders' whose default "
+					+ "key includes a parameter of type " + criteria + ", which has no stable form across instances; "
+					+ "give the method a key expression that yields strings, numbers, booleans, enums, UUIDs or "
+					+ "records of those (e.g. key = \"#p0.id\"), or set cached.caches.[orders].remote=false");
+	}
+
+	@Test
+	void checkRemoteKeysPassesKeyExpressionsStableDefaultKeysAndCachesThatAreNotRemote() throws Exception {
+		CachedOperationSource source = CachedAnnotationValidatorTests.remoteSource(false);
+		Class<?> orders = CachedAnnotationValidatorTests.Orders.class;
+		Class<?> criteria = CachedAnnotationValidatorTests.Criteria.class;
+		for (Method method : List.of(orders.getMethod("byCriteria", criteria), orders.getMethod("byId", long.class),
+				orders.getMethod("local", criteria))) {
+			assertThat(source.getOperation(method, orders)).isNotNull();
+		}
+		validator(source).checkRemoteKeys();
+	}
+
+	private static CachedMethodValidator validator(CachedOperationSource source) {
+		DefaultListableBeanFactory beanFactory = new DefaultListableBeanFactory();
+		beanFactory.registerSingleton("cachedOperationSource", source);
+		return new CachedMethodValidator(beanFactory.getBeanProvider(CachedOperationSource.class));
 	}
 
 	public interface RatesClient {
