@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
@@ -11,6 +12,8 @@ import javax.sql.DataSource;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.cached.CacheInvalidate;
+import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.actuate.endpoint.CachedEndpoint;
 import dev.cached.actuate.endpoint.CachedEndpoint.CacheDescriptor;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
@@ -31,12 +35,14 @@ import org.springframework.boot.data.jdbc.autoconfigure.DataJdbcRepositoriesAuto
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan.Filter;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.FilterType;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.data.annotation.Id;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
@@ -60,6 +66,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
  */
 class CachedMethodValidatorTests {
 
+	private static final String PREFIX = "dev.cached.aop.CachedMethodValidatorTests$";
+
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, CachedAutoConfiguration.class,
 				CachedEndpointAutoConfiguration.class, DataSourceAutoConfiguration.class,
@@ -67,6 +75,10 @@ class CachedMethodValidatorTests {
 				TransactionAutoConfiguration.class, DataJdbcRepositoriesAutoConfiguration.class))
 		.withPropertyValues("spring.datasource.generate-unique-name=true",
 				"management.endpoints.web.exposure.include=cached");
+
+	/** Our auto-configuration alone, for the checks across methods. */
+	private final ApplicationContextRunner cachedRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, CachedAutoConfiguration.class));
 
 	private final Logger logger = (Logger) LoggerFactory.getLogger(CachedStartupReport.class);
 
@@ -198,6 +210,44 @@ class CachedMethodValidatorTests {
 	}
 
 	@Test
+	void invalidateNamingAnUnknownCacheFailsStartup() {
+		assertStartupFailure(UnknownInvalidate.class, "@CacheInvalidate on method '" + PREFIX
+				+ "UnknownInvalidate.evict(long)' names cache 'nobody', which no @Cached method uses");
+	}
+
+	@Test
+	void putNamingAnUnknownCacheFailsStartup() {
+		assertStartupFailure(UnknownPut.class, "@CachePut on method '" + PREFIX
+				+ "UnknownPut.save(long)' names cache 'nobody', which no @Cached method uses");
+	}
+
+	@Test
+	void putOfATypeTheCachedMethodCannotReturnFailsStartup() {
+		assertStartupFailure(MismatchedPut.class, "@CachePut on method '" + PREFIX
+				+ "MismatchedPut.save(long)' stores java.lang.String into cache 'prices', whose @Cached method '"
+				+ PREFIX + "MismatchedPut.price(long)' returns java.lang.Integer; return the type that the @Cached "
+				+ "method returns");
+	}
+
+	@Test
+	void putOfTheEventualValueTypeIntoACacheOfAnAsynchronousMethodStarts() {
+		this.cachedRunner.withBean(AsyncPut.class).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void putOfAnotherTypeThanTheEventualValueOfAnAsynchronousMethodFailsStartup() {
+		assertStartupFailure(MismatchedAsyncPut.class, "@CachePut on method '" + PREFIX
+				+ "MismatchedAsyncPut.put(long)' stores java.lang.Integer into cache 'quotes', whose @Cached method '"
+				+ PREFIX + "MismatchedAsyncPut.find(long)' returns java.lang.String; return the type that the "
+				+ "@Cached method returns");
+	}
+
+	@Test
+	void putOfAPrimitiveIntoACacheOfItsWrapperStarts() {
+		this.cachedRunner.withBean(PrimitivePut.class).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void checkRemoteKeysNamesAMethodReadBeforeTheTierIsAttached() throws Exception {
 		CachedOperationSource source = CachedAnnotationValidatorTests.remoteSource(false);
 		for (Method method : CachedAnnotationValidatorTests.Orders.class.getDeclaredMethods()) {
@@ -222,6 +272,17 @@ class CachedMethodValidatorTests {
 			assertThat(source.getOperation(method, orders)).isNotNull();
 		}
 		validator(source).checkRemoteKeys();
+	}
+
+	private void assertStartupFailure(Class<?> beanClass, String message) {
+		this.cachedRunner.withBean(beanClass).run((context) -> assertFailure(context, message));
+	}
+
+	private static void assertFailure(AssertableApplicationContext context, String message) {
+		assertThat(context).hasFailed();
+		assertThat(NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure()))
+			.isInstanceOf(IllegalStateException.class)
+			.hasMessage(message);
 	}
 
 	private static CachedMethodValidator validator(CachedOperationSource source) {
@@ -384,6 +445,79 @@ class CachedMethodValidatorTests {
 	@EnableJdbcRepositories(considerNestedRepositories = true,
 			includeFilters = @Filter(type = FilterType.ASSIGNABLE_TYPE, classes = BadPagedKeyRepository.class))
 	static class UnusedBadPagedKeyRepositoryConfiguration {
+
+	}
+
+	static class AsyncPut {
+
+		@Cached(name = "quotes")
+		public CompletableFuture<String> find(long id) {
+			return CompletableFuture.completedFuture("x");
+		}
+
+		@CachePut(name = "quotes", key = "#id")
+		public String put(long id) {
+			return "y";
+		}
+
+	}
+
+	static class MismatchedAsyncPut {
+
+		@Cached(name = "quotes")
+		public Mono<String> find(long id) {
+			return Mono.just("x");
+		}
+
+		@CachePut(name = "quotes", key = "#id")
+		public Integer put(long id) {
+			return 1;
+		}
+
+	}
+
+	static class UnknownInvalidate {
+
+		@CacheInvalidate(name = "nobody")
+		public void evict(long id) {
+		}
+
+	}
+
+	static class UnknownPut {
+
+		@CachePut(name = "nobody")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class MismatchedPut {
+
+		@Cached(name = "prices")
+		public Integer price(long id) {
+			return 1;
+		}
+
+		@CachePut(name = "prices", key = "#id")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class PrimitivePut {
+
+		@Cached(name = "prices")
+		public Number price(long id) {
+			return 1;
+		}
+
+		@CachePut(name = "prices", key = "#id")
+		public int save(long id) {
+			return 2;
+		}
 
 	}
 

@@ -17,7 +17,6 @@ import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.autoconfigure.CachedProperties;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
-import kotlin.coroutines.Continuation;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
@@ -28,7 +27,6 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
@@ -39,12 +37,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Startup validation of {@link CachedOperationSource}: every bad annotation or setting
- * fails the context while it starts, with a message naming the method and the value.
+ * Tests for {@link CachedOperationParser}: every annotation is read while the context
+ * starts, and a value that cannot be read (an expression, a ttl, an asynchronous return
+ * type, a cache name or ttl that the registry refuses) fails startup with a message naming
+ * the method and the value.
  */
-class CachedOperationSourceTests {
+class CachedOperationParserTests {
 
-	private static final String PREFIX = "dev.cached.aop.CachedOperationSourceTests$";
+	private static final String PREFIX = "dev.cached.aop.CachedOperationParserTests$";
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, CachedAutoConfiguration.class));
@@ -149,48 +149,6 @@ class CachedOperationSourceTests {
 	}
 
 	@Test
-	void negativeDefaultTtlFailsStartup() {
-		this.contextRunner.withPropertyValues("cached.defaults.ttl=-5s").run((context) -> {
-			assertThat(context).hasFailed();
-			assertThat(context).getFailure()
-				.rootCause()
-				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
-				.hasMessage("Property cached.defaults.ttl with value 'PT-5S' is invalid: It must not be negative.");
-		});
-	}
-
-	@Test
-	void negativePerCacheMaxSizeFailsStartup() {
-		this.contextRunner.withPropertyValues("cached.caches.[Svc.find].max-size=-1").run((context) -> {
-			assertThat(context).hasFailed();
-			assertThat(context).getFailure()
-				.rootCause()
-				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
-				.hasMessage("Property cached.caches.[Svc.find].max-size with value '-1' is invalid: "
-						+ "It must not be negative.");
-		});
-	}
-
-	@Test
-	void negativeWaitTimeoutFailsStartup() {
-		this.contextRunner.withPropertyValues("cached.defaults.wait-timeout=-1ms").run((context) -> {
-			assertThat(context).hasFailed();
-			assertThat(context).getFailure()
-				.rootCause()
-				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
-				.hasMessage("Property cached.defaults.wait-timeout with value 'PT-0.001S' is invalid: "
-						+ "It must not be negative.");
-		});
-	}
-
-	@Test
-	void cachedOnVoidMethodFailsStartup() {
-		assertStartupFailure(VoidMethod.class, "@Cached on method '" + PREFIX
-				+ "VoidMethod.refresh(long)' returns void, so there is nothing to cache; use @CacheInvalidate to "
-				+ "remove entries, or return the value");
-	}
-
-	@Test
 	void cachedOnPlainFutureMethodFailsStartup() {
 		assertStartupFailure(FutureMethod.class, "@Cached on method '" + PREFIX
 				+ "FutureMethod.find(long)' returns java.util.concurrent.Future, a future type that cannot be "
@@ -251,33 +209,6 @@ class CachedOperationSourceTests {
 				assertThat(context.getBean(CacheRegistry.class).getCache("CompletionStageMethod.find"))
 					.isNotNull();
 			});
-	}
-
-	@Test
-	void cachedOnPrivateMethodFailsStartup() {
-		assertStartupFailure(PrivateMethod.class, "@Cached on method '" + PREFIX
-				+ "PrivateMethod.find(long)' is private, so the Spring proxy cannot intercept it; make it a public, "
-				+ "non-final instance method");
-	}
-
-	@Test
-	void cachedOnFinalMethodFailsStartup() {
-		assertStartupFailure(FinalMethod.class, "@Cached on method '" + PREFIX
-				+ "FinalMethod.find(long)' is final, so the Spring proxy cannot intercept it; make it a public, "
-				+ "non-final instance method");
-	}
-
-	@Test
-	void cachedOnStaticMethodFailsStartup() {
-		assertStartupFailure(StaticMethod.class, "@Cached on method '" + PREFIX
-				+ "StaticMethod.find(long)' is static, so the Spring proxy cannot intercept it; make it a public, "
-				+ "non-final instance method");
-	}
-
-	@Test
-	void invalidateWithEmptyNameFailsStartup() {
-		assertStartupFailure(EmptyInvalidateName.class, "@CacheInvalidate on method '" + PREFIX
-				+ "EmptyInvalidateName.evict(long)' has an empty name; name the cache to invalidate");
 	}
 
 	@Test
@@ -348,40 +279,6 @@ class CachedOperationSourceTests {
 	}
 
 	@Test
-	void invalidateNamingAnUnknownCacheFailsStartup() {
-		assertStartupFailure(UnknownInvalidate.class, "@CacheInvalidate on method '" + PREFIX
-				+ "UnknownInvalidate.evict(long)' names cache 'nobody', which no @Cached method uses");
-	}
-
-	@Test
-	void cachedAndInvalidateOnOneMethodFailsStartup() {
-		assertStartupFailure(CachedAndInvalidate.class, "@Cached on method '" + PREFIX
-				+ "CachedAndInvalidate.find(long)' also has @CacheInvalidate; put them on different methods");
-	}
-
-	@Test
-	void invalidateWithKeyAndAllEntriesFailsStartup() {
-		assertStartupFailure(KeyAndAllEntries.class, "@CacheInvalidate on method '" + PREFIX
-				+ "KeyAndAllEntries.evict(long)' sets both key \"#id\" and allEntries = true; use one of them");
-	}
-
-	@Test
-	void cachedOnKotlinSuspendFunctionFailsStartup() {
-		assertStartupFailure(SuspendMethod.class, "@Cached on method '" + PREFIX
-				+ "SuspendMethod.find(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, which cannot "
-				+ "be cached or invalidated: the proxy sees it return at its first suspension, before its result "
-				+ "exists; annotate a function that is not suspend instead");
-	}
-
-	@Test
-	void invalidateOnKotlinSuspendFunctionFailsStartup() {
-		assertStartupFailure(SuspendInvalidate.class, "@CacheInvalidate on method '" + PREFIX
-				+ "SuspendInvalidate.evict(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, "
-				+ "which cannot be cached or invalidated: the proxy sees it return at its first suspension, before "
-				+ "its result exists; annotate a function that is not suspend instead");
-	}
-
-	@Test
 	void malformedInvalidateConditionFailsStartup() {
 		assertStartupFailure(MalformedInvalidateCondition.class, "@CacheInvalidate on method '" + PREFIX
 				+ "MalformedInvalidateCondition.evict(long)' has an invalid condition \"#id >\": cannot parse "
@@ -405,20 +302,6 @@ class CachedOperationSourceTests {
 	}
 
 	@Test
-	void putOnVoidMethodFailsStartup() {
-		assertStartupFailure(VoidPut.class, "@CachePut on method '" + PREFIX
-				+ "VoidPut.save(long)' returns void, so there is nothing to store; use @CacheInvalidate to remove "
-				+ "entries, or return the value");
-	}
-
-	@Test
-	void putAndCachedOnOneMethodFailsStartup() {
-		assertStartupFailure(PutAndCached.class, "@CachePut on method '" + PREFIX
-				+ "PutAndCached.find(long)' also has @Cached; a method either reads through a cache or stores into "
-				+ "it: put them on different methods");
-	}
-
-	@Test
 	void putWithMalformedKeyFailsStartup() {
 		assertStartupFailure(MalformedPutKey.class, "@CachePut on method '" + PREFIX
 				+ "MalformedPutKey.save(long)' has an invalid key \"#id +\": cannot parse '#id +': "
@@ -438,51 +321,6 @@ class CachedOperationSourceTests {
 				+ "UnknownPutVariable.save(long)' has an invalid unless \"#price == null\": '#price == null' refers "
 				+ "to #price, which is not a parameter of the method; parameters are [#id] (names need the compiler "
 				+ "flag -parameters; #p0/#a0 always work)");
-	}
-
-	@Test
-	void putWithEmptyNameFailsStartup() {
-		assertStartupFailure(EmptyPutName.class, "@CachePut on method '" + PREFIX
-				+ "EmptyPutName.save(long)' has an empty name; name the cache to store into");
-	}
-
-	@Test
-	void putNamingAnUnknownCacheFailsStartup() {
-		assertStartupFailure(UnknownPut.class, "@CachePut on method '" + PREFIX
-				+ "UnknownPut.save(long)' names cache 'nobody', which no @Cached method uses");
-	}
-
-	@Test
-	void putOnCompletableFutureMethodFailsStartup() {
-		assertStartupFailure(FuturePut.class, "@CachePut on method '" + PREFIX
-				+ "FuturePut.save(long)' returns java.util.concurrent.CompletableFuture; asynchronous results are "
-				+ "not supported by @CachePut, put a method that returns the value itself");
-	}
-
-	@Test
-	void putOfATypeTheCachedMethodCannotReturnFailsStartup() {
-		assertStartupFailure(MismatchedPut.class, "@CachePut on method '" + PREFIX
-				+ "MismatchedPut.save(long)' stores java.lang.String into cache 'prices', whose @Cached method '"
-				+ PREFIX + "MismatchedPut.price(long)' returns java.lang.Integer; return the type that the @Cached "
-				+ "method returns");
-	}
-
-	@Test
-	void putOfTheEventualValueTypeIntoACacheOfAnAsynchronousMethodStarts() {
-		this.contextRunner.withBean(AsyncPut.class).run((context) -> assertThat(context).hasNotFailed());
-	}
-
-	@Test
-	void putOfAnotherTypeThanTheEventualValueOfAnAsynchronousMethodFailsStartup() {
-		assertStartupFailure(MismatchedAsyncPut.class, "@CachePut on method '" + PREFIX
-				+ "MismatchedAsyncPut.put(long)' stores java.lang.Integer into cache 'quotes', whose @Cached method '"
-				+ PREFIX + "MismatchedAsyncPut.find(long)' returns java.lang.String; return the type that the "
-				+ "@Cached method returns");
-	}
-
-	@Test
-	void putOfAPrimitiveIntoACacheOfItsWrapperStarts() {
-		this.contextRunner.withBean(PrimitivePut.class).run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	@Test
@@ -604,37 +442,6 @@ class CachedOperationSourceTests {
 
 	}
 
-	static class VoidMethod {
-
-		@Cached
-		public void refresh(long id) {
-		}
-
-	}
-
-	static class SuspendMethod {
-
-		@Cached
-		public Object find(long id, Continuation<? super String> continuation) {
-			return "x";
-		}
-
-	}
-
-	static class SuspendInvalidate {
-
-		@Cached(name = "books")
-		public String find(long id) {
-			return "x";
-		}
-
-		@CacheInvalidate(name = "books")
-		public Object evict(long id, Continuation<? super String> continuation) {
-			return "x";
-		}
-
-	}
-
 	static class MalformedInvalidateCondition {
 
 		@Cached(name = "books")
@@ -715,34 +522,6 @@ class CachedOperationSourceTests {
 
 	}
 
-	static class AsyncPut {
-
-		@Cached(name = "quotes")
-		public CompletableFuture<String> find(long id) {
-			return CompletableFuture.completedFuture("x");
-		}
-
-		@CachePut(name = "quotes", key = "#id")
-		public String put(long id) {
-			return "y";
-		}
-
-	}
-
-	static class MismatchedAsyncPut {
-
-		@Cached(name = "quotes")
-		public Mono<String> find(long id) {
-			return Mono.just("x");
-		}
-
-		@CachePut(name = "quotes", key = "#id")
-		public Integer put(long id) {
-			return 1;
-		}
-
-	}
-
 	static class MonoMethod {
 
 		@Cached
@@ -775,45 +554,6 @@ class CachedOperationSourceTests {
 		@Cached
 		public CompletionStage<String> find(long id) {
 			return CompletableFuture.completedFuture("x");
-		}
-
-	}
-
-	static class PrivateMethod {
-
-		public String call(long id) {
-			return find(id);
-		}
-
-		@Cached
-		private String find(long id) {
-			return "x";
-		}
-
-	}
-
-	static class FinalMethod {
-
-		@Cached
-		public final String find(long id) {
-			return "x";
-		}
-
-	}
-
-	static class StaticMethod {
-
-		@Cached
-		public static String find(long id) {
-			return "x";
-		}
-
-	}
-
-	static class EmptyInvalidateName {
-
-		@CacheInvalidate(name = " ")
-		public void evict(long id) {
 		}
 
 	}
@@ -886,59 +626,10 @@ class CachedOperationSourceTests {
 
 	}
 
-	static class UnknownInvalidate {
-
-		@CacheInvalidate(name = "nobody")
-		public void evict(long id) {
-		}
-
-	}
-
-	static class CachedAndInvalidate {
-
-		@Cached(name = "books")
-		@CacheInvalidate(name = "books")
-		public String find(long id) {
-			return "x";
-		}
-
-	}
-
-	static class KeyAndAllEntries {
-
-		@CacheInvalidate(name = "books", key = "#id", allEntries = true)
-		public void evict(long id) {
-		}
-
-	}
-
 	static class ValidInvalidate {
 
 		@CacheInvalidate(name = "books", allEntries = true, beforeInvocation = true)
 		public void evict(long id) {
-		}
-
-	}
-
-	static class VoidPut {
-
-		@Cached(name = "books")
-		public String find(long id) {
-			return "x";
-		}
-
-		@CachePut(name = "books", key = "#id")
-		public void save(long id) {
-		}
-
-	}
-
-	static class PutAndCached {
-
-		@Cached(name = "books")
-		@CachePut(name = "books")
-		public String find(long id) {
-			return "x";
 		}
 
 	}
@@ -966,33 +657,6 @@ class CachedOperationSourceTests {
 		@CachePut(name = "books", unless = "#price == null")
 		public String save(long id) {
 			return "x";
-		}
-
-	}
-
-	static class EmptyPutName {
-
-		@CachePut(name = " ")
-		public String save(long id) {
-			return "x";
-		}
-
-	}
-
-	static class UnknownPut {
-
-		@CachePut(name = "nobody")
-		public String save(long id) {
-			return "x";
-		}
-
-	}
-
-	static class FuturePut {
-
-		@CachePut(name = "books")
-		public java.util.concurrent.CompletableFuture<String> save(long id) {
-			return java.util.concurrent.CompletableFuture.completedFuture("x");
 		}
 
 	}
@@ -1060,34 +724,6 @@ class CachedOperationSourceTests {
 		@Cached(ttl = "1w")
 		public String find(long id) {
 			return "x";
-		}
-
-	}
-
-	static class MismatchedPut {
-
-		@Cached(name = "prices")
-		public Integer price(long id) {
-			return 1;
-		}
-
-		@CachePut(name = "prices", key = "#id")
-		public String save(long id) {
-			return "x";
-		}
-
-	}
-
-	static class PrimitivePut {
-
-		@Cached(name = "prices")
-		public Number price(long id) {
-			return 1;
-		}
-
-		@CachePut(name = "prices", key = "#id")
-		public int save(long id) {
-			return 2;
 		}
 
 	}
