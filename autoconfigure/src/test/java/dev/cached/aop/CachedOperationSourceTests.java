@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Tests for {@link CachedOperationSource}'s call-path lookup, which finds operations by
  * the identity of the invoked {@link Method} instance first.
  */
-class CachedOperationSourceLookupTests {
+class CachedOperationSourceTests {
 
 	private final CachedOperationSource source = new CachedOperationSource(
 			new CacheRegistry((name) -> CacheSpec.NONE, CacheSpec.NONE), new MethodExpressions(null, null));
