@@ -3,9 +3,12 @@ package dev.cached.aop;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
+import dev.cached.engine.CacheRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.Advisor;
@@ -27,9 +30,17 @@ import org.springframework.util.ReflectionUtils;
  * The startup scan: reads and checks every {@code @Cached}, {@code @CachePut} and
  * {@code @CacheInvalidate} method of every bean as the bean is created, so that a bad
  * annotation fails startup (naming the method and the value) and every method is
- * registered with its cache before the first call. Once all singletons exist, it checks
- * that every {@code @CacheInvalidate} and {@code @CachePut} names a cache that some
- * {@code @Cached} method uses.
+ * registered with its cache before the first call. Each method is checked on its own as
+ * it is read ({@link CachedAnnotationValidator}); the checks across methods are here:
+ * <ul>
+ * <li>once all singletons exist, that every {@code @CacheInvalidate} and
+ * {@code @CachePut} names a cache that some {@code @Cached} method uses, and that every
+ * {@code @CachePut} stores a type that the {@code @Cached} methods of its cache can
+ * return;</li>
+ * <li>when a tier shared by several instances is attached, {@link #checkRemoteKeys()}:
+ * that the default key of every {@code @Cached} method of a remote cache read so far has
+ * a stable form (a method read later is checked as it is read).</li>
+ * </ul>
  * <p>
  * Each method is read as the advice will see its calls: against the object the cached
  * proxy delegates to. So methods declared on the interfaces of a JDK proxy bean (a Spring
@@ -156,7 +167,55 @@ public final class CachedMethodValidator
 				throw new IllegalStateException(put.unknownCacheMessage());
 			}
 		}
-		source.checkPutTypes();
+		checkPutTypes(source);
+	}
+
+	/**
+	 * Check that every {@code @CachePut} read so far stores a value of a type the
+	 * {@code @Cached} methods of its cache can return: a type that is neither a subtype nor
+	 * a supertype of such a method's return type would reach its callers as a
+	 * {@link ClassCastException}.
+	 * @throws IllegalStateException naming both methods and both types
+	 */
+	private static void checkPutTypes(CachedOperationSource source) {
+		Collection<CachedOperation> cachedOperations = source.getCachedOperations().values();
+		for (CachePutOperation put : source.getPuts()) {
+			Class<?> stored = ClassUtils.resolvePrimitiveIfNecessary(put.getMethod().getReturnType());
+			for (CachedOperation cached : cachedOperations) {
+				if (cached.getCache().getName().equals(put.getCacheName())) {
+					Class<?> read = ClassUtils.resolvePrimitiveIfNecessary(cached.getValueType());
+					if (!read.isAssignableFrom(stored) && !stored.isAssignableFrom(read)) {
+						throw CachedAnnotationValidator.invalid(put.getMethod(), "@CachePut", "stores "
+								+ stored.getName() + " into cache '" + put.getCacheName() + "', whose @Cached method '"
+								+ CacheRegistry.describe(cached.getMethod()) + "' returns " + read.getName()
+								+ "; return the type that the @Cached method returns");
+					}
+				}
+			}
+		}
+	}
+
+	/**
+	 * Check every {@code @Cached} method read so far for a tier shared by several
+	 * instances, before the tier is attached: the default key (all parameters) of a method
+	 * whose cache is remote must have a stable form
+	 * ({@link dev.cached.key.StableKeys#isStableType}) for each parameter type. Whoever
+	 * attaches the tier calls this first, whether the scan has read the beans yet or not;
+	 * a method read once the tier is attached is checked as it is read.
+	 * @throws IllegalStateException naming the first method whose key has no stable form,
+	 * and saying what to do
+	 */
+	public void checkRemoteKeys() {
+		CachedOperationSource source = this.source.getIfAvailable();
+		if (source == null) {
+			return;
+		}
+		for (Map.Entry<Method, CachedOperation> entry : source.getCachedOperations().entrySet()) {
+			String problem = CachedAnnotationValidator.remoteKeyProblem(entry.getKey(), entry.getValue());
+			if (problem != null) {
+				throw new IllegalStateException("Method '" + CacheRegistry.describe(entry.getKey()) + "' " + problem);
+			}
+		}
 	}
 
 	private static void readFactoryBeanObjects(ConfigurableListableBeanFactory beanFactory) {

@@ -29,6 +29,9 @@ public final class CachedOperation extends MethodOperation implements Loader, As
 
 	private final KeyGenerator keyGenerator;
 
+	/** Whether the key is the default one (all arguments) rather than a key expression. */
+	private final boolean defaultKey;
+
 	private final @Nullable CallExpression condition;
 
 	private final @Nullable CallExpression unless;
@@ -36,11 +39,12 @@ public final class CachedOperation extends MethodOperation implements Loader, As
 	/** The adapter of an asynchronous return type, {@code null} when the value itself is returned. */
 	private final @Nullable AsyncResultAdapter async;
 
-	CachedOperation(Method method, CachedCache cache, KeyGenerator keyGenerator, @Nullable CallExpression condition,
-			@Nullable CallExpression unless, @Nullable AsyncResultAdapter async) {
+	CachedOperation(Method method, CachedCache cache, KeyGenerator keyGenerator, boolean defaultKey,
+			@Nullable CallExpression condition, @Nullable CallExpression unless, @Nullable AsyncResultAdapter async) {
 		this.method = method;
 		this.cache = cache;
 		this.keyGenerator = keyGenerator;
+		this.defaultKey = defaultKey;
 		this.condition = condition;
 		this.unless = unless;
 		this.async = async;
@@ -131,6 +135,15 @@ public final class CachedOperation extends MethodOperation implements Loader, As
 	 */
 	public Class<?> getValueType() {
 		return (this.async != null) ? this.async.valueType(this.method) : this.method.getReturnType();
+	}
+
+	/**
+	 * Return whether the key is the default one, made of all arguments, rather than the
+	 * value of a key expression.
+	 * @return whether the key is the default one
+	 */
+	boolean hasDefaultKey() {
+		return this.defaultKey;
 	}
 
 	/**

@@ -1,28 +1,22 @@
 package dev.cached.aop;
 
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
-import dev.cached.async.AsyncResultAdapter;
 import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
-import dev.cached.engine.CachedCache;
-import dev.cached.expression.CallExpression;
 import dev.cached.expression.MethodExpressions;
-import dev.cached.key.KeyGenerator;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
@@ -32,10 +26,17 @@ import org.springframework.format.datetime.standard.DurationFormatterUtils;
 import org.springframework.util.ClassUtils;
 
 /**
- * Reads {@code @Cached}, {@code @CachePut} and {@code @CacheInvalidate} into operations,
- * checks them, and remembers them per method. An annotation on an interface method or a
- * superclass method applies to the implementation. Every problem is an
+ * The operations of annotated methods, by method: the lookup table that the advice asks
+ * on every call. A method is read once, by a {@link CachedOperationParser} (which checks
+ * it with {@link CachedAnnotationValidator}), at the first lookup of that method,
+ * whichever comes first: the startup scan ({@link CachedMethodValidator}), the proxy's
+ * pointcut or a call. An annotation on an interface method or a superclass method applies
+ * to the implementation. A method whose annotations are invalid fails its lookup with an
  * {@link IllegalStateException} that names the method and the offending value.
+ * <p>
+ * It also keeps what the checks across methods need once every method is read: the
+ * {@code @CachePut} and {@code @CacheInvalidate} annotations and the {@code @Cached}
+ * operations read so far.
  */
 public class CachedOperationSource {
 
@@ -44,21 +45,11 @@ public class CachedOperationSource {
 
 	private static final Object NONE = new Object();
 
-	private static final String KOTLIN_CONTINUATION = "kotlin.coroutines.Continuation";
-
-	private static final String REACTIVE_PUBLISHER = "org.reactivestreams.Publisher";
-
-	private static final String FLOW_PUBLISHER = "java.util.concurrent.Flow$Publisher";
-
 	private static final int MAX_FAST_BINDINGS = 4096;
 
 	private final CacheRegistry registry;
 
-	private final MethodExpressions expressions;
-
-	private final Function<String, Duration> durations;
-
-	private final AsyncResultAdapters asyncResults;
+	private final CachedOperationParser parser;
 
 	/** Operations by the most specific (implementation) method; NONE when unannotated. */
 	private final ConcurrentHashMap<Method, Object> bySpecificMethod = new ConcurrentHashMap<>();
@@ -66,8 +57,10 @@ public class CachedOperationSource {
 	/** The hot path: operations by the invoked method, then by target class. */
 	private final ConcurrentHashMap<Method, Binding> byInvokedMethod = new ConcurrentHashMap<>();
 
+	/** Every {@code @CacheInvalidate} read so far, added as its method's operation is kept. */
 	private final List<CacheInvalidateOperation> invalidations = new CopyOnWriteArrayList<>();
 
+	/** Every {@code @CachePut} read so far, added as its method's operation is kept. */
 	private final List<CachePutOperation> puts = new CopyOnWriteArrayList<>();
 
 	/**
@@ -118,9 +111,7 @@ public class CachedOperationSource {
 	public CachedOperationSource(CacheRegistry registry, MethodExpressions expressions,
 			Function<String, Duration> durations, AsyncResultAdapters asyncResults) {
 		this.registry = registry;
-		this.expressions = expressions;
-		this.durations = durations;
-		this.asyncResults = asyncResults;
+		this.parser = new CachedOperationParser(registry, expressions, durations, asyncResults);
 	}
 
 	/**
@@ -252,28 +243,18 @@ public class CachedOperationSource {
 	}
 
 	/**
-	 * Check that every {@code @CachePut} read so far stores a value of a type the
-	 * {@code @Cached} methods of its cache can return: a type that is neither a subtype nor
-	 * a supertype of such a method's return type would reach its callers as a
-	 * {@link ClassCastException}.
-	 * @throws IllegalStateException naming both methods and both types
+	 * Return every {@code @Cached} operation read so far, by the method that was read (the
+	 * most specific one, e.g. the implementation of an interface method).
+	 * @return the operations
 	 */
-	void checkPutTypes() {
-		for (CachePutOperation put : this.puts) {
-			Class<?> stored = ClassUtils.resolvePrimitiveIfNecessary(put.getMethod().getReturnType());
-			for (Object operation : this.bySpecificMethod.values()) {
-				if (operation instanceof CachedOperation cached
-						&& cached.getCache().getName().equals(put.getCacheName())) {
-					Class<?> read = ClassUtils.resolvePrimitiveIfNecessary(cached.getValueType());
-					if (!read.isAssignableFrom(stored) && !stored.isAssignableFrom(read)) {
-						throw invalid(put.getMethod(), "@CachePut", "stores " + stored.getName() + " into cache '"
-								+ put.getCacheName() + "', whose @Cached method '"
-								+ CacheRegistry.describe(cached.getMethod()) + "' returns " + read.getName()
-								+ "; return the type that the @Cached method returns");
-					}
-				}
+	Map<Method, CachedOperation> getCachedOperations() {
+		Map<Method, CachedOperation> operations = new LinkedHashMap<>();
+		this.bySpecificMethod.forEach((method, operation) -> {
+			if (operation instanceof CachedOperation cached) {
+				operations.put(method, cached);
 			}
-		}
+		});
+		return operations;
 	}
 
 	/**
@@ -292,220 +273,27 @@ public class CachedOperationSource {
 				: AopUtils.getMostSpecificMethod(method, userClass);
 		Object operation = this.bySpecificMethod.get(specific);
 		if (operation == null) {
-			operation = build(specific, method);
-			Object existing = this.bySpecificMethod.putIfAbsent(specific, operation);
-			operation = (existing != null) ? existing : operation;
+			MethodOperation parsed = this.parser.parse(specific, method);
+			Object existing = this.bySpecificMethod.putIfAbsent(specific, (parsed != null) ? parsed : NONE);
+			if (existing != null) {
+				operation = existing;
+			}
+			else {
+				keepForChecks(parsed);
+				operation = (parsed != null) ? parsed : NONE;
+			}
 		}
 		return (operation != NONE) ? (MethodOperation) operation : null;
 	}
 
-	private Object build(Method specific, Method invoked) {
-		Method annotated = specific;
-		Cached cached = AnnotatedElementUtils.findMergedAnnotation(specific, Cached.class);
-		CachePut put = AnnotatedElementUtils.findMergedAnnotation(specific, CachePut.class);
-		Set<CacheInvalidate> invalidates = AnnotatedElementUtils.findMergedRepeatableAnnotations(specific,
-				CacheInvalidate.class);
-		if (cached == null && put == null && invalidates.isEmpty() && specific != invoked) {
-			annotated = invoked;
-			cached = AnnotatedElementUtils.findMergedAnnotation(invoked, Cached.class);
-			put = AnnotatedElementUtils.findMergedAnnotation(invoked, CachePut.class);
-			invalidates = AnnotatedElementUtils.findMergedRepeatableAnnotations(invoked, CacheInvalidate.class);
+	private void keepForChecks(@Nullable MethodOperation operation) {
+		if (operation instanceof PuttingOperation putting) {
+			this.invalidations.addAll(putting.getInvalidations());
+			this.puts.add(putting.getPut());
 		}
-		if (cached == null && put == null && invalidates.isEmpty()) {
-			return NONE;
+		else if (operation instanceof InvalidatingOperation invalidating) {
+			this.invalidations.addAll(invalidating.getOperations());
 		}
-		if (put != null) {
-			if (cached != null) {
-				throw invalid(specific, "@CachePut", "also has @Cached; a method either reads through a cache or "
-						+ "stores into it: put them on different methods");
-			}
-			checkInterceptable(specific, "@CachePut");
-			checkNotSuspending(specific, "@CachePut");
-			return buildPut(specific, put, invalidates);
-		}
-		String annotationName = (cached != null) ? "@Cached" : "@CacheInvalidate";
-		if (cached != null && !invalidates.isEmpty()) {
-			throw invalid(specific, annotationName,
-					"also has @CacheInvalidate; put them on different methods");
-		}
-		checkInterceptable(specific, annotationName);
-		checkNotSuspending(specific, annotationName);
-		return (cached != null) ? buildCached(specific, annotated, cached) : buildInvalidating(specific, invalidates);
-	}
-
-	private void checkInterceptable(Method method, String annotation) {
-		int modifiers = method.getModifiers();
-		String problem = Modifier.isPrivate(modifiers) ? "private" : Modifier.isStatic(modifiers) ? "static"
-				: Modifier.isFinal(modifiers) ? "final" : null;
-		if (problem != null) {
-			throw invalid(method, annotation, "is " + problem
-					+ ", so the Spring proxy cannot intercept it; make it a public, non-final instance method");
-		}
-	}
-
-	/**
-	 * A Kotlin {@code suspend} function returns to the proxy at its first suspension
-	 * (with a marker, its real result arriving later through the continuation): caching
-	 * or invalidating around that return would be silently wrong.
-	 */
-	private void checkNotSuspending(Method method, String annotation) {
-		Class<?>[] types = method.getParameterTypes();
-		if (types.length > 0 && KOTLIN_CONTINUATION.equals(types[types.length - 1].getName())) {
-			throw invalid(method, annotation, "is a Kotlin suspend function, which cannot be cached or invalidated: "
-					+ "the proxy sees it return at its first suspension, before its result exists; annotate a "
-					+ "function that is not suspend instead");
-		}
-	}
-
-	private CachedOperation buildCached(Method method, Method annotated, Cached cached) {
-		Class<?> returnType = method.getReturnType();
-		if (returnType == void.class || returnType == Void.class) {
-			throw invalid(method, "@Cached", "returns void, so there is nothing to cache; use @CacheInvalidate "
-					+ "to remove entries, or return the value");
-		}
-		AsyncResultAdapter async;
-		try {
-			async = this.asyncResults.forReturnType(returnType);
-		}
-		catch (IllegalArgumentException ex) {
-			throw invalid(method, "@Cached", ex.getMessage());
-		}
-		boolean defaultName = cached.name().isBlank();
-		String name = defaultName ? method.getDeclaringClass().getSimpleName() + "." + method.getName()
-				: cached.name().trim();
-		Duration ttl = parseTtl(method, cached.ttl());
-		KeyGenerator keyGenerator = cached.key().isEmpty() ? KeyGenerator.allArguments(method.getParameterCount())
-				: KeyGenerator.expression(parse(method, "@Cached", "key", cached.key(), name, false));
-		CallExpression condition = cached.condition().isEmpty() ? null
-				: parse(method, "@Cached", "condition", cached.condition(), name, false);
-		CallExpression unless = cached.unless().isEmpty() ? null
-				: parse(method, "@Cached", "unless", cached.unless(), name, true);
-		CachedCache cache;
-		try {
-			cache = this.registry.register(name, method, defaultName, ttl);
-		}
-		catch (IllegalArgumentException ex) {
-			throw invalid(method, "@Cached", ex.getMessage());
-		}
-		return new CachedOperation(annotated, cache, keyGenerator, condition, unless, async);
-	}
-
-	private PuttingOperation buildPut(Method method, CachePut put, Set<CacheInvalidate> invalidates) {
-		Class<?> returnType = method.getReturnType();
-		if (returnType == void.class || returnType == Void.class) {
-			throw invalid(method, "@CachePut", "returns void, so there is nothing to store; use @CacheInvalidate "
-					+ "to remove entries, or return the value");
-		}
-		if (Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType)
-				|| isPublisher(returnType)) {
-			throw invalid(method, "@CachePut", "returns " + returnType.getName()
-					+ "; asynchronous results are not supported by @CachePut, put a method that returns the value "
-					+ "itself");
-		}
-		String name = put.name().trim();
-		if (name.isEmpty()) {
-			throw invalid(method, "@CachePut", "has an empty name; name the cache to store into");
-		}
-		KeyGenerator keyGenerator = put.key().isEmpty() ? KeyGenerator.allArguments(method.getParameterCount())
-				: KeyGenerator.expression(parse(method, "@CachePut", "key", put.key(), name, true));
-		CallExpression condition = put.condition().isEmpty() ? null
-				: parse(method, "@CachePut", "condition", put.condition(), name, true);
-		CallExpression unless = put.unless().isEmpty() ? null
-				: parse(method, "@CachePut", "unless", put.unless(), name, true);
-		CachePutOperation operation = new CachePutOperation(method, name, keyGenerator, condition, unless);
-		List<CacheInvalidateOperation> invalidations = invalidates.isEmpty() ? List.of()
-				: invalidations(method, invalidates);
-		this.puts.add(operation);
-		return new PuttingOperation(operation, invalidations, this.registry::getCache);
-	}
-
-	/**
-	 * Whether {@code type} is a Reactive Streams {@code Publisher} (or the JDK's
-	 * {@code Flow.Publisher}), without needing that API.
-	 */
-	private static boolean isPublisher(@Nullable Class<?> type) {
-		if (type == null) {
-			return false;
-		}
-		if (REACTIVE_PUBLISHER.equals(type.getName()) || FLOW_PUBLISHER.equals(type.getName())) {
-			return true;
-		}
-		for (Class<?> candidate : type.getInterfaces()) {
-			if (isPublisher(candidate)) {
-				return true;
-			}
-		}
-		return isPublisher(type.getSuperclass());
-	}
-
-	private InvalidatingOperation buildInvalidating(Method method, Set<CacheInvalidate> annotations) {
-		return new InvalidatingOperation(invalidations(method, annotations), this.registry::getCache);
-	}
-
-	private List<CacheInvalidateOperation> invalidations(Method method, Set<CacheInvalidate> annotations) {
-		List<CacheInvalidateOperation> operations = new ArrayList<>();
-		String description = CacheRegistry.describe(method);
-		for (CacheInvalidate invalidate : annotations) {
-			String name = invalidate.name().trim();
-			if (name.isEmpty()) {
-				throw invalid(method, "@CacheInvalidate", "has an empty name; name the cache to invalidate");
-			}
-			KeyGenerator keyGenerator;
-			if (invalidate.allEntries()) {
-				if (!invalidate.key().isEmpty()) {
-					throw invalid(method, "@CacheInvalidate", "sets both key \"" + invalidate.key()
-							+ "\" and allEntries = true; use one of them");
-				}
-				keyGenerator = null;
-			}
-			else {
-				keyGenerator = invalidate.key().isEmpty() ? KeyGenerator.allArguments(method.getParameterCount())
-						: KeyGenerator.expression(parse(method, "@CacheInvalidate", "key", invalidate.key(), name,
-								!invalidate.beforeInvocation()));
-			}
-			CallExpression condition = invalidate.condition().isEmpty() ? null
-					: parse(method, "@CacheInvalidate", "condition", invalidate.condition(), name,
-							!invalidate.beforeInvocation());
-			operations.add(new CacheInvalidateOperation(name, keyGenerator, invalidate.beforeInvocation(), condition,
-					description));
-		}
-		this.invalidations.addAll(operations);
-		return operations;
-	}
-
-	private @Nullable Duration parseTtl(Method method, String ttl) {
-		if (ttl.isBlank()) {
-			return null;
-		}
-		Duration duration;
-		try {
-			duration = this.durations.apply(ttl.trim());
-		}
-		catch (RuntimeException ex) {
-			throw invalid(method, "@Cached", "has ttl \"" + ttl
-					+ "\", which is not a duration; use a value such as 500ms, 30s, 10m or PT1H");
-		}
-		if (duration.isNegative()) {
-			throw invalid(method, "@Cached", "has ttl \"" + ttl + "\", which is negative");
-		}
-		return duration;
-	}
-
-	private CallExpression parse(Method method, String annotation, String attribute, String expression,
-			String cacheName, boolean resultAvailable) {
-		try {
-			return this.expressions.parse(method, expression, attribute + " expression '" + expression
-					+ "' of cache '" + cacheName + "'", resultAvailable);
-		}
-		catch (IllegalArgumentException ex) {
-			throw invalid(method, annotation, "has an invalid " + attribute + " \"" + expression + "\": "
-					+ ex.getMessage());
-		}
-	}
-
-	private static IllegalStateException invalid(Method method, String annotation, @Nullable String problem) {
-		return new IllegalStateException(
-				annotation + " on method '" + CacheRegistry.describe(method) + "' " + problem);
 	}
 
 	private record FastBinding(Method method, @Nullable Class<?> targetClass, @Nullable MethodOperation operation) {

@@ -52,4 +52,8 @@ final class PuttingOperation extends MethodOperation {
 		return this.put;
 	}
 
+	List<CacheInvalidateOperation> getInvalidations() {
+		return this.invalidations;
+	}
+
 }

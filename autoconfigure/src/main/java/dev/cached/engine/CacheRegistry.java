@@ -141,10 +141,8 @@ public final class CacheRegistry {
 					+ "or set " + property);
 		}
 		entry.cache.addMethod(description);
-		entry.methods.add(method);
 		RemoteTier tier = this.remoteTier;
 		if (tier != null) {
-			tier.check(entry.cache, method);
 			if (created != null) {
 				created.cache.setRemote(tier.attach(created.cache, method));
 			}
@@ -172,21 +170,10 @@ public final class CacheRegistry {
 
 	/**
 	 * Attach every cache, those registered so far and those to come, to a tier shared by
-	 * several instances of the application. Each method registered so far is checked first.
+	 * several instances of the application.
 	 * @param remoteTier the tier
-	 * @throws IllegalStateException naming the method, if the tier refuses one
 	 */
 	public void setRemoteTier(RemoteTier remoteTier) {
-		for (Entry entry : this.caches.values()) {
-			for (Method method : entry.methods) {
-				try {
-					remoteTier.check(entry.cache, method);
-				}
-				catch (IllegalArgumentException ex) {
-					throw new IllegalStateException("Method '" + describe(method) + "' " + ex.getMessage(), ex);
-				}
-			}
-		}
 		this.remoteTier = remoteTier;
 		for (Entry entry : this.caches.values()) {
 			entry.cache.setRemote(remoteTier.attach(entry.cache, entry.firstMethod));
@@ -282,8 +269,6 @@ public final class CacheRegistry {
 
 		/** The method whose default name this is, if any; set once. */
 		final AtomicReference<@Nullable Method> defaultNameOwner = new AtomicReference<>();
-
-		final List<Method> methods = new CopyOnWriteArrayList<>();
 
 		final @Nullable Duration annotationTtl;
 

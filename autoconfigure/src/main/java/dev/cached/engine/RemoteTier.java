@@ -13,17 +13,7 @@ import org.jspecify.annotations.Nullable;
 public interface RemoteTier {
 
 	/**
-	 * Check a method that uses {@code cache}, at registration: a remote cache needs keys
-	 * that the tier can name the same way in every instance.
-	 * @param cache the cache
-	 * @param method the method
-	 * @throws IllegalArgumentException saying what is wrong, to fail startup
-	 */
-	void check(CachedCache cache, Method method);
-
-	/**
-	 * Attach a cache to the tier; called once per cache, after its first method was
-	 * {@link #check checked}.
+	 * Attach a cache to the tier; called once per cache.
 	 * @param cache the cache
 	 * @param method the first method that uses it (its return type is the type of values)
 	 * @return the cache's view of the tier, or {@code null} to keep the cache local

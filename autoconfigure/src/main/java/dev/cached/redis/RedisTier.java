@@ -41,12 +41,9 @@ import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import org.springframework.util.backoff.FixedBackOff;
 
-import dev.cached.Cached;
-import dev.cached.CachePut;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteCache;
 import dev.cached.engine.RemoteTier;
-import dev.cached.key.StableKeys;
 
 /**
  * The Redis tier: every cache is attached to it; remote caches keep their values in Redis.
@@ -264,29 +261,6 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	}
 
 	// RemoteTier
-
-	@Override
-	public void check(CachedCache cache, Method method) {
-		if (!cache.getSettings().isRemote()) {
-			return;
-		}
-		Cached cached = method.getAnnotation(Cached.class);
-		CachePut put = method.getAnnotation(CachePut.class);
-		boolean defaultKey = (cached != null && cached.key().isEmpty()) || (put != null && put.key().isEmpty());
-		if (!defaultKey) {
-			// a key expression: its values are checked when they are made
-			return;
-		}
-		for (Class<?> type : method.getParameterTypes()) {
-			if (!StableKeys.isStableType(type)) {
-				throw new IllegalArgumentException("uses remote cache '" + cache.getName() + "' whose default key "
-						+ "includes a parameter of type " + type.getName() + ", which has no stable form across "
-						+ "instances; give the method a key expression that yields strings, numbers, booleans, "
-						+ "enums, UUIDs or records of those (e.g. key = \"#p0.id\"), or set cached.caches.["
-						+ cache.getName() + "].remote=false");
-			}
-		}
-	}
 
 	@Override
 	public RemoteCache attach(CachedCache cache, Method method) {

@@ -1,8 +1,10 @@
 package dev.cached.aop;
 
+import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
@@ -10,6 +12,8 @@ import javax.sql.DataSource;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.cached.CacheInvalidate;
+import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.actuate.endpoint.CachedEndpoint;
 import dev.cached.actuate.endpoint.CachedEndpoint.CacheDescriptor;
@@ -21,20 +25,24 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 
 import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.data.jdbc.autoconfigure.DataJdbcRepositoriesAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan.Filter;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.FilterType;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.data.annotation.Id;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
@@ -47,13 +55,18 @@ import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
 import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * Tests for {@link CachedMethodValidator}: every annotated method is read at startup,
  * whatever the proxy, here with a real Spring Data JDBC repository (a JDK proxy over
- * {@code SimpleJdbcRepository}, which carries none of the interface's annotations).
+ * {@code SimpleJdbcRepository}, which carries none of the interface's annotations); and
+ * the checks across methods, among them the keys of remote caches when a tier is
+ * attached.
  */
 class CachedMethodValidatorTests {
+
+	private static final String PREFIX = "dev.cached.aop.CachedMethodValidatorTests$";
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, CachedAutoConfiguration.class,
@@ -62,6 +75,10 @@ class CachedMethodValidatorTests {
 				TransactionAutoConfiguration.class, DataJdbcRepositoriesAutoConfiguration.class))
 		.withPropertyValues("spring.datasource.generate-unique-name=true",
 				"management.endpoints.web.exposure.include=cached");
+
+	/** Our auto-configuration alone, for the checks across methods. */
+	private final ApplicationContextRunner cachedRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, CachedAutoConfiguration.class));
 
 	private final Logger logger = (Logger) LoggerFactory.getLogger(CachedStartupReport.class);
 
@@ -190,6 +207,88 @@ class CachedMethodValidatorTests {
 				.isInstanceOf(IllegalStateException.class)
 				.hasMessageStartingWith("@Cached on method '" + BadKeyFinder.class.getName()
 						+ ".find(long)' has an invalid key \"#ident\": "));
+	}
+
+	@Test
+	void invalidateNamingAnUnknownCacheFailsStartup() {
+		assertStartupFailure(UnknownInvalidate.class, "@CacheInvalidate on method '" + PREFIX
+				+ "UnknownInvalidate.evict(long)' names cache 'nobody', which no @Cached method uses");
+	}
+
+	@Test
+	void putNamingAnUnknownCacheFailsStartup() {
+		assertStartupFailure(UnknownPut.class, "@CachePut on method '" + PREFIX
+				+ "UnknownPut.save(long)' names cache 'nobody', which no @Cached method uses");
+	}
+
+	@Test
+	void putOfATypeTheCachedMethodCannotReturnFailsStartup() {
+		assertStartupFailure(MismatchedPut.class, "@CachePut on method '" + PREFIX
+				+ "MismatchedPut.save(long)' stores java.lang.String into cache 'prices', whose @Cached method '"
+				+ PREFIX + "MismatchedPut.price(long)' returns java.lang.Integer; return the type that the @Cached "
+				+ "method returns");
+	}
+
+	@Test
+	void putOfTheEventualValueTypeIntoACacheOfAnAsynchronousMethodStarts() {
+		this.cachedRunner.withBean(AsyncPut.class).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void putOfAnotherTypeThanTheEventualValueOfAnAsynchronousMethodFailsStartup() {
+		assertStartupFailure(MismatchedAsyncPut.class, "@CachePut on method '" + PREFIX
+				+ "MismatchedAsyncPut.put(long)' stores java.lang.Integer into cache 'quotes', whose @Cached method '"
+				+ PREFIX + "MismatchedAsyncPut.find(long)' returns java.lang.String; return the type that the "
+				+ "@Cached method returns");
+	}
+
+	@Test
+	void putOfAPrimitiveIntoACacheOfItsWrapperStarts() {
+		this.cachedRunner.withBean(PrimitivePut.class).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void checkRemoteKeysNamesAMethodReadBeforeTheTierIsAttached() throws Exception {
+		CachedOperationSource source = CachedAnnotationValidatorTests.remoteSource(false);
+		for (Method method : CachedAnnotationValidatorTests.Orders.class.getDeclaredMethods()) {
+			assertThat(source.getOperation(method, CachedAnnotationValidatorTests.Orders.class)).isNotNull();
+		}
+		String orders = CachedAnnotationValidatorTests.Orders.class.getName();
+		String criteria = CachedAnnotationValidatorTests.Criteria.class.getName();
+		assertThatIllegalStateException().isThrownBy(validator(source)::checkRemoteKeys)
+			.withMessage("Method '" + orders + ".order(" + criteria + ")' uses remote cache 'orders' whose default "
+					+ "key includes a parameter of type " + criteria + ", which has no stable form across instances; "
+					+ "give the method a key expression that yields strings, numbers, booleans, enums, UUIDs or "
+					+ "records of those (e.g. key = \"#p0.id\"), or set cached.caches.[orders].remote=false");
+	}
+
+	@Test
+	void checkRemoteKeysPassesKeyExpressionsStableDefaultKeysAndCachesThatAreNotRemote() throws Exception {
+		CachedOperationSource source = CachedAnnotationValidatorTests.remoteSource(false);
+		Class<?> orders = CachedAnnotationValidatorTests.Orders.class;
+		Class<?> criteria = CachedAnnotationValidatorTests.Criteria.class;
+		for (Method method : List.of(orders.getMethod("byCriteria", criteria), orders.getMethod("byId", long.class),
+				orders.getMethod("local", criteria))) {
+			assertThat(source.getOperation(method, orders)).isNotNull();
+		}
+		validator(source).checkRemoteKeys();
+	}
+
+	private void assertStartupFailure(Class<?> beanClass, String message) {
+		this.cachedRunner.withBean(beanClass).run((context) -> assertFailure(context, message));
+	}
+
+	private static void assertFailure(AssertableApplicationContext context, String message) {
+		assertThat(context).hasFailed();
+		assertThat(NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure()))
+			.isInstanceOf(IllegalStateException.class)
+			.hasMessage(message);
+	}
+
+	private static CachedMethodValidator validator(CachedOperationSource source) {
+		DefaultListableBeanFactory beanFactory = new DefaultListableBeanFactory();
+		beanFactory.registerSingleton("cachedOperationSource", source);
+		return new CachedMethodValidator(beanFactory.getBeanProvider(CachedOperationSource.class));
 	}
 
 	public interface RatesClient {
@@ -346,6 +445,79 @@ class CachedMethodValidatorTests {
 	@EnableJdbcRepositories(considerNestedRepositories = true,
 			includeFilters = @Filter(type = FilterType.ASSIGNABLE_TYPE, classes = BadPagedKeyRepository.class))
 	static class UnusedBadPagedKeyRepositoryConfiguration {
+
+	}
+
+	static class AsyncPut {
+
+		@Cached(name = "quotes")
+		public CompletableFuture<String> find(long id) {
+			return CompletableFuture.completedFuture("x");
+		}
+
+		@CachePut(name = "quotes", key = "#id")
+		public String put(long id) {
+			return "y";
+		}
+
+	}
+
+	static class MismatchedAsyncPut {
+
+		@Cached(name = "quotes")
+		public Mono<String> find(long id) {
+			return Mono.just("x");
+		}
+
+		@CachePut(name = "quotes", key = "#id")
+		public Integer put(long id) {
+			return 1;
+		}
+
+	}
+
+	static class UnknownInvalidate {
+
+		@CacheInvalidate(name = "nobody")
+		public void evict(long id) {
+		}
+
+	}
+
+	static class UnknownPut {
+
+		@CachePut(name = "nobody")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class MismatchedPut {
+
+		@Cached(name = "prices")
+		public Integer price(long id) {
+			return 1;
+		}
+
+		@CachePut(name = "prices", key = "#id")
+		public String save(long id) {
+			return "x";
+		}
+
+	}
+
+	static class PrimitivePut {
+
+		@Cached(name = "prices")
+		public Number price(long id) {
+			return 1;
+		}
+
+		@CachePut(name = "prices", key = "#id")
+		public int save(long id) {
+			return 2;
+		}
 
 	}
 

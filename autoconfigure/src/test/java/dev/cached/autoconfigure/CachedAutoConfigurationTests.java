@@ -28,6 +28,7 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -327,6 +328,41 @@ class CachedAutoConfigurationTests {
 				service.square(3);
 				assertThat(service.calls()).isEqualTo(2);
 			});
+	}
+
+	@Test
+	void negativeDefaultTtlFailsStartup() {
+		this.contextRunner.withPropertyValues("cached.defaults.ttl=-5s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessage("Property cached.defaults.ttl with value 'PT-5S' is invalid: It must not be negative.");
+		});
+	}
+
+	@Test
+	void negativePerCacheMaxSizeFailsStartup() {
+		this.contextRunner.withPropertyValues("cached.caches.[Svc.find].max-size=-1").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessage("Property cached.caches.[Svc.find].max-size with value '-1' is invalid: "
+						+ "It must not be negative.");
+		});
+	}
+
+	@Test
+	void negativeWaitTimeoutFailsStartup() {
+		this.contextRunner.withPropertyValues("cached.defaults.wait-timeout=-1ms").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessage("Property cached.defaults.wait-timeout with value 'PT-0.001S' is invalid: "
+						+ "It must not be negative.");
+		});
 	}
 
 	@Test

@@ -150,16 +150,6 @@ class SharedTierSeamTests {
 		assertThat(this.tier.values).containsKey("remote:k");
 	}
 
-	@Test
-	void aMethodWhoseKeyTheTierRefusesFailsRegistrationNamingIt() throws NoSuchMethodException {
-		this.tier.refuse = true;
-		CacheRegistry registry = new CacheRegistry((name) -> CacheSpec.NONE, CacheSpec.NONE);
-		registry.register("c", method(), false, null);
-		assertThatIllegalStateException().isThrownBy(() -> registry.setRemoteTier(this.tier))
-			.withMessageContaining(SharedTierSeamTests.class.getName() + ".value(java.lang.String)")
-			.withMessageContaining("refused");
-	}
-
 	/** A tier shared by the registries of one test, kept in memory, with leases. */
 	static final class SharedMemoryTier implements RemoteTier {
 
@@ -180,17 +170,8 @@ class SharedTierSeamTests {
 		volatile Runnable beforeLookup = () -> {
 		};
 
-		volatile boolean refuse;
-
 		int leasesHeld() {
 			return this.leases.size();
-		}
-
-		@Override
-		public void check(CachedCache cache, Method method) {
-			if (this.refuse) {
-				throw new IllegalArgumentException("refused");
-			}
 		}
 
 		@Override

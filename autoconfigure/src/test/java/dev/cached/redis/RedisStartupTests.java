@@ -30,6 +30,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.util.StringUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -112,6 +113,26 @@ class RedisStartupTests {
 	}
 
 	@Test
+	void remoteCacheWhoseDefaultKeyHasAPlainClassFailsStartupNamingTheMethodReadAfterTheTier() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, JacksonAutoConfiguration.class,
+					DataRedisAutoConfiguration.class, CachedAutoConfiguration.class, CachedRedisAutoConfiguration.class))
+			.withUserConfiguration(OrdersAfterTheTierConfiguration.class)
+			.withPropertyValues("cached.redis.enabled=true", "spring.data.redis.port=1",
+					"cached.caches.orders.remote=true")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure())
+					.hasStackTraceContaining("'dev.cached.redis.RedisStartupTests$Orders.order("
+							+ "dev.cached.redis.RedisStartupTests$Criteria)' uses remote cache 'orders' whose default key "
+							+ "includes a parameter of type dev.cached.redis.RedisStartupTests$Criteria")
+					.rootCause()
+					.hasMessageStartingWith("@Cached on method ")
+					.hasMessageContaining("cached.caches.[orders].remote=false");
+			});
+	}
+
+	@Test
 	void remoteCacheWhoseDefaultKeyHasAMapFailsStartupNamingTheMethod() {
 		this.runner.withPropertyValues("cached.defaults.remote=true", "cached.caches.orders.remote=false")
 			.run((context) -> {
@@ -189,6 +210,20 @@ class RedisStartupTests {
 	static class OrdersConfiguration {
 
 		@Bean
+		Orders orders() {
+			return new Orders();
+		}
+
+	}
+
+	/**
+	 * The methods are read once the tier is attached.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class OrdersAfterTheTierConfiguration {
+
+		@Bean
+		@DependsOn("cachedRedisTier")
 		Orders orders() {
 			return new Orders();
 		}

@@ -16,6 +16,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import dev.cached.aop.CachedMethodValidator;
 import dev.cached.autoconfigure.CachedAutoConfiguration;
 import dev.cached.autoconfigure.CachedProperties;
 import dev.cached.engine.CacheRegistry;
@@ -41,7 +42,8 @@ public final class CachedRedisAutoConfiguration {
 
 		@Bean
 		RedisTier cachedRedisTier(ObjectProvider<RedisConnectionFactory> connectionFactory,
-				ObjectProvider<JsonMapper> jsonMapper, CachedProperties properties, CacheRegistry registry) {
+				ObjectProvider<JsonMapper> jsonMapper, CachedProperties properties, CacheRegistry registry,
+				ObjectProvider<CachedMethodValidator> methodValidator) {
 			CachedProperties.Redis redis = properties.getRedis();
 			positive("cached.redis.timeout", redis.getTimeout());
 			positive("cached.redis.lease-time", redis.getLeaseTime());
@@ -61,6 +63,8 @@ public final class CachedRedisAutoConfiguration {
 			RedisTier tier = new RedisTier(factory, mapper, new RedisTierSettings(redis.getKeyPrefix(),
 					redis.getTimeout(), redis.getLeaseTime(), redis.getRetryAfter(), redis.isClearOnReconnect()));
 			try {
+				// the methods read so far are checked now, those read later as they are read
+				methodValidator.ifAvailable(CachedMethodValidator::checkRemoteKeys);
 				registry.setRemoteTier(tier);
 			}
 			catch (RuntimeException ex) {
