@@ -70,6 +70,9 @@ public final class RedisServer implements AutoCloseable {
 	static final String MISSING = "redis-server not found on PATH: these tests need a Redis server binary; "
 			+ "install it (e.g. apt-get install redis-server, brew install redis) or they are skipped";
 
+	static final String MISSING_WITHOUT_JUNIT = "redis-server not found on PATH: install it (e.g. apt-get install "
+			+ "redis-server, brew install redis), or give it to RedisServer.builder().executable(...)";
+
 	/** The snapshot file that {@link #save()} writes and a restart loads, in the data directory. */
 	static final String SNAPSHOT = "dump.rdb";
 
@@ -180,7 +183,7 @@ public final class RedisServer implements AutoCloseable {
 		if (junit) {
 			JUnit.abort(MISSING);
 		}
-		throw new IllegalStateException(MISSING);
+		throw new IllegalStateException(MISSING_WITHOUT_JUNIT);
 	}
 
 	/**

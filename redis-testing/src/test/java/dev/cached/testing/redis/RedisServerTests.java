@@ -245,7 +245,8 @@ class RedisServerTests {
 	@Test
 	void missingBinaryWithoutJUnitIsAnIllegalState() {
 		assertThatIllegalStateException().isThrownBy(() -> RedisServer.assumeAvailable(null, null, false))
-			.withMessageContaining("redis-server not found on PATH");
+			.withMessage("redis-server not found on PATH: install it (e.g. apt-get install redis-server, "
+					+ "brew install redis), or give it to RedisServer.builder().executable(...)");
 		assertThatThrownBy(() -> RedisServer.assumeAvailable(null, "true", false)).isInstanceOf(AssertionError.class)
 			.hasMessage("redis-server is required in CI (.ci/run installs it with apt-get)");
 	}
