@@ -14,10 +14,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -28,7 +27,7 @@ import dev.cached.Cached;
 import dev.cached.engine.CachedCache;
 import dev.cached.key.StableKeys;
 import dev.cached.testing.Awaits;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,28 +48,13 @@ class ClusterSingleFlightTests {
 
 	private static final int CALLERS = 32;
 
-	private static RedisServer redis;
+	@RegisterExtension
+	static final Instances instances = Instances.perClass(Application.class, 3, "--cached.defaults.remote=true",
+			"--cached.defaults.ttl=10m");
 
-	private static Instances instances;
+	private static final RedisServer redis = instances.redis();
 
 	private ExecutorService executor;
-
-	@BeforeAll
-	static void start() {
-		redis = RedisServer.start();
-		instances = Instances.start(redis, Application.class, 3, "--cached.defaults.remote=true",
-				"--cached.defaults.ttl=10m");
-	}
-
-	@AfterAll
-	static void stop() {
-		if (instances != null) {
-			instances.close();
-		}
-		if (redis != null) {
-			redis.close();
-		}
-	}
 
 	@AfterEach
 	void openGates() {

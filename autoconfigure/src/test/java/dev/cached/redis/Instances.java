@@ -7,6 +7,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.RequiredSearch;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -17,29 +22,70 @@ import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
 import dev.cached.key.CacheKey;
 import dev.cached.testing.Awaits;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
+import dev.cached.testing.redis.RedisServerExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Several instances of one application on one Redis, each a Spring Boot application
  * context of its own (as several JVMs would be), started with the Redis tier on and the
- * same arguments. {@link #start} returns once every instance listens to the others'
- * invalidations.
+ * same arguments; they are running once every instance listens to the others'
+ * invalidations. Either:
+ * <ul>
+ * <li>{@link #start started} at once on a Redis the caller owns, and closed by the caller;
+ * <li>or, for a test class whose tests share them, {@link #perClass} in a {@code static}
+ * field registered as a JUnit extension: before the class's first test it starts a
+ * {@code redis-server} of the class's own and the instances on it; after its last it
+ * closes both.
+ * </ul>
+ * <pre class="code">
+ * &#64;RegisterExtension
+ * static final Instances instances = Instances.perClass(Application.class, 2, "--cached.defaults.remote=true");
+ *
+ * private static final RedisServer redis = instances.redis();
+ * </pre>
  */
-final class Instances implements AutoCloseable {
+final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
 
 	private static final AtomicLong markers = new AtomicLong();
 
 	private final RedisServer redis;
 
+	/** The Redis of a {@link #perClass} group, started and closed with it; else {@code null}. */
+	private final @Nullable RedisServerExtension ownRedis;
+
+	private final Class<?> application;
+
+	private final WebApplicationType[] types;
+
+	private final String[] args;
+
 	private final String keyPrefix;
 
+	/** Written by the start (JUnit's thread, or the caller's), read by the tests after it. */
 	private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
 
-	private Instances(RedisServer redis, String keyPrefix) {
+	/**
+	 * How many test classes use {@link #perClass} instances now: 1 for a class, more for the
+	 * {@code @Nested} classes inside it. Written and read by JUnit's thread for the class.
+	 */
+	private int classes;
+
+	private Instances(RedisServer redis, @Nullable RedisServerExtension ownRedis, Class<?> application,
+			WebApplicationType[] types, String[] args) {
 		this.redis = redis;
-		this.keyPrefix = keyPrefix;
+		this.ownRedis = ownRedis;
+		this.application = application;
+		this.types = types.clone();
+		this.args = args.clone();
+		String prefix = "cached:";
+		for (String arg : args) {
+			if (arg.startsWith("--cached.redis.key-prefix=")) {
+				prefix = arg.substring("--cached.redis.key-prefix=".length());
+			}
+		}
+		this.keyPrefix = prefix;
 	}
 
 	/**
@@ -51,9 +97,7 @@ final class Instances implements AutoCloseable {
 	 * @return the running instances
 	 */
 	static Instances start(RedisServer redis, Class<?> application, int count, String... args) {
-		WebApplicationType[] types = new WebApplicationType[count];
-		Arrays.fill(types, WebApplicationType.NONE);
-		return start(redis, application, types, args);
+		return start(redis, application, withoutWebServer(count), args);
 	}
 
 	/**
@@ -65,32 +109,108 @@ final class Instances implements AutoCloseable {
 	 * @return the running instances
 	 */
 	static Instances start(RedisServer redis, Class<?> application, WebApplicationType[] types, String... args) {
-		String keyPrefix = "cached:";
-		for (String arg : args) {
-			if (arg.startsWith("--cached.redis.key-prefix=")) {
-				keyPrefix = arg.substring("--cached.redis.key-prefix=".length());
+		Instances instances = new Instances(redis, null, application, types, args);
+		instances.launch();
+		return instances;
+	}
+
+	/**
+	 * Return {@code count} instances without a web server, on a {@code redis-server} of
+	 * their own, that JUnit starts before a test class's first test and closes after its
+	 * last: register them in a {@code static} field with {@code @RegisterExtension}.
+	 * @param application the application's configuration class
+	 * @param count how many instances
+	 * @param args further arguments of every instance, e.g. cache settings
+	 * @return the instances, not started yet
+	 */
+	static Instances perClass(Class<?> application, int count, String... args) {
+		return perClass(application, withoutWebServer(count), args);
+	}
+
+	/**
+	 * Return one instance of each web application type, on a {@code redis-server} of their
+	 * own, that JUnit starts before a test class's first test and closes after its last:
+	 * register them in a {@code static} field with {@code @RegisterExtension}.
+	 * @param application the application's configuration class
+	 * @param types the type of each instance, e.g. a servlet one with a web server
+	 * @param args further arguments of every instance, e.g. cache settings
+	 * @return the instances, not started yet
+	 */
+	static Instances perClass(Class<?> application, WebApplicationType[] types, String... args) {
+		RedisServerExtension redis = new RedisServerExtension();
+		return new Instances(redis.server(), redis, application, types, args);
+	}
+
+	private static WebApplicationType[] withoutWebServer(int count) {
+		WebApplicationType[] types = new WebApplicationType[count];
+		Arrays.fill(types, WebApplicationType.NONE);
+		return types;
+	}
+
+	@Override
+	public void beforeAll(ExtensionContext context) {
+		// a @Nested class runs these callbacks again: the enclosing class's instances serve it
+		if (this.classes++ == 0) {
+			ownRedis().beforeAll(context);
+			launch();
+		}
+	}
+
+	@Override
+	public void beforeEach(ExtensionContext context) {
+		if (this.classes == 0) {
+			throw new IllegalStateException(
+					"Instances.perClass(...) start before a test class's first test: register them in a static field");
+		}
+	}
+
+	@Override
+	public void afterAll(ExtensionContext context) {
+		if (--this.classes == 0) {
+			try {
+				close();
+			}
+			finally {
+				ownRedis().afterAll(context);
 			}
 		}
-		Instances instances = new Instances(redis, keyPrefix);
-		long subscribedBefore = instances.subscribers();
+	}
+
+	/**
+	 * Return the Redis the instances share.
+	 * @return the Redis; for {@link #perClass} instances, running from the class's start on
+	 */
+	RedisServer redis() {
+		return this.redis;
+	}
+
+	private RedisServerExtension ownRedis() {
+		if (this.ownRedis == null) {
+			throw new IllegalStateException(
+					"Instances.start(...) are started and closed by the caller: register Instances.perClass(...) instead");
+		}
+		return this.ownRedis;
+	}
+
+	private void launch() {
+		long subscribedBefore = subscribers();
 		try {
-			for (WebApplicationType type : types) {
+			for (WebApplicationType type : this.types) {
 				List<String> all = new ArrayList<>(List.of("--cached.redis.enabled=true",
-						"--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port(),
+						"--spring.data.redis.host=" + this.redis.host(), "--spring.data.redis.port=" + this.redis.port(),
 						// generous: a loaded test machine must not look like a Redis outage
 						"--cached.redis.timeout=5s", "--spring.main.banner-mode=off", "--spring.jmx.enabled=false"));
-				all.addAll(Arrays.asList(args));
-				instances.contexts
-					.add(new SpringApplicationBuilder(application).web(type).run(all.toArray(new String[0])));
+				all.addAll(Arrays.asList(this.args));
+				this.contexts
+					.add(new SpringApplicationBuilder(this.application).web(type).run(all.toArray(new String[0])));
 			}
 			// each instance subscribes in the background: wait until all of them listen
-			Awaits.await().until(() -> instances.subscribers() - subscribedBefore == types.length);
+			Awaits.await().until(() -> subscribers() - subscribedBefore == this.types.length);
 		}
 		catch (RuntimeException | Error ex) {
-			instances.close();
+			close();
 			throw ex;
 		}
-		return instances;
 	}
 
 	private long subscribers() {
@@ -175,6 +295,7 @@ final class Instances implements AutoCloseable {
 		for (ConfigurableApplicationContext context : this.contexts) {
 			context.close();
 		}
+		this.contexts.clear();
 	}
 
 	/**

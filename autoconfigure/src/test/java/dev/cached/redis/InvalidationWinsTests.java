@@ -9,11 +9,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -23,7 +22,7 @@ import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.testing.Awaits;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,28 +39,13 @@ class InvalidationWinsTests {
 
 	private static final int B = 1;
 
-	private static RedisServer redis;
+	@RegisterExtension
+	static final Instances instances = Instances.perClass(Application.class, 2, "--cached.caches.stock.remote=true",
+			"--cached.caches.stock.ttl=10m");
 
-	private static Instances instances;
+	private static final RedisServer redis = instances.redis();
 
 	private ExecutorService executor;
-
-	@BeforeAll
-	static void start() {
-		redis = RedisServer.start();
-		instances = Instances.start(redis, Application.class, 2, "--cached.caches.stock.remote=true",
-				"--cached.caches.stock.ttl=10m");
-	}
-
-	@AfterAll
-	static void stop() {
-		if (instances != null) {
-			instances.close();
-		}
-		if (redis != null) {
-			redis.close();
-		}
-	}
 
 	@BeforeEach
 	void startExecutor() {

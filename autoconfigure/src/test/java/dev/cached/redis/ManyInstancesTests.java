@@ -16,10 +16,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,7 +32,7 @@ import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.testing.Awaits;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,29 +55,13 @@ class ManyInstancesTests {
 
 	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-	private static RedisServer redis;
+	@RegisterExtension
+	static final Instances instances = Instances.perClass(Application.class,
+			new WebApplicationType[] { WebApplicationType.SERVLET, WebApplicationType.NONE, WebApplicationType.NONE },
+			"--cached.caches.shared.remote=true", "--server.port=0",
+			"--management.endpoints.web.exposure.include=cached");
 
-	private static Instances instances;
-
-	@BeforeAll
-	static void start() {
-		redis = RedisServer.start();
-		instances = Instances.start(redis, Application.class,
-				new WebApplicationType[] { WebApplicationType.SERVLET, WebApplicationType.NONE,
-						WebApplicationType.NONE },
-				"--cached.caches.shared.remote=true", "--server.port=0",
-				"--management.endpoints.web.exposure.include=cached");
-	}
-
-	@AfterAll
-	static void stop() {
-		if (instances != null) {
-			instances.close();
-		}
-		if (redis != null) {
-			redis.close();
-		}
-	}
+	private static final RedisServer redis = instances.redis();
 
 	@AfterEach
 	void openGates() {

@@ -13,7 +13,7 @@ import dev.cached.actuate.endpoint.CachedEndpoint;
 import dev.cached.redis.RedisFaultTests.App;
 import dev.cached.redis.RedisFaultTests.Book;
 import dev.cached.redis.RedisFaultTests.Books;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.cached.CacheInvalidate;
 import dev.cached.Cached;
 import dev.cached.key.StableKeys;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

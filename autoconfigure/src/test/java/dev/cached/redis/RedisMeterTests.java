@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 
 import dev.cached.redis.RedisFaultTests.Book;
 import dev.cached.redis.RedisFaultTests.Books;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;

@@ -16,7 +16,7 @@ import org.springframework.context.annotation.Configuration;
 import dev.cached.Cached;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -10,7 +10,7 @@ import dev.cached.autoconfigure.redis.CachedRedisAutoConfiguration;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.redis.RedisFaultTests.Book;
 import dev.cached.redis.RedisFaultTests.Books;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -7,9 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,7 +19,7 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 
 import dev.cached.Cached;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,26 +40,11 @@ class RedisValuesTests {
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
-	private static RedisServer redis;
+	@RegisterExtension
+	static final Instances instances = Instances.perClass(Application.class, 2, "--cached.defaults.remote=true",
+			"--cached.defaults.ttl=10m");
 
-	private static Instances instances;
-
-	@BeforeAll
-	static void start() {
-		redis = RedisServer.start();
-		instances = Instances.start(redis, Application.class, 2, "--cached.defaults.remote=true",
-				"--cached.defaults.ttl=10m");
-	}
-
-	@AfterAll
-	static void stop() {
-		if (instances != null) {
-			instances.close();
-		}
-		if (redis != null) {
-			redis.close();
-		}
-	}
+	private static final RedisServer redis = instances.redis();
 
 	/**
 	 * A payload that names a class, planted for a method that returns a record: neither

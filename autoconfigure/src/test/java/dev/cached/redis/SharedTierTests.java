@@ -10,10 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -24,7 +23,7 @@ import dev.cached.Cached;
 import dev.cached.CachedCaches;
 import dev.cached.key.StableKeys;
 import dev.cached.testing.Awaits;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,29 +43,14 @@ class SharedTierTests {
 
 	private static final long TEN_MINUTES = Duration.ofMinutes(10).toMillis();
 
-	private static RedisServer redis;
+	@RegisterExtension
+	static final Instances instances = Instances.perClass(Application.class, 2, settings());
 
-	private static Instances instances;
-
-	@BeforeAll
-	static void start() {
-		redis = RedisServer.start();
-		instances = Instances.start(redis, Application.class, 2, settings());
-	}
+	private static final RedisServer redis = instances.redis();
 
 	private static String[] settings() {
 		return new String[] { "--cached.defaults.remote=true", "--cached.defaults.ttl=10m",
 				"--cached.caches.maybe.cache-null-values=true", "--cached.caches.refreshing.refresh-after=1s" };
-	}
-
-	@AfterAll
-	static void stop() {
-		if (instances != null) {
-			instances.close();
-		}
-		if (redis != null) {
-			redis.close();
-		}
 	}
 
 	@AfterEach

@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 /**
  * A TCP proxy in front of a real {@link RedisServer} that passes every byte through,

@@ -70,7 +70,7 @@ public final class BenchmarkMain {
 		report.append("Machine: ").append(System.getProperty("os.name")).append(' ')
 			.append(System.getProperty("os.arch")).append(", ").append(Runtime.getRuntime().availableProcessors())
 			.append(" cores\n");
-		report.append("redis-server: ").append(RedisProcess.version()).append('\n');
+		report.append("redis-server: ").append(RedisBenchmarkApplication.redisServerVersion()).append('\n');
 		report.append("Command line: ").append(String.join(" ", args)).append('\n');
 		report.append("Load average at start: ").append(startLoad).append('\n');
 
@@ -90,9 +90,9 @@ public final class BenchmarkMain {
 			System.out.print(harness.table());
 		}
 		BenchmarkContext.close();
-		boolean redisMissing = !RedisProcess.available();
+		boolean redisMissing = RedisBenchmarkApplication.redisServerBinary() == null;
 		if (redisMissing) {
-			System.out.println("# " + RedisProcess.MISSING);
+			System.out.println("# " + RedisBenchmarkApplication.REDIS_MISSING);
 		}
 
 		List<RunResult> results = new ArrayList<>();

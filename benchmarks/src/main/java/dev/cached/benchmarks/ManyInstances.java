@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.cached.engine.CachedCache;
+import dev.cached.testing.redis.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -95,13 +96,13 @@ public final class ManyInstances {
 	}
 
 	static @Nullable Result run(int rounds, int invalidations) throws Exception {
-		if (!RedisProcess.available()) {
-			System.out.println("# " + RedisProcess.MISSING);
+		if (RedisBenchmarkApplication.redisServerBinary() == null) {
+			System.out.println("# " + RedisBenchmarkApplication.REDIS_MISSING);
 			return null;
 		}
-		String version = RedisProcess.version();
+		String version = RedisBenchmarkApplication.redisServerVersion();
 		String loadBefore = BenchmarkMain.loadAverage();
-		try (RedisProcess redis = RedisProcess.start(); Instances instances = new Instances(redis)) {
+		try (RedisServer redis = RedisBenchmarkApplication.startRedis(); Instances instances = new Instances(redis)) {
 			System.out.println("# Many instances: " + INSTANCES + " instances on redis-server port " + redis.port());
 			instances.checkSanity();
 			System.out.println("# Many instances: sanity pass ok");
@@ -298,9 +299,9 @@ public final class ManyInstances {
 
 		final RemoteService[] services = new RemoteService[INSTANCES];
 
-		private final RedisProcess redis;
+		private final RedisServer redis;
 
-		Instances(RedisProcess redis) {
+		Instances(RedisServer redis) {
 			this.redis = redis;
 			try {
 				for (int i = 0; i < INSTANCES; i++) {
@@ -329,7 +330,7 @@ public final class ManyInstances {
 		 * on the others, and that an invalidation reaches them.
 		 */
 		void checkSanity() throws Exception {
-			RedisClient client = RedisClient.create(RedisURI.create(RedisProcess.HOST, this.redis.port()));
+			RedisClient client = RedisClient.create(RedisURI.create(RedisServer.HOST, this.redis.port()));
 			try (StatefulRedisConnection<String, String> connection = client.connect()) {
 				String channel = "cached:events";
 				long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);

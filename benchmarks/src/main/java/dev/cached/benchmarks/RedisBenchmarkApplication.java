@@ -1,5 +1,7 @@
 package dev.cached.benchmarks;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,6 +10,8 @@ import dev.cached.autoconfigure.redis.CachedRedisAutoConfiguration;
 import dev.cached.autoconfigure.refresh.CachedRefreshAutoConfiguration;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
+import dev.cached.testing.redis.RedisServer;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -37,6 +41,10 @@ class RedisBenchmarkApplication {
 	/** The cache of {@link CachedService#byIdKey(long)}. */
 	static final String BY_ID_KEY_CACHE = "CachedService.byIdKey";
 
+	/** The line printed when the Redis benchmarks are skipped. */
+	static final String REDIS_MISSING = "redis-server not found (on the PATH or -Dbench.redis-server): "
+			+ "the Redis benchmarks are skipped; install it (e.g. apt-get install redis-server) to run them";
+
 	@Bean
 	CachedService cachedService() {
 		return new CachedService();
@@ -48,14 +56,54 @@ class RedisBenchmarkApplication {
 	}
 
 	/**
+	 * Return the {@code redis-server} binary of the benchmarks:
+	 * {@code -Dbench.redis-server=PATH}, or {@code redis-server} on the {@code PATH}.
+	 * @return the binary, or {@code null} if there is none (the Redis benchmarks are then
+	 * skipped, see {@link #REDIS_MISSING})
+	 */
+	static @Nullable Path redisServerBinary() {
+		String configured = System.getProperty("bench.redis-server");
+		if (configured != null) {
+			Path path = Path.of(configured);
+			return Files.isExecutable(path) ? path : null;
+		}
+		return RedisServer.findExecutable();
+	}
+
+	/**
+	 * Return what the binary says its version is.
+	 * @return the version line, {@code none} without a binary, or what went wrong
+	 */
+	static String redisServerVersion() {
+		Path binary = redisServerBinary();
+		return (binary != null) ? RedisServer.version(binary) : "none";
+	}
+
+	/**
+	 * Start a {@code redis-server} of the benchmarks' own on a free port of
+	 * {@value RedisServer#HOST} (never 6379), without persistence, and wait until it
+	 * answers {@code PING}; closing it stops it and deletes its data directory.
+	 * @return the running server
+	 * @throws IllegalStateException if there is no binary, or the server does not answer
+	 * within 10 seconds
+	 */
+	static RedisServer startRedis() {
+		Path binary = redisServerBinary();
+		if (binary == null) {
+			throw new IllegalStateException(REDIS_MISSING);
+		}
+		return RedisServer.builder().executable(binary).start();
+	}
+
+	/**
 	 * Start one instance on a Redis.
-	 * @param port the Redis port (on {@value RedisProcess#HOST})
+	 * @param port the Redis port (on {@value RedisServer#HOST})
 	 * @param args further properties, as {@code --name=value}
 	 * @return the running instance
 	 */
 	static ConfigurableApplicationContext start(int port, String... args) {
 		List<String> all = new ArrayList<>(List.of("--spring.main.banner-mode=off", "--logging.level.root=WARN",
-				"--spring.jmx.enabled=false", "--spring.data.redis.host=" + RedisProcess.HOST,
+				"--spring.jmx.enabled=false", "--spring.data.redis.host=" + RedisServer.HOST,
 				"--spring.data.redis.port=" + port, "--cached.redis.enabled=true",
 				// generous: a busy two-core machine must not look like a Redis outage
 				"--cached.redis.timeout=2s", "--cached.caches.[" + BY_ID_KEY_CACHE + "].remote=true",

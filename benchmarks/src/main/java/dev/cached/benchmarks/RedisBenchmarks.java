@@ -10,6 +10,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteStatistics;
+import dev.cached.testing.redis.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -63,7 +64,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 public class RedisBenchmarks {
 
-	private RedisProcess redis;
+	private RedisServer redis;
 
 	private ConfigurableApplicationContext context;
 
@@ -100,19 +101,19 @@ public class RedisBenchmarks {
 
 	@Setup(Level.Trial)
 	public void setUp() throws ReflectiveOperationException {
-		if (!RedisProcess.available()) {
-			throw new IllegalStateException(RedisProcess.MISSING);
+		if (RedisBenchmarkApplication.redisServerBinary() == null) {
+			throw new IllegalStateException(RedisBenchmarkApplication.REDIS_MISSING);
 		}
 		// the tier's own script, not a copy that could drift from it
 		Field lookup = Class.forName("dev.cached.redis.Scripts").getDeclaredField("LOOKUP");
 		lookup.setAccessible(true);
 		this.lookupScript = (String) lookup.get(null);
-		this.redis = RedisProcess.start();
+		this.redis = RedisBenchmarkApplication.startRedis();
 		try {
 			this.context = RedisBenchmarkApplication.start(this.redis.port());
 			this.cached = this.context.getBean(CachedService.class);
 			this.remote = this.context.getBean(RemoteService.class);
-			this.client = RedisClient.create(RedisURI.create(RedisProcess.HOST, this.redis.port()));
+			this.client = RedisClient.create(RedisURI.create(RedisServer.HOST, this.redis.port()));
 			this.connection = this.client.connect(ByteArrayCodec.INSTANCE);
 			this.lettuce = this.connection.sync();
 			checkSanity();

@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import dev.cached.testing.redis.RedisServer;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
