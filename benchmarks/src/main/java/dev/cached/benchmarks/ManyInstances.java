@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.cached.engine.CachedCache;
+import dev.cached.key.StableKeys;
 import dev.cached.testing.redis.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -260,7 +261,7 @@ public final class ManyInstances {
 					+ " times for one key on " + INSTANCES + " instances (expected " + (remote ? 1 : INSTANCES) + ")");
 		}
 		Long boxed = key;
-		if (remote && (a.getRemote() == null || a.getRemote().peek(boxed) == null)) {
+		if (remote && !instances.inRedis(a, boxed)) {
 			throw new IllegalStateException("Sanity check failed: " + name + " did not write key " + key + " to Redis");
 		}
 		Probe probe = new Probe(boxed);
@@ -276,7 +277,7 @@ public final class ManyInstances {
 			throw new IllegalStateException("Invalidation propagation, " + name + ": "
 					+ Objects.requireNonNullElse(probe.failure, "the watcher did not finish"));
 		}
-		if (a.peek(boxed) != null || (remote && a.getRemote().peek(boxed) != null)) {
+		if (a.peek(boxed) != null || (remote && instances.inRedis(a, boxed))) {
 			throw new IllegalStateException("Sanity check failed: " + name + " still holds key " + key
 					+ " on the invalidating instance or in Redis");
 		}
@@ -314,6 +315,11 @@ public final class ManyInstances {
 				close();
 				throw ex;
 			}
+		}
+
+		/** Whether Redis holds the entry of {@code key} in {@code cache}. */
+		boolean inRedis(CachedCache cache, Object key) {
+			return this.redis.get("cached:{" + cache.getName() + "}:" + StableKeys.encode(key)) != null;
 		}
 
 		long[] slowExecutions() {
