@@ -26,7 +26,10 @@ import dev.cached.key.StableKeys;
  * One cache on the Redis tier. Every cache sends its invalidations, clears and puts to the
  * other instances; a remote one ({@code values} set) also keeps its values in Redis, under
  * {@code <prefix>{<cache>}:<key>}, and takes a lease, {@code <prefix>{<cache>}:lease:<key>},
- * for each key it loads. Keys are in their {@link StableKeys stable form}.
+ * for each key it loads. Keys are in their {@link StableKeys stable form}. Its commands go
+ * through the tier's {@link RedisConnection}, its messages are made by {@link RedisEvents}
+ * (which also wakes the callers that wait for news of a key), and {@link RedisLeases}
+ * renews the leases it holds.
  */
 final class RedisRemoteCache implements RemoteCache {
 
@@ -37,7 +40,13 @@ final class RedisRemoteCache implements RemoteCache {
 	/** What one look returns when the caller should look again. */
 	private static final Found WAIT_AGAIN = new Found(null, 0);
 
-	private final RedisTier tier;
+	private final RedisConnection connection;
+
+	private final RedisEvents events;
+
+	private final RedisLeases leases;
+
+	private final RedisTierSettings settings;
 
 	private final CachedCache cache;
 
@@ -57,16 +66,19 @@ final class RedisRemoteCache implements RemoteCache {
 
 	private final AtomicBoolean foreignPayloadLogged = new AtomicBoolean();
 
-	RedisRemoteCache(RedisTier tier, CachedCache cache, @Nullable RedisValues values) {
-		this.tier = tier;
+	RedisRemoteCache(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
+			CachedCache cache, @Nullable RedisValues values) {
+		this.connection = connection;
+		this.events = events;
+		this.leases = leases;
+		this.settings = settings;
 		this.cache = cache;
 		this.values = values;
 		this.statistics = cache.getRemoteStatistics();
-		RedisTierSettings settings = tier.settings();
 		this.base = settings.keyPrefix() + "{" + cache.getName() + "}:";
 		this.leaseBase = this.base + "lease:";
-		this.channel = RedisTier.bytes(settings.channel());
-		this.leaseMillis = RedisTier.bytes(Long.toString(Math.max(1, settings.leaseTime().toMillis())));
+		this.channel = RedisConnection.bytes(settings.channel());
+		this.leaseMillis = RedisConnection.bytes(Long.toString(Math.max(1, settings.leaseTime().toMillis())));
 	}
 
 	CachedCache cache() {
@@ -86,14 +98,14 @@ final class RedisRemoteCache implements RemoteCache {
 		}
 		String entry = this.base + stable;
 		String lease = this.leaseBase + stable;
-		byte[][] keys = { RedisTier.bytes(entry), RedisTier.bytes(lease) };
+		byte[][] keys = { RedisConnection.bytes(entry), RedisConnection.bytes(lease) };
 		byte[] token = token();
 		long deadline = (waitTimeout != null) ? System.nanoTime() + waitTimeout.toNanos() : Long.MAX_VALUE;
 		CompletableFuture<Void> news = null;
 		try {
 			for (;;) {
 				// registered before the look, so that the news of the lease's end is never missed
-				news = this.tier.waiter(entry);
+				news = this.events.waiter(entry);
 				Found found = lookOnce(keys, token, entry, lease, load, values, deadline, news);
 				if (found != WAIT_AGAIN) {
 					return found;
@@ -102,7 +114,7 @@ final class RedisRemoteCache implements RemoteCache {
 		}
 		finally {
 			if (news != null) {
-				this.tier.forget(entry, news);
+				this.events.forget(entry, news);
 			}
 		}
 	}
@@ -112,10 +124,10 @@ final class RedisRemoteCache implements RemoteCache {
 			RedisValues values, long deadline, CompletableFuture<Void> news) {
 		List<Object> reply;
 		try {
-			reply = this.tier.call(this.cache, "look up",
+			reply = this.connection.call(this.cache, "look up",
 					(c) -> c.eval(Scripts.LOOKUP, ScriptOutputType.MULTI, keys, token, this.leaseMillis));
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			this.statistics.recordMiss();
 			return null;
 		}
@@ -135,7 +147,7 @@ final class RedisRemoteCache implements RemoteCache {
 					this.statistics.recordMiss();
 					return null;
 				}
-				leaseLeft = this.tier.settings().leaseTime().toMillis();
+				leaseLeft = this.settings.leaseTime().toMillis();
 			}
 		}
 		else if (kind == 2) {
@@ -176,9 +188,9 @@ final class RedisRemoteCache implements RemoteCache {
 		if (values == null || stable == null) {
 			return null;
 		}
-		byte[][] keys = { RedisTier.bytes(this.base + stable) };
+		byte[][] keys = { RedisConnection.bytes(this.base + stable) };
 		try {
-			List<Object> reply = this.tier.call(this.cache, "look up",
+			List<Object> reply = this.connection.call(this.cache, "look up",
 					(c) -> c.eval(Scripts.PEEK, ScriptOutputType.MULTI, keys));
 			if (reply.isEmpty()) {
 				return null;
@@ -186,7 +198,7 @@ final class RedisRemoteCache implements RemoteCache {
 			long ttl = (Long) reply.get(1);
 			return new Found(values.read((byte[]) reply.get(0)), (ttl >= 0) ? ttl * MILLI : -1);
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			return null;
 		}
 		catch (RuntimeException ex) {
@@ -197,7 +209,7 @@ final class RedisRemoteCache implements RemoteCache {
 
 	private boolean takeLease(byte[] leaseKey, byte[] token, SingleFlight.Load load, String lease) {
 		try {
-			Long taken = this.tier.call(this.cache, "take a lease", (c) -> c.eval(Scripts.LEASE,
+			Long taken = this.connection.call(this.cache, "take a lease", (c) -> c.eval(Scripts.LEASE,
 					ScriptOutputType.INTEGER, new byte[][] { leaseKey }, token, this.leaseMillis));
 			if (taken != null && taken == 1) {
 				hold(load, lease, token);
@@ -205,14 +217,14 @@ final class RedisRemoteCache implements RemoteCache {
 			}
 			return false;
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			return true;
 		}
 	}
 
 	private void hold(SingleFlight.Load load, String lease, byte[] token) {
 		load.attach(new Lease(lease, token));
-		this.tier.holdLease(lease, token);
+		this.leases.hold(lease, token);
 	}
 
 	@Override
@@ -223,7 +235,7 @@ final class RedisRemoteCache implements RemoteCache {
 		}
 		String lease = this.leaseBase + stable;
 		byte[] token = token();
-		return takeLease(RedisTier.bytes(lease), token, load, lease);
+		return takeLease(RedisConnection.bytes(lease), token, load, lease);
 	}
 
 	@Override
@@ -232,7 +244,7 @@ final class RedisRemoteCache implements RemoteCache {
 			return;
 		}
 		load.attach(null);
-		this.tier.dropLease(lease.key());
+		this.leases.drop(lease.key());
 		String stable = lease.key().substring(this.leaseBase.length());
 		byte[] payload;
 		try {
@@ -245,17 +257,17 @@ final class RedisRemoteCache implements RemoteCache {
 			releaseLease(lease, stable);
 			return;
 		}
-		byte[][] keys = { RedisTier.bytes(this.base + stable), RedisTier.bytes(lease.key()) };
-		byte[] ttl = RedisTier.bytes(Long.toString(millis(ttlNanos)));
-		byte[] message = this.tier.message('l', this.cache.getName(), stable);
+		byte[][] keys = { RedisConnection.bytes(this.base + stable), RedisConnection.bytes(lease.key()) };
+		byte[] ttl = RedisConnection.bytes(Long.toString(millis(ttlNanos)));
+		byte[] message = this.events.message('l', this.cache.getName(), stable);
 		try {
-			Long written = this.tier.call(this.cache, "write", (c) -> c.eval(Scripts.WRITE, ScriptOutputType.INTEGER,
+			Long written = this.connection.call(this.cache, "write", (c) -> c.eval(Scripts.WRITE, ScriptOutputType.INTEGER,
 					keys, lease.token(), payload, ttl, this.channel, message));
 			if (written != null && written == 1) {
 				this.statistics.recordWrite();
 			}
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			// the lease runs out by itself
 		}
 	}
@@ -266,17 +278,17 @@ final class RedisRemoteCache implements RemoteCache {
 			return;
 		}
 		load.attach(null);
-		this.tier.dropLease(lease.key());
+		this.leases.drop(lease.key());
 		releaseLease(lease, lease.key().substring(this.leaseBase.length()));
 	}
 
 	private void releaseLease(Lease lease, String stable) {
-		byte[] message = this.tier.message('l', this.cache.getName(), stable);
+		byte[] message = this.events.message('l', this.cache.getName(), stable);
 		try {
-			this.tier.call(this.cache, "release a lease", (c) -> c.eval(Scripts.RELEASE, ScriptOutputType.INTEGER,
-					new byte[][] { RedisTier.bytes(lease.key()) }, lease.token(), this.channel, message));
+			this.connection.call(this.cache, "release a lease", (c) -> c.eval(Scripts.RELEASE, ScriptOutputType.INTEGER,
+					new byte[][] { RedisConnection.bytes(lease.key()) }, lease.token(), this.channel, message));
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			// the lease runs out by itself
 		}
 	}
@@ -286,16 +298,16 @@ final class RedisRemoteCache implements RemoteCache {
 		String stable = encode(key);
 		if (stable == null) {
 			// no form the others know: they clear the cache
-			publish(this.tier.message('c', this.cache.getName(), null));
+			publish(this.events.message('c', this.cache.getName(), null));
 			return;
 		}
-		byte[][] keys = { RedisTier.bytes(this.base + stable), RedisTier.bytes(this.leaseBase + stable) };
-		byte[] message = this.tier.message('i', this.cache.getName(), stable);
+		byte[][] keys = { RedisConnection.bytes(this.base + stable), RedisConnection.bytes(this.leaseBase + stable) };
+		byte[] message = this.events.message('i', this.cache.getName(), stable);
 		try {
-			this.tier.call(this.cache, "invalidate", (c) -> c.eval(Scripts.INVALIDATE, ScriptOutputType.INTEGER, keys,
+			this.connection.call(this.cache, "invalidate", (c) -> c.eval(Scripts.INVALIDATE, ScriptOutputType.INTEGER, keys,
 					this.channel, message));
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			// lost: see cached.redis.clear-on-reconnect
 		}
 	}
@@ -305,26 +317,26 @@ final class RedisRemoteCache implements RemoteCache {
 		if (this.values != null) {
 			deleteAll();
 		}
-		publish(this.tier.message('c', this.cache.getName(), null));
+		publish(this.events.message('c', this.cache.getName(), null));
 	}
 
 	private void deleteAll() {
-		byte[] pattern = RedisTier.bytes(glob(this.base) + "*");
+		byte[] pattern = RedisConnection.bytes(glob(this.base) + "*");
 		ScanCursor cursor = ScanCursor.INITIAL;
 		try {
 			do {
 				ScanCursor from = cursor;
-				KeyScanCursor<byte[]> page = this.tier.call(this.cache, "clear",
+				KeyScanCursor<byte[]> page = this.connection.call(this.cache, "clear",
 						(c) -> c.scan(from, ScanArgs.Builder.matches(pattern).limit(500)));
 				if (!page.getKeys().isEmpty()) {
 					byte[][] found = page.getKeys().toArray(new byte[0][]);
-					this.tier.call(this.cache, "clear", (c) -> c.unlink(found));
+					this.connection.call(this.cache, "clear", (c) -> c.unlink(found));
 				}
 				cursor = page;
 			}
 			while (!cursor.isFinished());
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			// lost: what is left expires with its ttl
 		}
 	}
@@ -345,7 +357,7 @@ final class RedisRemoteCache implements RemoteCache {
 	public void put(Object key, @Nullable Object value, long ttlNanos) {
 		String stable = encode(key);
 		if (stable == null) {
-			publish(this.tier.message('c', this.cache.getName(), null));
+			publish(this.events.message('c', this.cache.getName(), null));
 			return;
 		}
 		RedisValues values = this.values;
@@ -362,24 +374,24 @@ final class RedisRemoteCache implements RemoteCache {
 			invalidate(key);
 			return;
 		}
-		byte[][] keys = { RedisTier.bytes(this.base + stable), RedisTier.bytes(this.leaseBase + stable) };
-		byte[] ttl = RedisTier.bytes(Long.toString(millis(ttlNanos)));
-		byte[] message = this.tier.message('i', this.cache.getName(), stable);
+		byte[][] keys = { RedisConnection.bytes(this.base + stable), RedisConnection.bytes(this.leaseBase + stable) };
+		byte[] ttl = RedisConnection.bytes(Long.toString(millis(ttlNanos)));
+		byte[] message = this.events.message('i', this.cache.getName(), stable);
 		try {
-			this.tier.call(this.cache, "put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, keys, payload, ttl,
+			this.connection.call(this.cache, "put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, keys, payload, ttl,
 					this.channel, message));
 			this.statistics.recordWrite();
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			// lost: see cached.redis.clear-on-reconnect
 		}
 	}
 
 	private void publish(byte[] message) {
 		try {
-			this.tier.call(this.cache, "publish", (c) -> c.publish(this.channel, message));
+			this.connection.call(this.cache, "publish", (c) -> c.publish(this.channel, message));
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			// lost: see cached.redis.clear-on-reconnect
 		}
 	}
@@ -432,7 +444,7 @@ final class RedisRemoteCache implements RemoteCache {
 
 	private static byte[] token() {
 		ThreadLocalRandom random = ThreadLocalRandom.current();
-		return RedisTier.bytes(Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()));
+		return RedisConnection.bytes(Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()));
 	}
 
 	/** A lease this instance holds for one load. */
