@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 
 import tools.jackson.databind.json.JsonMapper;
@@ -40,8 +41,9 @@ import dev.cached.key.StableKeys;
  * and stops it as a {@link SmartLifecycle} (after the connection factory starts, before it
  * stops) and destroys it as a bean. Starting never blocks on Redis and never fails.
  * <p>
- * Threads, each a daemon: {@code cached-redis} (lease renewal),
- * {@code cached-redis-connect} (opening the connection),
+ * Threads, each a daemon: {@code cached-redis} (lease renewal, and the end of an outage
+ * found by an asynchronous command), {@code cached-redis-timeout} (the timeouts of
+ * asynchronous commands), {@code cached-redis-connect} (opening the connection),
  * {@code cached-redis-subscribe} (making the subscription) and the
  * {@code cached-redis-events} pool (listening to the channel).
  */
@@ -55,8 +57,11 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	/** The attached caches by name: written while the application starts, read by anyone. */
 	private final Map<String, RedisRemoteCache> caches = new ConcurrentHashMap<>();
 
-	/** Renews leases. */
+	/** Renews leases; ends the outages found by asynchronous commands. */
 	private final ScheduledExecutorService scheduler;
+
+	/** Ends asynchronous commands at their timeout, and nothing else, so that it is never late. */
+	private final ScheduledThreadPoolExecutor timer;
 
 	/** Opens the connection, which may block longer than a call may take. */
 	private final ExecutorService opener;
@@ -92,12 +97,14 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.mapper = RedisValues.strict(mapper);
 		this.settings = settings;
 		this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("cached-redis"));
+		this.timer = new ScheduledThreadPoolExecutor(1, daemon("cached-redis-timeout"));
+		this.timer.setRemoveOnCancelPolicy(true);
 		this.opener = Executors.newSingleThreadExecutor(daemon("cached-redis-connect"));
 		this.subscriber = Executors.newSingleThreadScheduledExecutor(daemon("cached-redis-subscribe"));
 		this.listening = Executors.newCachedThreadPool(daemon("cached-redis-events"));
 		this.breaker = new RedisBreaker(settings, this::clearLocalStores);
 		this.connector = new RedisConnector(connectionFactory, this.opener);
-		this.connection = new RedisConnection(settings, this.connector, this.breaker);
+		this.connection = new RedisConnection(settings, this.connector, this.breaker, this.timer, this.scheduler);
 		this.events = new RedisEvents(connectionFactory, settings, this.caches, this::clearLocalStores,
 				this.subscriber, this.listening);
 		this.leases = new RedisLeases(this.connection, settings, this.scheduler);
@@ -156,6 +163,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	public void destroy() {
 		stop();
 		this.scheduler.shutdownNow();
+		this.timer.shutdownNow();
 		this.opener.shutdownNow();
 		this.subscriber.shutdownNow();
 		this.listening.shutdownNow();

@@ -2,7 +2,8 @@ package dev.cached.redis;
 
 /**
  * A Redis command that did not happen or did not succeed: the caller goes local. Thrown
- * by {@link RedisConnection#call}; one shared instance per kind, without a stack trace,
+ * by {@link RedisConnection#call} and the outcome of a failed
+ * {@link RedisConnection#callAsync}; one shared instance per kind, without a stack trace,
  * since it is expected and frequent during an outage.
  */
 final class Unavailable extends Exception {
