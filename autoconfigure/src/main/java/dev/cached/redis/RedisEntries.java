@@ -1,14 +1,16 @@
 package dev.cached.redis;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -31,7 +33,13 @@ final class RedisEntries {
 
 	private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
-	private final RedisTier tier;
+	private final RedisConnection connection;
+
+	private final RedisEvents events;
+
+	private final RedisLeases leases;
+
+	private final RedisTierSettings settings;
 
 	private final CachedCache cache;
 
@@ -52,16 +60,19 @@ final class RedisEntries {
 
 	private final AtomicBoolean foreignPayloadLogged = new AtomicBoolean();
 
-	RedisEntries(RedisTier tier, CachedCache cache, @Nullable RedisValues values) {
-		this.tier = tier;
+	RedisEntries(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
+			CachedCache cache, @Nullable RedisValues values) {
+		this.connection = connection;
+		this.events = events;
+		this.leases = leases;
+		this.settings = settings;
 		this.cache = cache;
 		this.values = values;
 		this.statistics = cache.getRemoteStatistics();
-		RedisTierSettings settings = tier.settings();
 		this.base = settings.keyPrefix() + "{" + cache.getName() + "}:";
 		this.leaseBase = this.base + "lease:";
-		this.channel = RedisTier.bytes(settings.channel());
-		this.leaseMillis = RedisTier.bytes(Long.toString(Math.max(1, settings.leaseTime().toMillis())));
+		this.channel = RedisConnection.bytes(settings.channel());
+		this.leaseMillis = RedisConnection.bytes(Long.toString(Math.max(1, settings.leaseTime().toMillis())));
 	}
 
 	CachedCache cache() {
@@ -74,6 +85,24 @@ final class RedisEntries {
 
 	String entryKey(String stable) {
 		return this.base + stable;
+	}
+
+	String leaseKey(String stable) {
+		return this.leaseBase + stable;
+	}
+
+	/** Whether this cache keeps its values in Redis. */
+	boolean keepsValues() {
+		return this.values != null;
+	}
+
+	/** The prefix of every key of this cache's entries (and leases). */
+	String base() {
+		return this.base;
+	}
+
+	byte[] channel() {
+		return this.channel;
 	}
 
 	/**
@@ -110,21 +139,35 @@ final class RedisEntries {
 	 * time another instance's lease has left.
 	 */
 	Look look(String stable) {
-		byte[][] keys = { RedisTier.bytes(this.base + stable), RedisTier.bytes(this.leaseBase + stable) };
 		byte[] token = token();
 		List<Object> reply;
 		try {
-			reply = this.tier.call(this.cache, "look up",
-					(c) -> c.eval(Scripts.LOOKUP, ScriptOutputType.MULTI, keys, token, this.leaseMillis));
+			reply = this.connection.call(this.cache, "look up", lookup(stable, token));
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			return UNAVAILABLE;
 		}
 		return answer(stable, token, reply);
 	}
 
+	/**
+	 * {@link #look} without blocking: the answer is read (the value's JSON parsed) on
+	 * {@code executor}, never on Lettuce's event loop.
+	 */
+	CompletableFuture<Look> lookAsync(String stable, Executor executor) {
+		byte[] token = token();
+		return this.connection.callAsync(this.cache, "look up", lookup(stable, token))
+			.handleAsync((reply, error) -> (error != null) ? UNAVAILABLE : answer(stable, token, reply), executor);
+	}
+
+	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<List<Object>>> lookup(String stable,
+			byte[] token) {
+		byte[][] keys = { RedisConnection.bytes(this.base + stable), RedisConnection.bytes(this.leaseBase + stable) };
+		return (c) -> c.eval(Scripts.LOOKUP, ScriptOutputType.MULTI, keys, token, this.leaseMillis);
+	}
+
 	/** Read the reply of {@link Scripts#LOOKUP}. */
-	Look answer(String stable, byte[] token, List<Object> reply) {
+	private Look answer(String stable, byte[] token, List<Object> reply) {
 		long kind = (Long) reply.get(0);
 		if (kind == 1) {
 			long ttl = (Long) reply.get(2);
@@ -145,16 +188,16 @@ final class RedisEntries {
 
 	/** Read an entry without taking a lease: {@code null} if absent or not ours. */
 	@Nullable Found peek(String stable) {
-		byte[][] keys = { RedisTier.bytes(this.base + stable) };
+		byte[][] keys = { RedisConnection.bytes(this.base + stable) };
 		try {
-			List<Object> reply = this.tier.call(this.cache, "look up",
+			List<Object> reply = this.connection.call(this.cache, "look up",
 					(c) -> c.eval(Scripts.PEEK, ScriptOutputType.MULTI, keys));
 			if (reply.isEmpty()) {
 				return null;
 			}
 			return new Found(read((byte[]) reply.get(0)), nanos((Long) reply.get(1)));
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			return null;
 		}
 		catch (RuntimeException ex) {
@@ -172,20 +215,34 @@ final class RedisEntries {
 	 */
 	@Nullable Lease tryLease(String stable) {
 		byte[] token = token();
-		String lease = this.leaseBase + stable;
 		try {
-			Long taken = this.tier.call(this.cache, "take a lease", (c) -> c.eval(Scripts.LEASE,
-					ScriptOutputType.INTEGER, new byte[][] { RedisTier.bytes(lease) }, token, this.leaseMillis));
-			return (taken != null && taken == 1) ? hold(stable, token) : HELD_ELSEWHERE;
+			return leased(stable, token, this.connection.call(this.cache, "take a lease", lease(stable, token)));
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			return null;
 		}
 	}
 
+	/** {@link #tryLease} without blocking; {@code null} in the future when Redis did not answer. */
+	CompletableFuture<@Nullable Lease> tryLeaseAsync(String stable) {
+		byte[] token = token();
+		return this.connection.callAsync(this.cache, "take a lease", lease(stable, token))
+			.handle((taken, error) -> (error != null) ? null : leased(stable, token, taken));
+	}
+
+	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> lease(String stable,
+			byte[] token) {
+		byte[][] keys = { RedisConnection.bytes(this.leaseBase + stable) };
+		return (c) -> c.eval(Scripts.LEASE, ScriptOutputType.INTEGER, keys, token, this.leaseMillis);
+	}
+
+	private Lease leased(String stable, byte[] token, @Nullable Long taken) {
+		return (taken != null && taken == 1) ? hold(stable, token) : HELD_ELSEWHERE;
+	}
+
 	private Lease hold(String stable, byte[] token) {
 		Lease lease = new Lease(stable, this.leaseBase + stable, token);
-		this.tier.holdLease(lease.key(), token);
+		this.leases.hold(lease.key(), token);
 		return lease;
 	}
 
@@ -200,136 +257,64 @@ final class RedisEntries {
 			release(lease);
 			return;
 		}
-		this.tier.dropLease(lease.key());
-		byte[][] keys = { RedisTier.bytes(this.base + lease.stable()), RedisTier.bytes(lease.key()) };
-		byte[] ttl = RedisTier.bytes(Long.toString(millis(ttlNanos)));
-		byte[] message = this.tier.message('l', this.cache.getName(), lease.stable());
 		try {
-			Long written = this.tier.call(this.cache, "write", (c) -> c.eval(Scripts.WRITE, ScriptOutputType.INTEGER,
-					keys, lease.token(), payload, ttl, this.channel, message));
-			if (written != null && written == 1) {
-				this.statistics.recordWrite();
-			}
+			written(this.connection.call(this.cache, "write", writing(lease, payload, ttlNanos)));
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			// the lease runs out by itself
+		}
+	}
+
+	/**
+	 * {@link #write} without blocking: on the thread that completed the method's value, the
+	 * JSON is written and the command sent; nothing waits for the reply.
+	 */
+	void writeAsync(Lease lease, @Nullable Object value, long ttlNanos) {
+		byte[] payload = payload(value);
+		if (payload == null) {
+			releaseAsync(lease);
+			return;
+		}
+		this.connection.callAsync(this.cache, "write", writing(lease, payload, ttlNanos))
+			.thenAccept(this::written);
+	}
+
+	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> writing(Lease lease, byte[] payload,
+			long ttlNanos) {
+		this.leases.drop(lease.key());
+		byte[][] keys = { RedisConnection.bytes(this.base + lease.stable()), RedisConnection.bytes(lease.key()) };
+		byte[] ttl = RedisConnection.bytes(Long.toString(millis(ttlNanos)));
+		byte[] message = this.events.message('l', this.cache.getName(), lease.stable());
+		return (c) -> c.eval(Scripts.WRITE, ScriptOutputType.INTEGER, keys, lease.token(), payload, ttl, this.channel,
+				message);
+	}
+
+	private void written(@Nullable Long written) {
+		if (written != null && written == 1) {
+			this.statistics.recordWrite();
 		}
 	}
 
 	/** Release {@code lease} if it is still this instance's, telling the waiters. */
 	void release(Lease lease) {
-		this.tier.dropLease(lease.key());
-		byte[] message = this.tier.message('l', this.cache.getName(), lease.stable());
 		try {
-			this.tier.call(this.cache, "release a lease", (c) -> c.eval(Scripts.RELEASE, ScriptOutputType.INTEGER,
-					new byte[][] { RedisTier.bytes(lease.key()) }, lease.token(), this.channel, message));
+			this.connection.call(this.cache, "release a lease", releasing(lease));
 		}
-		catch (RedisTier.Unavailable ex) {
+		catch (Unavailable ex) {
 			// the lease runs out by itself
 		}
 	}
 
-	/** Delete an entry and its lease, and tell every instance. */
-	void invalidate(Object key) {
-		String stable = encode(key);
-		if (stable == null) {
-			// no form the others know: they clear the cache
-			publish(this.tier.message('c', this.cache.getName(), null));
-			return;
-		}
-		byte[][] keys = { RedisTier.bytes(this.base + stable), RedisTier.bytes(this.leaseBase + stable) };
-		byte[] message = this.tier.message('i', this.cache.getName(), stable);
-		try {
-			this.tier.call(this.cache, "invalidate", (c) -> c.eval(Scripts.INVALIDATE, ScriptOutputType.INTEGER, keys,
-					this.channel, message));
-		}
-		catch (RedisTier.Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-		}
+	/** {@link #release} without blocking: nothing waits for the reply. */
+	void releaseAsync(Lease lease) {
+		this.connection.callAsync(this.cache, "release a lease", releasing(lease));
 	}
 
-	/** Delete every entry of the cache (a remote one) and tell every instance to clear it. */
-	void invalidateAll() {
-		if (this.values != null) {
-			deleteAll();
-		}
-		publish(this.tier.message('c', this.cache.getName(), null));
-	}
-
-	private void deleteAll() {
-		byte[] pattern = RedisTier.bytes(glob(this.base) + "*");
-		ScanCursor cursor = ScanCursor.INITIAL;
-		try {
-			do {
-				ScanCursor from = cursor;
-				KeyScanCursor<byte[]> page = this.tier.call(this.cache, "clear",
-						(c) -> c.scan(from, ScanArgs.Builder.matches(pattern).limit(500)));
-				if (!page.getKeys().isEmpty()) {
-					byte[][] found = page.getKeys().toArray(new byte[0][]);
-					this.tier.call(this.cache, "clear", (c) -> c.unlink(found));
-				}
-				cursor = page;
-			}
-			while (!cursor.isFinished());
-		}
-		catch (RedisTier.Unavailable ex) {
-			// lost: what is left expires with its ttl
-		}
-	}
-
-	private static String glob(String text) {
-		StringBuilder escaped = new StringBuilder(text.length() + 8);
-		for (int i = 0; i < text.length(); i++) {
-			char ch = text.charAt(i);
-			if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') {
-				escaped.append('\\');
-			}
-			escaped.append(ch);
-		}
-		return escaped.toString();
-	}
-
-	/** Store a value put directly, winning over every load of the key, and tell every instance. */
-	void put(Object key, @Nullable Object value, long ttlNanos) {
-		String stable = encode(key);
-		if (stable == null) {
-			publish(this.tier.message('c', this.cache.getName(), null));
-			return;
-		}
-		byte[] payload = (this.values != null) ? payload(value) : null;
-		if (payload == null) {
-			invalidate(key);
-			return;
-		}
-		byte[][] keys = { RedisTier.bytes(this.base + stable), RedisTier.bytes(this.leaseBase + stable) };
-		byte[] ttl = RedisTier.bytes(Long.toString(millis(ttlNanos)));
-		byte[] message = this.tier.message('i', this.cache.getName(), stable);
-		try {
-			this.tier.call(this.cache, "put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, keys, payload, ttl,
-					this.channel, message));
-			this.statistics.recordWrite();
-		}
-		catch (RedisTier.Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-		}
-	}
-
-	private void publish(byte[] message) {
-		try {
-			this.tier.call(this.cache, "publish", (c) -> c.publish(this.channel, message));
-		}
-		catch (RedisTier.Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-		}
-	}
-
-	/** Another instance invalidated {@code stable}: drop every local key of that form. */
-	void invalidatedElsewhere(String stable) {
-		this.cache.invalidateLocally((key) -> stable.equals(encodeQuietly(key)));
-	}
-
-	void clearedElsewhere() {
-		this.cache.invalidateAllLocally();
+	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> releasing(Lease lease) {
+		this.leases.drop(lease.key());
+		byte[] message = this.events.message('l', this.cache.getName(), lease.stable());
+		byte[][] keys = { RedisConnection.bytes(lease.key()) };
+		return (c) -> c.eval(Scripts.RELEASE, ScriptOutputType.INTEGER, keys, lease.token(), this.channel, message);
 	}
 
 	private @Nullable Object read(byte[] payload) {
@@ -341,7 +326,7 @@ final class RedisEntries {
 	}
 
 	/** The JSON of a value, or {@code null} (counted and logged) if it cannot be written. */
-	private byte @Nullable [] payload(@Nullable Object value) {
+	byte @Nullable [] payload(@Nullable Object value) {
 		RedisValues values = this.values;
 		if (values == null) {
 			return null;
@@ -357,7 +342,7 @@ final class RedisEntries {
 		}
 	}
 
-	private @Nullable String encode(Object key) {
+	@Nullable String encode(Object key) {
 		try {
 			return StableKeys.encode(key);
 		}
@@ -371,7 +356,7 @@ final class RedisEntries {
 		}
 	}
 
-	private static @Nullable String encodeQuietly(Object key) {
+	static @Nullable String encodeQuietly(Object key) {
 		try {
 			return StableKeys.encode(key);
 		}
@@ -394,13 +379,13 @@ final class RedisEntries {
 		return (pttl >= 0) ? pttl * MILLI : -1;
 	}
 
-	private static long millis(long nanos) {
+	static long millis(long nanos) {
 		return (nanos < 0) ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
 	}
 
 	private static byte[] token() {
 		ThreadLocalRandom random = ThreadLocalRandom.current();
-		return RedisTier.bytes(Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()));
+		return RedisConnection.bytes(Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()));
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.cached.redis;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,18 +38,31 @@ final class RedisRemoteCache implements RemoteCache {
 
 	private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
-	private final RedisTier tier;
+	/**
+	 * Where an asynchronous load goes on when Redis has answered: Redis' answers complete on
+	 * Lettuce's event loop, which must run neither the method nor the callers' code.
+	 */
+	private static final Executor ASYNC = CompletableFuture.delayedExecutor(0, TimeUnit.NANOSECONDS);
+
+	private final RedisEvents events;
+
+	private final RedisTierSettings settings;
 
 	private final RedisEntries entries;
+
+	private final RedisWriter writer;
 
 	private final CachedCache cache;
 
 	private final RemoteStatistics statistics;
 
-	RedisRemoteCache(RedisTier tier, CachedCache cache, @Nullable RedisValues values) {
-		this.tier = tier;
+	RedisRemoteCache(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
+			CachedCache cache, @Nullable RedisValues values) {
+		this.events = events;
+		this.settings = settings;
 		this.cache = cache;
-		this.entries = new RedisEntries(tier, cache, values);
+		this.entries = new RedisEntries(connection, events, leases, settings, cache, values);
+		this.writer = new RedisWriter(connection, events, this.entries);
 		this.statistics = cache.getRemoteStatistics();
 	}
 
@@ -61,11 +75,11 @@ final class RedisRemoteCache implements RemoteCache {
 	}
 
 	void invalidatedElsewhere(String stable) {
-		this.entries.invalidatedElsewhere(stable);
+		this.writer.invalidatedElsewhere(stable);
 	}
 
 	void clearedElsewhere() {
-		this.entries.clearedElsewhere();
+		this.writer.clearedElsewhere();
 	}
 
 	// loading
@@ -144,7 +158,7 @@ final class RedisRemoteCache implements RemoteCache {
 		try {
 			for (;;) {
 				// registered before the look, so that the news of the lease's end is never missed
-				news = this.tier.waiter(entry);
+				news = this.events.waiter(entry);
 				Look look = this.entries.look(stable);
 				long leaseLeft = look.leaseLeftMillis();
 				if (look.found() != null) {
@@ -161,7 +175,7 @@ final class RedisRemoteCache implements RemoteCache {
 						this.statistics.recordMiss();
 						return lease;
 					}
-					leaseLeft = this.tier.settings().leaseTime().toMillis();
+					leaseLeft = this.settings.leaseTime().toMillis();
 				}
 				// another instance loads the key: wait for its news, or for its lease to end
 				long left = deadline - System.nanoTime();
@@ -187,7 +201,7 @@ final class RedisRemoteCache implements RemoteCache {
 		}
 		finally {
 			if (news != null) {
-				this.tier.forget(entry, news);
+				this.events.forget(entry, news);
 			}
 		}
 	}
@@ -198,65 +212,131 @@ final class RedisRemoteCache implements RemoteCache {
 		if (stable == null) {
 			return call.start();
 		}
+		// the method starts where Redis answered, with a copy of the caller's context
 		AsyncCall detached = call.detach();
 		CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
-		CompletableFuture.runAsync(() -> {
-			Object looked = lookup(stable);
+		lookupAsync(stable, deadline()).whenCompleteAsync((looked, error) -> {
 			if (looked instanceof Found found) {
 				load.fromSharedTier(found.remainingNanos());
 				result.complete(found.value());
-				return;
 			}
-			Lease lease = (Lease) looked;
-			CompletionStage<?> stage;
-			try {
-				stage = detached.start();
+			else {
+				startWithLease(load, detached, (Lease) looked, result);
 			}
-			catch (Throwable ex) {
-				if (lease != null) {
-					this.entries.release(lease);
-				}
-				result.completeExceptionally(ex);
-				return;
+		}, ASYNC);
+		return result;
+	}
+
+	/**
+	 * Start the method on this thread; when its value comes, write it with the lease or
+	 * release the lease, without waiting for Redis, on the thread that completed it.
+	 */
+	private void startWithLease(Load load, AsyncCall call, @Nullable Lease lease,
+			CompletableFuture<@Nullable Object> result) {
+		CompletionStage<?> stage;
+		try {
+			stage = call.start();
+		}
+		catch (Throwable ex) {
+			if (lease != null) {
+				this.entries.releaseAsync(lease);
 			}
-			if (stage == null) {
-				stage = CompletableFuture.completedFuture(null);
-			}
-			stage.whenComplete((value, error) -> {
-				if (lease != null) {
-					if (error == null && detached.storable() && !load.isInvalidated() && storable(value)) {
-						this.entries.write(lease, value, this.cache.drawTtlNanos());
-					}
-					else {
-						this.entries.release(lease);
-					}
-				}
-				if (error != null) {
-					result.completeExceptionally(error);
+			result.completeExceptionally(ex);
+			return;
+		}
+		if (stage == null) {
+			stage = CompletableFuture.completedFuture(null);
+		}
+		stage.whenComplete((value, error) -> {
+			if (lease != null) {
+				if (error == null && call.storable() && !load.isInvalidated() && storable(value)) {
+					this.entries.writeAsync(lease, value, this.cache.drawTtlNanos());
 				}
 				else {
-					result.complete(value);
+					this.entries.releaseAsync(lease);
 				}
-			});
+			}
+			if (error != null) {
+				result.completeExceptionally(error);
+			}
+			else {
+				result.complete(value);
+			}
 		});
-		return result;
+	}
+
+	private long deadline() {
+		Duration waitTimeout = this.cache.getSettings().waitTimeout().value();
+		return (waitTimeout != null) ? System.nanoTime() + waitTimeout.toNanos() : Long.MAX_VALUE;
+	}
+
+	/**
+	 * {@link #lookup} without blocking: the news of another instance's lease, or the end of
+	 * the wait, completes a timer of this caller's own, and the next look follows it.
+	 */
+	private CompletableFuture<@Nullable Object> lookupAsync(String stable, long deadline) {
+		String entry = this.entries.entryKey(stable);
+		// registered before the look, so that the news of the lease's end is never missed
+		CompletableFuture<Void> news = this.events.waiter(entry);
+		return this.entries.lookAsync(stable, ASYNC).thenCompose((look) -> {
+			if (look.found() != null) {
+				this.events.forget(entry, news);
+				this.statistics.recordHit();
+				return CompletableFuture.completedFuture(storable(look.found().value()) ? look.found() : null);
+			}
+			if (look.lease() != null || look == RedisEntries.UNAVAILABLE) {
+				this.events.forget(entry, news);
+				this.statistics.recordMiss();
+				return CompletableFuture.completedFuture(look.lease());
+			}
+			if (look == RedisEntries.FOREIGN) {
+				return this.entries.tryLeaseAsync(stable).thenCompose((lease) -> {
+					if (lease != RedisEntries.HELD_ELSEWHERE) {
+						this.events.forget(entry, news);
+						this.statistics.recordMiss();
+						return CompletableFuture.completedFuture(lease);
+					}
+					return waitThenLook(stable, deadline, entry, news, this.settings.leaseTime().toMillis());
+				});
+			}
+			return waitThenLook(stable, deadline, entry, news, look.leaseLeftMillis());
+		});
+	}
+
+	/** Another instance loads the key: wait for its news, or for its lease to end, then look again. */
+	private CompletableFuture<@Nullable Object> waitThenLook(String stable, long deadline, String entry,
+			CompletableFuture<Void> news, long leaseLeftMillis) {
+		long left = deadline - System.nanoTime();
+		if (left <= 0) {
+			this.events.forget(entry, news);
+			this.statistics.recordMiss();
+			return CompletableFuture.completedFuture(null);
+		}
+		CompletableFuture<@Nullable Void> waited = new CompletableFuture<>();
+		news.thenRun(() -> waited.complete(null));
+		waited.completeOnTimeout(null, Math.min(left, Math.max(1, leaseLeftMillis) * MILLI + 10 * MILLI),
+				TimeUnit.NANOSECONDS);
+		return waited.thenComposeAsync((ignored) -> {
+			this.events.forget(entry, news);
+			return lookupAsync(stable, deadline);
+		}, ASYNC);
 	}
 
 	// writing
 
 	@Override
 	public void put(Object key, @Nullable Object value, long ttlNanos) {
-		this.entries.put(key, value, ttlNanos);
+		this.writer.put(key, value, ttlNanos);
 	}
 
 	@Override
 	public void invalidate(Object key) {
-		this.entries.invalidate(key);
+		this.writer.invalidate(key);
 	}
 
 	@Override
 	public void invalidateAll() {
-		this.entries.invalidateAll();
+		this.writer.invalidateAll();
 	}
 
 }

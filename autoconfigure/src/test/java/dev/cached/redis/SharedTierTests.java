@@ -121,7 +121,8 @@ class SharedTierTests {
 	 */
 	@Test
 	void aLookUpThatFindsTheValueLeavesNoWaiterBehind() {
-		Map<?, ?> waiters = (Map<?, ?>) ReflectionTestUtils.getField(instances.bean(B, RedisTier.class), "waiters");
+		Map<?, ?> waiters = (Map<?, ?>) ReflectionTestUtils.getField(
+				ReflectionTestUtils.getField(instances.bean(B, RedisTier.class), "events"), "waiters");
 		assertThat(waiters).isNotNull();
 		for (int i = 0; i < 100; i++) {
 			prices(A).prices("W" + i);

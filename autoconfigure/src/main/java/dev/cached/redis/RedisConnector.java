@@ -1,0 +1,120 @@
+package dev.cached.redis;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnection;
+
+/**
+ * Opens the tier's connection to Redis: Lettuce's shared native connection of the
+ * application's connection factory, which Lettuce reconnects by itself after Redis comes
+ * back. Opening it may block longer than a command may take (a Redis that accepts the
+ * connection but does not answer its handshake), so it is opened on the tier's connect
+ * thread: when the tier starts ({@link #connect()}), and again when a command finds that
+ * the last attempt failed ({@link #opening()}). The first five seconds after the tier
+ * starts are its {@link #starting() startup}: a command that cannot have the connection
+ * then is no outage.
+ * <p>
+ * Only {@link RedisTier} (which starts it) and {@link dev.cached.redis.RedisConnection}
+ * (for every command, on any thread) use it; none of its methods blocks.
+ */
+final class RedisConnector {
+
+	private static final long STARTUP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+	private final RedisConnectionFactory connectionFactory;
+
+	/** Runs the attempts to open the connection: the tier's connect thread. */
+	private final Executor opener;
+
+	/**
+	 * The current attempt to open the connection: set by {@link #connect()}, replaced
+	 * (compare-and-set) by {@link #opening()} when the last attempt failed; read by every
+	 * command until the connection is open. {@code null} until the tier starts.
+	 */
+	private final AtomicReference<@Nullable CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>>> connecting =
+			new AtomicReference<>();
+
+	/** The open connection's commands: written on the connect thread once opened, read by every command. */
+	private volatile @Nullable RedisClusterAsyncCommands<byte[], byte[]> commands;
+
+	/** When the tier started: written by {@link #connect()}, read by a command that could not have the connection. */
+	private volatile long openingSince;
+
+	/**
+	 * Create the connector; nothing is opened until {@link #connect()}.
+	 * @param connectionFactory the application's connection factory (Lettuce)
+	 * @param opener the thread that opens the connection
+	 */
+	RedisConnector(RedisConnectionFactory connectionFactory, Executor opener) {
+		this.connectionFactory = connectionFactory;
+		this.opener = opener;
+	}
+
+	/**
+	 * Start opening the connection in the background, so that the first commands need
+	 * not wait for it; its startup begins now. Called by the tier when it starts.
+	 */
+	void connect() {
+		this.openingSince = System.nanoTime();
+		if (this.connecting.get() == null) {
+			this.connecting.compareAndSet(null, CompletableFuture.supplyAsync(this::open, this.opener));
+		}
+	}
+
+	/**
+	 * Return the open connection's commands.
+	 * @return the commands, or {@code null} while the connection is not open yet
+	 */
+	@Nullable RedisClusterAsyncCommands<byte[], byte[]> commands() {
+		return this.commands;
+	}
+
+	/**
+	 * Return the attempt to open the connection that a command waits for: the current
+	 * one, or a new one if the last failed.
+	 * @return the attempt; it completes on the connect thread, exceptionally (wrapped in a
+	 * {@link java.util.concurrent.CompletionException}) if the connection cannot be opened
+	 * @throws java.util.concurrent.RejectedExecutionException after the tier was destroyed
+	 */
+	CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> opening() {
+		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> opening = this.connecting.get();
+		if (opening == null || opening.isCompletedExceptionally()) {
+			CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> next = CompletableFuture.supplyAsync(this::open,
+					this.opener);
+			opening = this.connecting.compareAndSet(opening, next) ? next : this.connecting.get();
+		}
+		return opening;
+	}
+
+	/**
+	 * Whether the tier is still starting up: the connection is not open yet, within five
+	 * seconds of {@link #connect()}.
+	 * @return whether a command that cannot have the connection now is no outage
+	 */
+	boolean starting() {
+		return this.commands == null && System.nanoTime() - this.openingSince < STARTUP_GRACE_NANOS;
+	}
+
+	@SuppressWarnings("unchecked")
+	private RedisClusterAsyncCommands<byte[], byte[]> open() {
+		// Lettuce's shared connection: it reconnects by itself after Redis comes back
+		RedisConnection connection = this.connectionFactory.getConnection();
+		if (!(connection instanceof LettuceConnection lettuce)) {
+			connection.close();
+			throw new IllegalStateException("cached.redis needs Lettuce, but the RedisConnectionFactory is a "
+					+ this.connectionFactory.getClass().getName());
+		}
+		RedisClusterAsyncCommands<byte[], byte[]> commands = lettuce.getNativeConnection();
+		this.commands = commands;
+		return commands;
+	}
+
+}

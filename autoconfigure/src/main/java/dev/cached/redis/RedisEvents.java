@@ -1,0 +1,298 @@
+package dev.cached.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.data.redis.connection.Message;
+import org.springframework.data.redis.connection.MessageListener;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.SubscriptionListener;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.util.backoff.FixedBackOff;
+
+import dev.cached.engine.Durations;
+
+/**
+ * The events the instances send each other on one channel ({@code <prefix>events}): the
+ * subscription to it, the messages' form, what a received message does, and the callers
+ * of this instance that wait for news of a key.
+ * <p>
+ * A message is a text line per field: its type, the sending instance's id, the cache name
+ * and, but for a clear, the key in its stable form. The types: {@code i} (a key was
+ * invalidated), {@code c} (a cache was cleared), {@code l} (a lease ended: a value was
+ * written or a load gave up). An instance applies the invalidations and clears of the
+ * others, and any message about a key wakes this instance's callers that wait for news of
+ * it ({@link #waiter}), its own messages included.
+ * <p>
+ * <b>The subscription</b> is made on the subscriber thread when the tier starts, and made
+ * again every {@code retry-after} as long as none holds (Redis down at startup, a
+ * subscription that failed while it was made): Spring's container itself only recovers a
+ * subscription it once had. A subscription made again after one was lost clears the
+ * local stores (with {@code clear-on-reconnect}), since messages sent meanwhile were
+ * missed.
+ * <p>
+ * <b>Callers and threads.</b> The tier starts and stops it (under the tier's lock); the
+ * per-cache operations ({@link RedisRemoteCache}) make messages and register waiters on
+ * the application's threads; messages are received on the listening threads of the
+ * container (the tier's {@code cached-redis-events} pool), which apply them to the local
+ * stores and complete the waiters' futures there. The log lines go to the category of
+ * {@link RedisTier}, as they always have.
+ */
+final class RedisEvents {
+
+	private static final Log logger = LogFactory.getLog(RedisTier.class);
+
+	private final RedisConnectionFactory connectionFactory;
+
+	private final RedisTierSettings settings;
+
+	/** Identifies this instance in the messages it sends, so that it ignores its own. */
+	private final String instanceId = UUID.randomUUID().toString();
+
+	/** The tier's caches by name: written by the tier as caches attach, read here per message. */
+	private final Map<String, RedisRemoteCache> caches;
+
+	/** Clears the local store of every cache of the tier. */
+	private final Runnable clearLocalStores;
+
+	/** Makes (and remakes) the subscription, whose start may block up to seconds; the tier's. */
+	private final ScheduledExecutorService subscriber;
+
+	/** Runs the subscription containers' listening tasks; the tier's. */
+	private final ExecutorService listening;
+
+	/**
+	 * Callers waiting for another instance's lease on a key, by the key's Redis name:
+	 * registered by a caller before it looks, removed by the caller when it stops waiting
+	 * or by the message that wakes it.
+	 */
+	private final Map<String, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
+
+	/** How many times a subscription was made: counted on the listening threads. */
+	private final AtomicInteger subscriptions = new AtomicInteger();
+
+	/**
+	 * The current container: written on the subscriber thread (each attempt makes a new
+	 * one) and by {@link #stop()}; read by both.
+	 */
+	private volatile @Nullable RedisMessageListenerContainer container;
+
+	/** Whether a subscription holds: written on the listening threads, read by anyone. */
+	private volatile boolean subscribed;
+
+	/** Whether a failed attempt was logged: written and read on the subscriber thread. */
+	private volatile boolean subscriptionWarned;
+
+	/** Whether to keep a subscription: written by start and stop, read on the subscriber thread. */
+	private volatile boolean running;
+
+	/** The attempts' schedule: written and read by start and stop, under the tier's lock. */
+	private @Nullable ScheduledFuture<?> subscribing;
+
+	/**
+	 * Create the events of a tier; nothing is subscribed until {@link #start()}.
+	 * @param connectionFactory the application's connection factory
+	 * @param settings the tier's settings
+	 * @param caches the tier's caches by name
+	 * @param clearLocalStores clears the local store of every cache of the tier
+	 * @param subscriber the thread that makes the subscription
+	 * @param listening the threads that listen to the channel
+	 */
+	RedisEvents(RedisConnectionFactory connectionFactory, RedisTierSettings settings, Map<String, RedisRemoteCache> caches,
+			Runnable clearLocalStores, ScheduledExecutorService subscriber, ExecutorService listening) {
+		this.connectionFactory = connectionFactory;
+		this.settings = settings;
+		this.caches = caches;
+		this.clearLocalStores = clearLocalStores;
+		this.subscriber = subscriber;
+		this.listening = listening;
+	}
+
+	/**
+	 * Subscribe now in the background, and again as long as no subscription holds. Never
+	 * blocks on Redis and never fails.
+	 */
+	void start() {
+		this.running = true;
+		long retry = Math.max(1, this.settings.retryAfter().toMillis());
+		this.subscribing = this.subscriber.scheduleWithFixedDelay(this::ensureSubscribed, 0, retry,
+				TimeUnit.MILLISECONDS);
+	}
+
+	/**
+	 * Stop subscribing, and end the subscription.
+	 */
+	void stop() {
+		this.running = false;
+		ScheduledFuture<?> subscribing = this.subscribing;
+		if (subscribing != null) {
+			subscribing.cancel(false);
+		}
+		RedisMessageListenerContainer container = this.container;
+		this.container = null;
+		if (container != null) {
+			destroyQuietly(container);
+		}
+	}
+
+	/**
+	 * Whether this instance listens to the others now.
+	 * @return whether a subscription holds (Lettuce says nothing when its connection drops)
+	 */
+	boolean isSubscribed() {
+		return this.subscribed;
+	}
+
+	/**
+	 * Return a message of this instance, for the scripts that publish it.
+	 * @param type {@code i}, {@code c} or {@code l}
+	 * @param cache the cache's name
+	 * @param key the key in its stable form, or {@code null} for a clear
+	 * @return the message
+	 */
+	byte[] message(char type, String cache, @Nullable String key) {
+		return RedisConnection.bytes(type + "\n" + this.instanceId + "\n" + cache + ((key != null) ? "\n" + key : ""));
+	}
+
+	/**
+	 * Return the future a caller waits on for news of {@code entryKey}: registered before
+	 * the caller looks, so that no message is missed between its look and its wait. It
+	 * completes normally, on a listening thread, when a message about the key arrives.
+	 * @param entryKey the key's Redis name
+	 * @return the future, shared by every caller waiting for that key
+	 */
+	CompletableFuture<Void> waiter(String entryKey) {
+		return this.waiters.computeIfAbsent(entryKey, (key) -> new CompletableFuture<>());
+	}
+
+	/**
+	 * The caller registered {@code waiter} and no longer waits: forget it, unless news came.
+	 * @param entryKey the key's Redis name
+	 * @param waiter the future {@link #waiter} returned
+	 */
+	void forget(String entryKey, CompletableFuture<Void> waiter) {
+		this.waiters.remove(entryKey, waiter);
+	}
+
+	// the subscription
+
+	private void ensureSubscribed() {
+		if (!this.running || this.subscribed) {
+			return;
+		}
+		RedisMessageListenerContainer previous = this.container;
+		if (previous != null) {
+			destroyQuietly(previous);
+		}
+		RedisMessageListenerContainer container = new RedisMessageListenerContainer();
+		container.setConnectionFactory(this.connectionFactory);
+		container.setRecoveryBackoff(new FixedBackOff(Math.max(100, this.settings.retryAfter().toMillis())));
+		container.setTaskExecutor(this.listening);
+		container.addMessageListener(new Listener(), new ChannelTopic(this.settings.channel()));
+		container.afterPropertiesSet();
+		this.container = container;
+		try {
+			container.start();
+		}
+		catch (RuntimeException ex) {
+			if (!this.subscriptionWarned) {
+				this.subscriptionWarned = true;
+				logger.warn("Not listening to the other instances' invalidations on " + this.settings.channel() + " yet ("
+						+ ex.getMessage() + "); trying again every " + Durations.format(this.settings.retryAfter())
+						+ "; logged once");
+			}
+		}
+		if (!this.running) {
+			destroyQuietly(container);
+		}
+	}
+
+	private static void destroyQuietly(RedisMessageListenerContainer container) {
+		try {
+			container.destroy();
+		}
+		catch (Exception ex) {
+			logger.debug("Stopping a Redis listener failed", ex);
+		}
+	}
+
+	// received messages
+
+	private void received(byte[] body) {
+		String text = new String(body, StandardCharsets.UTF_8);
+		String[] parts = text.split("\n", 4);
+		if (parts.length < 3 || parts[0].length() != 1) {
+			return;
+		}
+		char type = parts[0].charAt(0);
+		boolean own = this.instanceId.equals(parts[1]);
+		RedisRemoteCache cache = this.caches.get(parts[2]);
+		String key = (parts.length == 4) ? parts[3] : null;
+		if (cache == null) {
+			return;
+		}
+		if (key != null) {
+			wake(cache.entryKey(key));
+		}
+		if (own) {
+			return;
+		}
+		if (type == 'i' && key != null) {
+			cache.invalidatedElsewhere(key);
+		}
+		else if (type == 'c') {
+			cache.clearedElsewhere();
+		}
+	}
+
+	private void wake(String entryKey) {
+		CompletableFuture<Void> waiter = this.waiters.remove(entryKey);
+		if (waiter != null) {
+			waiter.complete(null);
+		}
+	}
+
+	private final class Listener implements MessageListener, SubscriptionListener {
+
+		@Override
+		public void onMessage(Message message, byte @Nullable [] pattern) {
+			try {
+				received(message.getBody());
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Ignored a message on " + RedisEvents.this.settings.channel(), ex);
+			}
+		}
+
+		@Override
+		public void onChannelSubscribed(byte[] channel, long count) {
+			RedisEvents.this.subscribed = true;
+			if (RedisEvents.this.subscriptions.getAndIncrement() > 0 && RedisEvents.this.settings.clearOnReconnect()) {
+				// subscribed again after a lost connection: invalidations sent meanwhile were missed
+				RedisEvents.this.clearLocalStores.run();
+				logger.info("Listening to " + RedisEvents.this.settings.channel()
+						+ " again; the local stores were cleared, since invalidations sent meanwhile were missed");
+			}
+		}
+
+		@Override
+		public void onChannelUnsubscribed(byte[] channel, long count) {
+			RedisEvents.this.subscribed = false;
+		}
+
+	}
+
+}
