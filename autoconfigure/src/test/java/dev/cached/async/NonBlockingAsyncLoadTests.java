@@ -51,7 +51,7 @@ import dev.cached.CachedCaches;
 import dev.cached.key.StableKeys;
 import dev.cached.testing.BlockingCalls;
 import dev.cached.testing.BlockingCalls.ThreadKind;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;

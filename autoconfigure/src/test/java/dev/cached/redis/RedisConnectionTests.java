@@ -26,7 +26,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import dev.cached.engine.CacheSettings;
 import dev.cached.engine.CacheSpec;
 import dev.cached.engine.CachedCache;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
