@@ -135,6 +135,47 @@ class TransactionAwareWriteRepeaterTests {
 	}
 
 	@Test
+	void invalidationOfAllEntriesIsRepeatedAfterTheCommit() {
+		this.contextRunner.run((context) -> {
+			PriceService prices = context.getBean(PriceService.class);
+			CachedCache cache = cache(context);
+			assertThat(prices.price(1)).isEqualTo(10);
+			assertThat(prices.price(2)).isEqualTo(15);
+			transaction(context).executeWithoutResult((status) -> {
+				prices.raiseAllPrices(100);
+				assertThat(cache.estimatedSize()).as("cleared at once").isZero();
+				// another thread misses and reads the committed rows: the old prices
+				assertThat(readInAnotherThread(() -> prices.price(1))).isEqualTo(10);
+				assertThat(readInAnotherThread(() -> prices.price(2))).isEqualTo(15);
+				assertThat(cache.peek(1L)).isEqualTo(10);
+				assertThat(cache.peek(2L)).isEqualTo(15);
+			});
+			assertThat(cache.peek(1L)).as("cleared again after the commit").isNull();
+			assertThat(cache.peek(2L)).as("cleared again after the commit").isNull();
+			assertThat(prices.price(1)).isEqualTo(110);
+			assertThat(prices.price(2)).isEqualTo(115);
+			assertThat(prices.loads()).isEqualTo(6);
+		});
+	}
+
+	@Test
+	void programmaticInvalidationOfAllEntriesIsRepeatedAfterTheCommit() {
+		this.contextRunner.run((context) -> {
+			PriceService prices = context.getBean(PriceService.class);
+			CachedCaches.Cache api = context.getBean(CachedCaches.class).getCache("prices");
+			assertThat(prices.price(1)).isEqualTo(10);
+			transaction(context).executeWithoutResult((status) -> {
+				context.getBean(JdbcTemplate.class).update("update product set price = 30 where id = 1");
+				api.invalidateAll();
+				assertThat(readInAnotherThread(() -> prices.price(1))).isEqualTo(10);
+				assertThat(api.get(1L)).isEqualTo(10);
+			});
+			assertThat(api.contains(1L)).as("cleared again after the commit").isFalse();
+			assertThat(prices.price(1)).isEqualTo(30);
+		});
+	}
+
+	@Test
 	void cachePutInsideATransactionIsStoredAtOnceAndKeptAfterTheCommit() {
 		this.contextRunner.run((context) -> {
 			PriceService prices = context.getBean(PriceService.class);
@@ -239,6 +280,7 @@ class TransactionAwareWriteRepeaterTests {
 		PriceService priceService(JdbcTemplate jdbc) {
 			jdbc.execute("create table product (id bigint primary key, price int)");
 			jdbc.update("insert into product (id, price) values (1, 10)");
+			jdbc.update("insert into product (id, price) values (2, 15)");
 			return new PriceService(jdbc);
 		}
 
@@ -279,6 +321,11 @@ class TransactionAwareWriteRepeaterTests {
 		@CacheInvalidate(name = "prices", key = "#id")
 		public void setPrice(long id, int price) {
 			this.jdbc.update("update product set price = ? where id = ?", price, id);
+		}
+
+		@CacheInvalidate(name = "prices", allEntries = true)
+		public void raiseAllPrices(int by) {
+			this.jdbc.update("update product set price = price + ?", by);
 		}
 
 		void awaitRead() throws InterruptedException {
