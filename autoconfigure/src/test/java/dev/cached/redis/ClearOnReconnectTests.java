@@ -19,7 +19,7 @@ import org.springframework.context.annotation.Bean;
 
 import dev.cached.Cached;
 import dev.cached.CachedCaches;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -28,7 +28,7 @@ import dev.cached.CacheInvalidate;
 import dev.cached.Cached;
 import dev.cached.CachedCaches;
 import dev.cached.testing.Awaits;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;

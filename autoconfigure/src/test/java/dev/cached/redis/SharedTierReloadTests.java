@@ -25,7 +25,7 @@ import dev.cached.CachePut;
 import dev.cached.Cached;
 import dev.cached.autoconfigure.refresh.CachedRefreshAutoConfiguration;
 import dev.cached.testing.Awaits;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 import dev.cached.testing.Awaits;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 /**
  * A TCP proxy in front of a real {@link RedisServer} that passes every byte through, and

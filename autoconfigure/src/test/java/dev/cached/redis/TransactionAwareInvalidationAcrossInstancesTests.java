@@ -22,7 +22,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import dev.cached.CacheInvalidate;
 import dev.cached.Cached;
 import dev.cached.testing.Awaits;
-import dev.cached.testing.RedisServer;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
