@@ -208,8 +208,10 @@ public final class CachedAutoConfiguration {
 	}
 
 	/**
-	 * Says once at startup that transaction-aware invalidation has nothing to work with
-	 * when no transaction manager exists: invalidations then take effect at once only.
+	 * Says once at startup, as a warning, that {@code cached.transaction-aware=true} was set
+	 * but has nothing to work with: no transaction manager exists, so invalidations take
+	 * effect at once only. When the property is not set, the default has nothing to be
+	 * aware of in such an application and nothing is said.
 	 */
 	static final class TransactionManagerCheck implements SmartInitializingSingleton {
 
@@ -226,17 +228,13 @@ public final class CachedAutoConfiguration {
 
 		@Override
 		public void afterSingletonsInstantiated() {
-			if (this.beanFactory.getBeanNamesForType(TransactionManager.class, true, false).length > 0) {
+			if (!this.environment.containsProperty("cached.transaction-aware")
+					|| this.beanFactory.getBeanNamesForType(TransactionManager.class, true, false).length > 0) {
 				return;
 			}
-			String message = "cached.transaction-aware is on, but there is no transaction manager: invalidations "
-					+ "take effect at once only, never again after a commit";
-			if (this.environment.containsProperty("cached.transaction-aware")) {
-				logger.warn(message);
-			}
-			else {
-				logger.info(message + " (set cached.transaction-aware=false to say that this is intended)");
-			}
+			logger.warn("cached.transaction-aware is on, but there is no transaction manager: invalidations "
+					+ "take effect at once only, never again after a commit (remove cached.transaction-aware=true, or "
+					+ "set it to false, if that is intended)");
 		}
 
 	}

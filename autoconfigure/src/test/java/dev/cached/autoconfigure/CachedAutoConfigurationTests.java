@@ -274,13 +274,11 @@ class CachedAutoConfigurationTests {
 	}
 
 	@Test
-	void transactionAwareWithoutATransactionManagerSaysSoOnceAtInfo(CapturedOutput output) {
+	void transactionAwareByDefaultWithoutATransactionManagerSaysNothing(CapturedOutput output) {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context).hasSingleBean(TransactionAwareWriteRepeater.class);
-			assertThat(output).containsOnlyOnce("cached.transaction-aware is on, but there is no transaction manager: "
-					+ "invalidations take effect at once only, never again after a commit");
-			assertThat(output).containsPattern("INFO .*CachedAutoConfiguration\\s+(?:--|:) cached\\.transaction-aware is on");
+			assertThat(output).doesNotContain("cached.transaction-aware").doesNotContain("transaction manager");
 			CountingService service = context.getBean(CountingService.class);
 			service.square(2);
 			service.evict(2);
@@ -293,9 +291,22 @@ class CachedAutoConfigurationTests {
 	void transactionAwareSetWithoutATransactionManagerSaysSoOnceAtWarn(CapturedOutput output) {
 		this.contextRunner.withPropertyValues("cached.transaction-aware=true").run((context) -> {
 			assertThat(context).hasNotFailed();
+			assertThat(output).containsOnlyOnce("cached.transaction-aware is on, but there is no transaction manager: "
+					+ "invalidations take effect at once only, never again after a commit (remove "
+					+ "cached.transaction-aware=true, or set it to false, if that is intended)");
 			assertThat(output).containsPattern("WARN .*CachedAutoConfiguration\\s+(?:--|:) cached\\.transaction-aware is on, "
 					+ "but there is no transaction manager");
 		});
+	}
+
+	@Test
+	void transactionAwareSetWithATransactionManagerSaysNothing(CapturedOutput output) {
+		this.contextRunner.withPropertyValues("cached.transaction-aware=true")
+			.withBean(PlatformTransactionManager.class, NoOpTransactionManager::new)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).doesNotContain("cached.transaction-aware");
+			});
 	}
 
 	@Test
