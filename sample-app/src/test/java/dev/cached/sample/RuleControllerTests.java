@@ -7,8 +7,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.cached.engine.CacheRegistry;
+import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CachedCache;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
@@ -157,6 +160,41 @@ class RuleControllerTests {
 		assertThat(manager).isNotNull();
 		assertThat((Map<String, Object>) manager.get("caches")).containsKeys("RuleService.getAllRules",
 				"RuleService.getRule");
+	}
+
+	@Test
+	void actuatorPrometheusShowsTheMetersOfTheCachedCachesUnderTheirPrometheusNames() throws Exception {
+		get("/rules");
+		CacheStatistics stats = this.cacheRegistry.getCache("RuleService.getAllRules").getStatistics();
+
+		HttpResponse<String> response = get("/actuator/prometheus");
+
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.headers().firstValue("Content-Type"))
+			.hasValueSatisfying((type) -> assertThat(type).startsWith("text/plain"));
+		String body = response.body();
+		String tags = "cache=\"RuleService.getAllRules\",cache_manager=\"cached\",name=\"RuleService.getAllRules\"";
+		assertThat(sample(body, "cache_gets_total{" + tags + ",result=\"hit\"}")).isEqualTo(stats.hits());
+		assertThat(sample(body, "cache_gets_total{" + tags + ",result=\"miss\"}")).isEqualTo(stats.misses());
+		assertThat(sample(body, "cache_coalesced_total{" + tags + "}")).isEqualTo(stats.coalesced());
+		assertThat(sample(body, "cache_load_total{" + tags + ",result=\"success\"}"))
+			.isEqualTo(stats.loadSuccesses());
+		assertThat(sample(body, "cached_load_duration_seconds_count{" + tags + "}")).isEqualTo(stats.loadSuccesses());
+		assertThat(sample(body, "cache_inflight{" + tags + "}")).isZero();
+		assertThat(body).contains("# TYPE cache_load_duration_seconds gauge", "cache_load_duration_seconds{" + tags + "} ",
+				"# TYPE cached_load_duration_seconds summary", "cached_load_duration_seconds_sum{" + tags + "} ",
+				"cached_load_duration_seconds_max{" + tags + "} ", "cache_size{" + tags + "} ",
+				"cache_puts_total{" + tags + "} ", "cache_evictions_total{" + tags + "} ",
+				"cache_refreshes_total{" + tags + ",result=\"success\"} ", "cache_gets_total{cache=\"RuleService.getRule\"");
+	}
+
+	/** The value of one sample of a Prometheus scrape, as a whole number. */
+	private static long sample(String scrape, String series) {
+		Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape);
+		assertThat(matcher.find()).as("%s in:%n%s", series, scrape).isTrue();
+		double value = Double.parseDouble(matcher.group(1));
+		assertThat(value).as(series).isEqualTo(Math.rint(value));
+		return (long) value;
 	}
 
 	@SuppressWarnings("unchecked")
