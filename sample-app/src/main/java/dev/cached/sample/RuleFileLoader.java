@@ -23,7 +23,10 @@ import org.springframework.stereotype.Component;
 /**
  * Reads and parses the rule files: the expensive work that {@code @Cached} protects.
  * Every call really reads every file; {@link #fileReads()} and {@link #loads()} count
- * what happened, so that the demo and the tests can show how often that was.
+ * what happened, so that the demo and the tests can show how often that was. Each load
+ * logs one line, {@code Loading 53 rule files from <location>}; the check of a reload
+ * logs {@code Checking 53 rule files in <location> for a reload} instead, and is not a
+ * load, so the {@code Loading} lines of the log count the loads.
  */
 @Component
 public class RuleFileLoader {
@@ -65,18 +68,27 @@ public class RuleFileLoader {
 			Resource[] files = findFiles();
 			this.loads.incrementAndGet();
 			logger.info("Loading " + files.length + " rule files from " + this.location);
-			List<Rule> rules = new ArrayList<>(files.length);
-			for (Resource file : files) {
-				rules.add(read(file));
-			}
-			rules.sort(Comparator.comparingInt(Rule::priority).reversed().thenComparing(Rule::id));
-			return List.copyOf(rules);
+			return readAll(files);
 		}
 		finally {
 			if (tracer != null) {
 				tracer.loadFinished();
 			}
 		}
+	}
+
+	/**
+	 * Read and parse every {@code *.json} file of the rules folder to check them before a
+	 * reload drops the cached rules. The files are read as by {@link #loadAll()} (and
+	 * counted in {@link #fileReads()}), but this is not a load: it is not counted in
+	 * {@link #loads()} and logs a line of its own.
+	 * @return the rules, highest priority first
+	 * @throws RuleFileException naming the first file that cannot be read or parsed
+	 */
+	public List<Rule> checkAll() {
+		Resource[] files = findFiles();
+		logger.info("Checking " + files.length + " rule files in " + this.location + " for a reload");
+		return readAll(files);
 	}
 
 	/**
@@ -94,7 +106,8 @@ public class RuleFileLoader {
 	}
 
 	/**
-	 * Return how many times {@link #loadAll()} ran.
+	 * Return how many times {@link #loadAll()} ran: the number of
+	 * {@code Loading ... rule files} lines in the log.
 	 * @return the number of full loads
 	 */
 	public long loads() {
@@ -111,6 +124,15 @@ public class RuleFileLoader {
 
 	void setTracer(@Nullable LoadTracer tracer) {
 		this.tracer = tracer;
+	}
+
+	private List<Rule> readAll(Resource[] files) {
+		List<Rule> rules = new ArrayList<>(files.length);
+		for (Resource file : files) {
+			rules.add(read(file));
+		}
+		rules.sort(Comparator.comparingInt(Rule::priority).reversed().thenComparing(Rule::id));
+		return List.copyOf(rules);
 	}
 
 	private Resource[] findFiles() {

@@ -80,13 +80,14 @@ public class RuleService {
 	/**
 	 * Read every file again and, only if all of them parse, drop the cached rules so that
 	 * the next call loads the new ones. If a file is broken, this throws and the cached
-	 * rules stay in service.
+	 * rules stay in service. The check is not a load: it logs {@code Checking ... for a
+	 * reload}, and the next call's load logs {@code Loading ...}.
 	 * @return the number of rules now on disk
 	 */
 	@CacheInvalidate(name = "RuleService.getAllRules", allEntries = true)
 	@CacheInvalidate(name = "RuleService.getRule", allEntries = true)
 	public int reload() {
-		return this.loader.loadAll().size();
+		return this.loader.checkAll().size();
 	}
 
 }

@@ -4,10 +4,13 @@ import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheStatistics;
 import dev.cached.test.ClearCachedCaches;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,13 +20,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = WebEnvironment.NONE, properties = "rules.preload=false")
 @ClearCachedCaches
+@ExtendWith(OutputCaptureExtension.class)
 class RuleServiceTests {
+
+	private static final String LOAD_LINE = "Loading 53 rule files from classpath:rules/";
+
+	private static final String RELOAD_LINE = "Checking 53 rule files in classpath:rules/ for a reload";
 
 	@Autowired
 	private RuleService ruleService;
 
 	@Autowired
 	private CacheRegistry cacheRegistry;
+
+	@Autowired
+	private RuleFileLoader loader;
 
 	@Test
 	void secondCallIsServedFromTheCache() {
@@ -48,6 +59,25 @@ class RuleServiceTests {
 		this.ruleService.getAllRules();
 
 		assertThat(stats.loadSuccesses() - loads).isEqualTo(1);
+	}
+
+	@Test
+	void reloadLogsALineOfItsOwnSoTheLoadingLinesCountTheLoads(CapturedOutput output) {
+		this.ruleService.getAllRules();
+		int mark = output.getOut().length();
+		long loads = this.loader.loads();
+		long fileReads = this.loader.fileReads();
+
+		this.ruleService.reload();
+		String reload = output.getOut().substring(mark);
+		this.ruleService.getAllRules();
+		String log = output.getOut().substring(mark);
+
+		assertThat(reload).containsOnlyOnce(RELOAD_LINE).doesNotContain("Loading ");
+		assertThat(log).containsOnlyOnce(RELOAD_LINE).containsOnlyOnce(LOAD_LINE);
+		assertThat(log.indexOf(RELOAD_LINE)).isLessThan(log.indexOf(LOAD_LINE));
+		assertThat(this.loader.loads() - loads).as("loads: the one after the reload").isEqualTo(1);
+		assertThat(this.loader.fileReads() - fileReads).as("the check and the load read every file").isEqualTo(106);
 	}
 
 	@Test
