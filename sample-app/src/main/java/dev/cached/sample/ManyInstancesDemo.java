@@ -44,7 +44,8 @@ import org.springframework.core.env.StandardEnvironment;
  * <p>
  * {@code java -jar cached-sample-app.jar demo-many [--calls=32]} runs it against the Redis
  * of {@code spring.data.redis.*} (default {@code localhost:6379}), under the key prefix
- * {@code cached:demo:}, and leaves no key behind. Exit codes: 0 if the rules were loaded
+ * {@code cached:demo:}, and leaves no key behind. Its first line of output names that
+ * Redis: address, version and run id. Exit codes: 0 if the rules were loaded
  * once in total and the clear reached the other instance, 1 if not, 2 for a bad option,
  * 3 if no Redis answers.
  */
@@ -101,15 +102,19 @@ public final class ManyInstancesDemo {
 			throw new IllegalArgumentException("--calls must be at least 1, but was " + calls);
 		}
 		RedisAddress redis = RedisAddress.of(environment);
-		String problem = redis.ping();
-		if (problem != null) {
-			err.println("demo-many: no Redis answers at " + redis + " (" + problem + ").");
+		RedisAddress.Probe probe = redis.probe();
+		if (probe.problem() != null) {
+			err.println("demo-many: no Redis answers at " + redis + " (" + probe.problem() + ").");
 			err.println("The demo starts two instances of the sample on one Redis. Start one, for example:");
 			err.println("  redis-server --port " + redis.port() + " --save '' --appendonly no");
 			err.println("  (or: docker run --rm -p " + redis.port() + ":6379 redis:7)");
 			err.println("or point the demo at yours: --spring.data.redis.host=<host> --spring.data.redis.port=<port>");
 			return NO_REDIS;
 		}
+		// first, before any log line: on a shared machine, localhost:6379 may be anyone's
+		out.println("demo-many: using the Redis at " + redis + " (" + probe.server() + "); another one: "
+				+ "--spring.data.redis.host=<host> --spring.data.redis.port=<port>");
+		out.flush();
 		String[] instanceArgs = instanceArgs(args);
 		try (ConfigurableApplicationContext one = start(instanceArgs);
 				ConfigurableApplicationContext two = start(instanceArgs)) {
@@ -407,29 +412,78 @@ public final class ManyInstancesDemo {
 		}
 
 		/**
-		 * Connect and send {@code PING}.
-		 * @return {@code null} if a Redis server answered (or, over TLS, accepted the
-		 * connection), else what went wrong
+		 * Connect and ask the server who it is ({@code INFO server}).
+		 * @return what answered: a problem if no Redis server did, else the server's
+		 * version and run id when it told them
 		 */
-		@Nullable String ping() {
+		Probe probe() {
 			int millis = (int) PING_TIMEOUT.toMillis();
 			try (Socket socket = new Socket()) {
 				socket.connect(new InetSocketAddress(this.host, this.port), millis);
 				if (this.ssl) {
-					return null;
+					return Probe.server("TLS; server version not read");
 				}
 				socket.setSoTimeout(millis);
 				OutputStream out = socket.getOutputStream();
-				out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+				out.write("INFO server\r\n".getBytes(StandardCharsets.US_ASCII));
 				out.flush();
 				InputStream in = socket.getInputStream();
-				int reply = in.read();
-				// +PONG, or an error such as -NOAUTH: a Redis server either way
-				return (reply == '+' || reply == '-') ? null : "no Redis reply to PING";
+				int type = in.read();
+				String line = readLine(in);
+				if (type == '-') {
+					// -NOAUTH, -NOPERM: a Redis server, which does not tell us more
+					return Probe.server("server version not read: " + line);
+				}
+				if (type != '$') {
+					return Probe.problem("no Redis reply to INFO");
+				}
+				String info = new String(in.readNBytes(Integer.parseInt(line)), StandardCharsets.UTF_8);
+				return Probe.server("redis_version " + field(info, "redis_version") + ", run_id "
+						+ field(info, "run_id"));
 			}
 			catch (IOException ex) {
-				return (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
+				return Probe.problem((ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName());
 			}
+			catch (NumberFormatException ex) {
+				return Probe.problem("no Redis reply to INFO");
+			}
+		}
+
+		private static String readLine(InputStream in) throws IOException {
+			StringBuilder line = new StringBuilder();
+			for (int c = in.read(); c != '\r' && c != -1; c = in.read()) {
+				line.append((char) c);
+			}
+			in.read(); // '\n'
+			return line.toString();
+		}
+
+		private static String field(String info, String name) {
+			for (String line : info.split("\r?\n")) {
+				if (line.startsWith(name + ":")) {
+					return line.substring(name.length() + 1).trim();
+				}
+			}
+			return "unknown";
+		}
+
+		/**
+		 * What answered at a Redis address.
+		 *
+		 * @param problem why no Redis server answered, or {@code null} if one did
+		 * @param server what the server said of itself, e.g.
+		 * {@code redis_version 7.0.15, run_id 6b2f...}
+		 */
+		record Probe(@Nullable String problem, String server) {
+
+			static Probe problem(String problem) {
+				return new Probe(problem, "");
+			}
+
+			static Probe server(String server) {
+				return new Probe(null, server);
+			}
+
 		}
 
 		@Override

@@ -8,9 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Test;
-
 import dev.cached.testing.redis.RedisServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,23 +21,31 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Runs {@code java -jar cached-sample-app.jar demo-many} in-process, against a
  * {@code redis-server} that the test starts on a free port: two instances of the sample,
  * one load in total, a clear on one instance reaching the other, exit code 0, and nothing
- * left in Redis. Without Redis the demo says how to start one and exits with 3.
+ * left in Redis; the first line of output names the Redis it used. Without Redis the demo
+ * says how to start one and exits with 3.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ManyInstancesDemoTests {
 
 	private static final int CALLS = 16;
 
 	@Test
-	void twoInstancesOnOneRedisLoadTheRulesOnceAndAClearOnOneReachesTheOther() throws Exception {
+	void twoInstancesOnOneRedisLoadTheRulesOnceAndAClearOnOneReachesTheOther(CapturedOutput output) throws Exception {
 		try (RedisServer redis = RedisServer.start()) {
-			Output output = new Output();
+			int mark = output.getOut().length();
 
+			// System.out, as from the command line: the instances' log lines go there too
 			int exitCode = SampleApplication.demoMany(new String[] { "demo-many", "--calls=" + CALLS,
 					"--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port() },
-					output.out, output.err);
+					System.out, System.err);
 
-			String report = output.out();
-			assertThat(exitCode).as(output.all()).isZero();
+			String report = output.getOut().substring(mark);
+			assertThat(exitCode).as(output.getAll()).isZero();
+			String info = String.valueOf(redis.command("INFO", "server"));
+			assertThat(report.lines().findFirst()).as("the first line of output").hasValue("demo-many: using the "
+					+ "Redis at 127.0.0.1:" + redis.port() + " (redis_version " + field(info, "redis_version")
+					+ ", run_id " + field(info, "run_id") + "); another one: --spring.data.redis.host=<host> "
+					+ "--spring.data.redis.port=<port>");
 			assertThat(report).contains("2 instances of the sample app on one Redis (127.0.0.1:" + redis.port()
 					+ ", keys under cached:demo:)", CALLS + " concurrent calls of RuleService.getAllRules() on each "
 					+ "instance, " + 2 * CALLS + " in total");
@@ -77,6 +88,13 @@ class ManyInstancesDemoTests {
 
 		assertThat(exitCode).isEqualTo(2);
 		assertThat(output.err()).contains("demo-many: --calls must be a whole number, but was 'many'");
+	}
+
+	/** A field of the reply to {@code INFO}. */
+	private static String field(String info, String name) {
+		Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + ":(\\S+)").matcher(info);
+		assertThat(matcher.find()).as("%s in:%n%s", name, info).isTrue();
+		return matcher.group(1);
 	}
 
 	/** The total column of a row of the report. */
