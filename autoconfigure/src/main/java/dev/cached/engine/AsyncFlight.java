@@ -256,7 +256,8 @@ final class AsyncFlight {
 			statistics.loadStarted();
 			long start = System.nanoTime();
 			this.startNanos = start;
-			long began = this.flight.ticker.read();
+			boolean systemTicker = this.flight.systemTicker;
+			long began = systemTicker ? start : this.flight.ticker.read();
 			Object context = this.context;
 			CompletionStage<?> stage;
 			try {
@@ -273,13 +274,14 @@ final class AsyncFlight {
 			}
 			CompletableFuture<@Nullable Object> counted = new CompletableFuture<>();
 			stage.whenComplete((value, error) -> {
-				long nanos = System.nanoTime() - start;
+				long end = System.nanoTime();
+				long nanos = end - start;
 				if (error != null) {
 					statistics.recordLoadFailure(nanos);
 					counted.completeExceptionally(error);
 					return;
 				}
-				this.load.loadNanos = this.flight.ticker.read() - began;
+				this.load.loadNanos = (systemTicker ? end : this.flight.ticker.read()) - began;
 				statistics.recordLoadSuccess(nanos);
 				try {
 					this.storable = this.loader.isStorable(context, value);

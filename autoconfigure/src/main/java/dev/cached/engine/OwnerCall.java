@@ -40,13 +40,9 @@ final class OwnerCall implements RemoteCache.Call {
 			throw new IllegalStateException("The call of a load runs once");
 		}
 		this.ran = true;
-		if (this.countsMiss) {
-			this.flight.statistics.recordMiss();
-		}
-		this.startNanos = System.nanoTime();
-		long began = this.flight.ticker.read();
-		Object value = this.flight.run(this.loader, this.context);
-		this.load.loadNanos = this.flight.ticker.read() - began;
+		long start = System.nanoTime();
+		this.startNanos = start;
+		Object value = this.flight.runOwned(this.load, this.loader, this.context, this.countsMiss, start);
 		this.storable = this.loader.isStorable(this.context, value);
 		return value;
 	}

@@ -66,7 +66,9 @@ public final class SingleFlight {
 	 *      between this caller's miss and step 1
 	 *   3. obtain the value: tier.load(key, load, call), where the tier is the cache's
 	 *      shared tier (it may answer from another instance, and wraps the call in its
-	 *      lease) or RemoteCache.LOCAL, which runs the call
+	 *      lease) or RemoteCache.LOCAL, which runs the call; a blocking owner whose tier
+	 *      is LOCAL runs it itself (runOwned, what OwnerCall.run does), which spares the
+	 *      OwnerCall object on every miss of a cache without a shared tier
 	 *   4. publish the value to the store (skipped after a failure or a veto)
 	 *   5. unregister with remove(key, load)
 	 *   6. complete the Load: the joiners wake up
@@ -113,6 +115,12 @@ public final class SingleFlight {
 	/** Measures each load's duration for the stored entry (early refresh reads it). */
 	final Ticker ticker;
 
+	/**
+	 * Whether {@link #ticker} is {@link Ticker#systemTicker()}, whose reading is
+	 * {@link System#nanoTime()}: an owner then reads the clock once for both.
+	 */
+	final boolean systemTicker;
+
 	/** Keys with a load in flight. Written by owners (register/unregister) and invalidators. */
 	final ConcurrentHashMap<Object, Load> inFlight = new ConcurrentHashMap<>();
 
@@ -154,6 +162,7 @@ public final class SingleFlight {
 		this.statistics = statistics;
 		this.waitTimeoutNanos = (waitTimeout != null) ? Math.max(0, waitTimeout.toNanos()) : -1;
 		this.ticker = ticker;
+		this.systemTicker = ticker == Ticker.systemTicker();
 	}
 
 	/**
@@ -187,6 +196,9 @@ public final class SingleFlight {
 
 	/** Steps 2 to 6 of a blocking owner, on its own thread. */
 	private @Nullable Object own(Object key, Load load, Loader loader, Object context) throws Throwable {
+		// whether the call ran on this thread without an OwnerCall, and when it started
+		boolean ran = false;
+		long start = 0;
 		OwnerCall call = null;
 		try {
 			Object stored = this.store.lookup(key);
@@ -196,12 +208,25 @@ public final class SingleFlight {
 				succeed(key, load, value, false);
 				return value;
 			}
-			call = new OwnerCall(this, load, loader, context, true);
-			Object value = this.tier.load(key, load, call);
+			RemoteCache tier = this.tier;
+			Object value;
+			boolean storable;
+			if (tier == RemoteCache.LOCAL) {
+				// what LOCAL.load does with an OwnerCall, without allocating one per miss
+				start = System.nanoTime();
+				ran = true;
+				value = runOwned(load, loader, context, true, start);
+				storable = loader.isStorable(context, value);
+			}
+			else {
+				call = new OwnerCall(this, load, loader, context, true);
+				value = tier.load(key, load, call);
+				storable = call.storable();
+			}
 			if (load.isFromSharedTier()) {
 				this.statistics.recordHit();
 			}
-			succeed(key, load, value, load.isFromSharedTier() || call.storable());
+			succeed(key, load, value, load.isFromSharedTier() || storable);
 			return value;
 		}
 		catch (Throwable ex) {
@@ -209,8 +234,12 @@ public final class SingleFlight {
 			throw ex;
 		}
 		finally {
-			if (call != null && call.ran && logger.isDebugEnabled()) {
-				logLoad(key, load, System.nanoTime() - call.startNanos);
+			if (call != null && call.ran) {
+				ran = true;
+				start = call.startNanos;
+			}
+			if (ran && logger.isDebugEnabled()) {
+				logLoad(key, load, System.nanoTime() - start);
 			}
 		}
 	}
@@ -287,6 +316,41 @@ public final class SingleFlight {
 	IllegalStateException recursion(Object key) {
 		return new IllegalStateException("Recursive load of cache '" + this.cacheName + "' key '" + key
 				+ "': the method called itself for the same key on the same thread");
+	}
+
+	/**
+	 * Run the call of an owner (or a background reload) on this thread: count a miss (if
+	 * {@code countsMiss}) and a load, measure it, and set the load time of {@code load}.
+	 * The clock is read twice: at {@code start}, which the caller read, and at the end;
+	 * with the system ticker, the two readings also give the load time of the stored entry.
+	 * @param load the load the call belongs to
+	 * @param loader the work
+	 * @param context the caller's context
+	 * @param countsMiss whether the call counts as a miss (a load's owner, not a reload)
+	 * @param start {@link System#nanoTime()} just before this call
+	 * @return the value
+	 * @throws Throwable whatever the loader threw
+	 */
+	@Nullable Object runOwned(Load load, Loader loader, Object context, boolean countsMiss, long start)
+			throws Throwable {
+		CacheStatistics statistics = this.statistics;
+		if (countsMiss) {
+			statistics.recordMiss();
+		}
+		statistics.loadStarted();
+		long began = this.systemTicker ? start : this.ticker.read();
+		Object value;
+		try {
+			value = loader.load(context);
+		}
+		catch (Throwable ex) {
+			statistics.recordLoadFailure(System.nanoTime() - start);
+			throw ex;
+		}
+		long end = System.nanoTime();
+		statistics.recordLoadSuccess(end - start);
+		load.loadNanos = (this.systemTicker ? end : this.ticker.read()) - began;
+		return value;
 	}
 
 	/** Run the call, counted as a load (not as a miss: the caller counts that). */

@@ -3,6 +3,7 @@ package dev.cached.benchmarks;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -51,10 +52,19 @@ final class BenchmarkContext {
 	/** Raw Caffeine, filled with every key. */
 	final Cache<Long, String> caffeine = Caffeine.newBuilder().maximumSize(BenchmarkApplication.MAXIMUM_SIZE).build();
 
-	/** Raw Caffeine for the miss path, empty. */
+	/**
+	 * Raw Caffeine for the miss path, empty, built like the store of a {@code @Cached}
+	 * cache: the same maximum size, the same maintenance executor, and an eviction
+	 * listener that counts into a {@link LongAdder} as the cache's statistics do.
+	 */
 	final Cache<Long, String> caffeineMisses = Caffeine.newBuilder()
 		.maximumSize(BenchmarkApplication.MAXIMUM_SIZE)
+		.executor(BenchmarkApplication.maintenanceExecutor())
+		.evictionListener((key, value, cause) -> this.caffeineMissEvictions.increment())
 		.build();
+
+	/** Evictions from {@link #caffeineMisses}. */
+	final LongAdder caffeineMissEvictions = new LongAdder();
 
 	/** The floor: a plain map, filled with every key. */
 	final Map<Long, String> map = new ConcurrentHashMap<>();
