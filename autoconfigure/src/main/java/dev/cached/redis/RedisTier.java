@@ -95,7 +95,10 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.settings = settings;
 		this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("cached-redis"));
 		this.timer = new ScheduledThreadPoolExecutor(1, daemon("cached-redis-timeout"));
-		this.timer.setRemoveOnCancelPolicy(true);
+		// a command's timeout is cancelled where its reply arrives (Lettuce's event loop, a
+		// thread that completed a method's value): removing it from the queue would take the
+		// queue's lock there, so a cancelled timeout stays queued until it would have fired
+		this.timer.setRemoveOnCancelPolicy(false);
 		this.opener = Executors.newSingleThreadExecutor(daemon("cached-redis-connect"));
 		this.subscriber = Executors.newSingleThreadScheduledExecutor(daemon("cached-redis-subscribe"));
 		this.listening = Executors.newCachedThreadPool(daemon("cached-redis-events"));
