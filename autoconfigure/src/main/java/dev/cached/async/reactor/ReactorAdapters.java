@@ -2,6 +2,7 @@ package dev.cached.async.reactor;
 
 import java.lang.reflect.Method;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -15,11 +16,15 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.context.ContextView;
 
+import org.springframework.core.MethodParameter;
+import org.springframework.core.ResolvableType;
+
 /**
  * The adapters for {@link Mono} and {@link Flux} results, the way Spring's
  * {@code CacheAspectSupport} caches them: a {@code Mono}'s value (an empty {@code Mono} is
  * a {@code null} value) and a {@code Flux}'s collected list, replayed as a new
- * {@code Flux} to every subscriber.
+ * {@code Flux} to every subscriber; and the adapter of Kotlin {@code suspend} functions,
+ * which Spring's proxies call as a {@code Mono} of their value.
  * <p>
  * All are lazy: the proxy returns a publisher that does nothing until it is subscribed;
  * each subscription then asks the cache, and only a subscription that runs the method (the
@@ -28,7 +33,9 @@ import reactor.util.context.ContextView;
  * subscription: a {@code contextWrite} upstream of the caller (a {@code WebFilter}'s, the
  * security context, a trace) is what the method sees. A joined subscriber gets the
  * outcome of that load whatever its own {@code Context}. A subscriber that cancels
- * cancels its own future only, never the load.
+ * cancels its own future only, never the load; for a suspend function, a caller whose
+ * coroutine is cancelled also cancels the call of the method it runs itself, if any (see
+ * {@link #suspending()}).
  */
 public final class ReactorAdapters {
 
@@ -49,6 +56,20 @@ public final class ReactorAdapters {
 	 */
 	public static AsyncResultAdapter flux() {
 		return FluxAdapter.INSTANCE;
+	}
+
+	/**
+	 * Return the adapter for Kotlin {@code suspend} functions. Spring's proxy calls such a
+	 * function as a {@code Mono} of its value (through kotlinx-coroutines-reactor, in the
+	 * caller's coroutine context without its {@code Job}) and awaits the {@code Mono} that
+	 * the advice returns, so a coroutine that waits for a load suspends and never blocks a
+	 * thread. Cancelling a coroutine is cancelling its own call: a waiting caller stops
+	 * waiting; a caller that runs the method (the owner of the load) cancels that run, and
+	 * the load ends as the owner's interruption, which a joined caller takes over (G11).
+	 * @return the adapter
+	 */
+	public static AsyncResultAdapter suspending() {
+		return SuspendingAdapter.INSTANCE;
 	}
 
 	/**
@@ -134,6 +155,36 @@ public final class ReactorAdapters {
 	}
 
 	/**
+	 * Suspend functions: what the advice returns is the {@code Mono} that Spring's proxy
+	 * awaits in the calling coroutine; what the method returns (through the rest of the
+	 * advice chain) is the {@code Mono} of its value that Spring makes of the call.
+	 */
+	private static final class SuspendingAdapter extends ReactorAdapter {
+
+		static final SuspendingAdapter INSTANCE = new SuspendingAdapter();
+
+		@Override
+		public Object answer(CachedCache cache, Object key, AsyncMethod method, Object context) {
+			return Mono.deferContextual((view) -> {
+				OwnCall call = new OwnCall(method, this, view);
+				return own(cache.getAsync(key, call, context)).doOnCancel(call::cancel);
+			});
+		}
+
+		@Override
+		Mono<?> value(Publisher<?> result) {
+			return Mono.from(result);
+		}
+
+		/** The function's Kotlin return type (Spring reads it with kotlin-reflect). */
+		@Override
+		public Class<?> valueType(Method method) {
+			return ResolvableType.forMethodParameter(new MethodParameter(method, -1)).resolve(Object.class);
+		}
+
+	}
+
+	/**
 	 * The loader of one subscription that brings a {@code Context}: it calls the method
 	 * and subscribes to its result with that {@code Context}. Everything else is the
 	 * method's.
@@ -171,6 +222,58 @@ public final class ReactorAdapters {
 		@Override
 		public boolean isStorable(Object context, @Nullable Object result) {
 			return this.method.isStorable(context, result);
+		}
+
+	}
+
+	/**
+	 * The loader of one suspend call: as {@link SubscribedLoader}, and the call's own run
+	 * of the method (if the caller runs it) can be cancelled with the call. Cancelling the
+	 * future of {@code Mono.toFuture()} cancels its subscription, which cancels the
+	 * coroutine that runs the function.
+	 */
+	private static final class OwnCall extends SubscribedLoader {
+
+		/*
+		 * cancel() and loadAsync() may race (a shared tier may start the call on another
+		 * thread): each writes its own volatile field, then reads the other's, so at least
+		 * one of them sees both and cancels the run.
+		 */
+
+		/** Written once, by the thread that starts this caller's run; read by cancel(). */
+		private volatile @Nullable CompletableFuture<?> run;
+
+		/** Written by cancel(), on the thread that cancels the caller's subscription. */
+		private volatile boolean cancelled;
+
+		OwnCall(AsyncMethod method, ReactorAdapter adapter, ContextView view) {
+			super(method, adapter, view);
+		}
+
+		@Override
+		public @Nullable CompletionStage<?> loadAsync(Object context) throws Throwable {
+			if (this.cancelled) {
+				// a caller that is gone does not start the method: the load ends as its interruption
+				throw new CancellationException("The caller's coroutine was cancelled");
+			}
+			Object result = this.method.call(context);
+			if (result == null) {
+				return null;
+			}
+			CompletableFuture<?> run = subscribe((Publisher<?>) result);
+			this.run = run;
+			if (this.cancelled) {
+				run.cancel(false);
+			}
+			return run;
+		}
+
+		void cancel() {
+			this.cancelled = true;
+			CompletableFuture<?> run = this.run;
+			if (run != null) {
+				run.cancel(false);
+			}
 		}
 
 	}
