@@ -73,10 +73,16 @@ final class CachedOperationParser {
 	 * count first
 	 * @param invoked the method as invoked, whose annotations count when {@code specific}
 	 * has none
-	 * @return the operation, or {@code null} if neither method is annotated
+	 * @return the operation, or {@code null} if neither method is annotated, or if
+	 * {@code specific} is synthetic (made by a compiler)
 	 * @throws IllegalStateException if the annotations are invalid
 	 */
 	@Nullable MethodOperation parse(Method specific, Method invoked) {
+		if (specific.isSynthetic()) {
+			// made by a compiler, never called through the proxy: Kotlin's static
+			// find$suspendImpl, which an open suspend fun find delegates to, carries its annotations
+			return null;
+		}
 		Method annotated = specific;
 		Cached cached = AnnotatedElementUtils.findMergedAnnotation(specific, Cached.class);
 		CachePut put = AnnotatedElementUtils.findMergedAnnotation(specific, CachePut.class);

@@ -80,6 +80,15 @@ class CachedOperationParserCoroutineTests {
 	}
 
 	@Test
+	fun staticMethodThatKotlinGeneratesForAnOpenSuspendFunctionIsNoOperation() = run { _, context ->
+		val source = context.getBean(CachedOperationSource::class.java)
+		val generated = ShelfService::class.java.declaredMethods.single { it.name == "find\$suspendImpl" }
+		assertThat(generated.isSynthetic).isTrue()
+		assertThat(source.getOperation(generated, ShelfService::class.java)).isNull()
+		assertThat(source.getOperation(findMethod(), ShelfService::class.java)).isInstanceOf(CachedOperation::class.java)
+	}
+
+	@Test
 	fun parameterThatTheKotlinSignatureDoesNotHaveFailsStartup() {
 		assertStartupFailure(ContinuationByPosition::class.java, "@Cached on method '$PREFIX"
 				+ "ContinuationByPosition.find(long,kotlin.coroutines.Continuation)' has an invalid key \"#p1\": '#p1' "
