@@ -9,19 +9,23 @@ import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
+import dev.cached.expression.MethodExpressions;
 import dev.cached.key.StableKeys;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.core.KotlinDetector;
+
 /**
- * The rules that one annotated method must follow: a method the proxy can intercept, not
- * a Kotlin {@code suspend} function, that returns a value, combines only annotations that
- * go together and names its caches. {@link CachedOperationParser} asks for each check
- * just before it reads what the check is about, so that a method with several problems
- * always reports the same one first.
+ * The rules that one annotated method must follow: a method the proxy can intercept, that
+ * returns a value, combines only annotations that go together and names its caches; a
+ * Kotlin {@code suspend} function only with {@code @Cached}.
+ * {@link CachedOperationParser} asks for each check just before it reads what the check
+ * is about, so that a method with several problems always reports the same one first.
  * <p>
  * One rule needs the settings of the method's cache: with a tier shared by several
  * instances attached, a {@code @Cached} method of a remote cache needs a default key that
- * every instance can name the same way ({@link #remoteKeyProblem}).
+ * every instance can name the same way, and may not be a suspend function yet
+ * ({@link #remoteKeyProblem}).
  * <p>
  * Every problem is an {@link IllegalStateException} whose message starts with the
  * annotation and the method, e.g.
@@ -29,8 +33,6 @@ import org.jspecify.annotations.Nullable;
  * is wrong and what to do.
  */
 final class CachedAnnotationValidator {
-
-	private static final String KOTLIN_CONTINUATION = "kotlin.coroutines.Continuation";
 
 	private static final String REACTIVE_PUBLISHER = "org.reactivestreams.Publisher";
 
@@ -50,7 +52,6 @@ final class CachedAnnotationValidator {
 			throw invalid(method, "@Cached", "also has @CacheInvalidate; put them on different methods");
 		}
 		checkInterceptable(method, "@Cached");
-		checkNotSuspending(method, "@Cached");
 		Class<?> returnType = method.getReturnType();
 		if (returnType == void.class || returnType == Void.class) {
 			throw invalid(method, "@Cached", "returns void, so there is nothing to cache; use @CacheInvalidate "
@@ -71,7 +72,9 @@ final class CachedAnnotationValidator {
 					+ "stores into it: put them on different methods");
 		}
 		checkInterceptable(method, "@CachePut");
-		checkNotSuspending(method, "@CachePut");
+		checkNotSuspending(method, "@CachePut", "its result exists only once the function resumes, after the "
+				+ "proxy has returned; put the value from the function with CachedCaches.getCache(name).put(key, "
+				+ "value), or annotate a function that is not suspend");
 		Class<?> returnType = method.getReturnType();
 		if (returnType == void.class || returnType == Void.class) {
 			throw invalid(method, "@CachePut", "returns void, so there is nothing to store; use @CacheInvalidate "
@@ -96,7 +99,9 @@ final class CachedAnnotationValidator {
 	 */
 	static void checkInvalidating(Method method) {
 		checkInterceptable(method, "@CacheInvalidate");
-		checkNotSuspending(method, "@CacheInvalidate");
+		checkNotSuspending(method, "@CacheInvalidate", "the proxy sees it return at its first suspension, "
+				+ "before its work is done; invalidate from the function with "
+				+ "CachedCaches.getCache(name).invalidate(key), or annotate a function that is not suspend");
 	}
 
 	/**
@@ -131,20 +136,32 @@ final class CachedAnnotationValidator {
 	}
 
 	/**
-	 * Say what is wrong with the key of a {@code @Cached} method for a tier shared by
-	 * several instances: when its cache is remote, a default key (all parameters) needs a
-	 * stable form ({@link StableKeys#isStableType}) for each parameter type. A key
-	 * expression is not checked here: its values are checked when they are made.
+	 * Say what is wrong with a {@code @Cached} method for a tier shared by several
+	 * instances: when its cache is remote, a default key (all parameters) needs a stable
+	 * form ({@link StableKeys#isStableType}) for each parameter type, and a Kotlin
+	 * {@code suspend} function is refused (the tier reads values back as the Java return
+	 * type, which for a suspend function is {@code Object}). A key expression is not
+	 * checked here: its values are checked when they are made.
 	 * @param method the method that was read
 	 * @param operation its operation
 	 * @return the problem, to follow the method's name in a message, or {@code null}
 	 */
 	static @Nullable String remoteKeyProblem(Method method, CachedOperation operation) {
 		CachedCache cache = operation.getCache();
-		if (!cache.getSettings().isRemote() || !operation.hasDefaultKey()) {
+		if (!cache.getSettings().isRemote()) {
 			return null;
 		}
-		for (Class<?> type : method.getParameterTypes()) {
+		if (KotlinDetector.isSuspendingFunction(method)) {
+			return "is a Kotlin suspend function of remote cache '" + cache.getName() + "', which the shared tier "
+					+ "does not read back yet (it reads the Java return type, Object); set cached.caches.["
+					+ cache.getName() + "].remote=false";
+		}
+		if (!operation.hasDefaultKey()) {
+			return null;
+		}
+		Class<?>[] types = method.getParameterTypes();
+		for (int i = 0; i < MethodExpressions.parameterCount(method); i++) {
+			Class<?> type = types[i];
 			if (!StableKeys.isStableType(type)) {
 				return "uses remote cache '" + cache.getName() + "' whose default key includes a parameter of type "
 						+ type.getName() + ", which has no stable form across instances; give the method a key "
@@ -161,21 +178,22 @@ final class CachedAnnotationValidator {
 				: Modifier.isFinal(modifiers) ? "final" : null;
 		if (problem != null) {
 			throw invalid(method, annotation, "is " + problem
-					+ ", so the Spring proxy cannot intercept it; make it a public, non-final instance method");
+					+ ", so the Spring proxy cannot intercept it; make it a public, non-final instance method"
+					+ ((problem.equals("final") && KotlinDetector.isKotlinType(method.getDeclaringClass()))
+							? " (in Kotlin: open, or apply the kotlin-spring compiler plugin)" : ""));
 		}
 	}
 
 	/**
-	 * A Kotlin {@code suspend} function returns to the proxy at its first suspension
-	 * (with a marker, its real result arriving later through the continuation): caching
-	 * or invalidating around that return would be silently wrong.
+	 * Only {@code @Cached} takes a Kotlin {@code suspend} function: the others act when
+	 * the function returns to the proxy, which for a suspend function is at its first
+	 * suspension (with a marker, its real result arriving later through the
+	 * continuation), so acting then would be silently wrong.
+	 * @param why what goes wrong and what to do instead
 	 */
-	private static void checkNotSuspending(Method method, String annotation) {
-		Class<?>[] types = method.getParameterTypes();
-		if (types.length > 0 && KOTLIN_CONTINUATION.equals(types[types.length - 1].getName())) {
-			throw invalid(method, annotation, "is a Kotlin suspend function, which cannot be cached or invalidated: "
-					+ "the proxy sees it return at its first suspension, before its result exists; annotate a "
-					+ "function that is not suspend instead");
+	private static void checkNotSuspending(Method method, String annotation, String why) {
+		if (KotlinDetector.isSuspendingFunction(method)) {
+			throw invalid(method, annotation, "is a Kotlin suspend function, which only @Cached supports: " + why);
 		}
 	}
 

@@ -4,9 +4,9 @@ import java.lang.reflect.Method;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
+import dev.cached.async.AsyncMethod;
 import dev.cached.async.AsyncResultAdapter;
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.AsyncLoader;
 import dev.cached.engine.Loader;
 import dev.cached.expression.CallExpression;
 import dev.cached.key.KeyGenerator;
@@ -19,9 +19,9 @@ import org.springframework.util.ObjectUtils;
 /**
  * What {@code @Cached} says about one method, resolved and checked at startup: its cache,
  * how to make the key, the optional condition and veto, and, for a method that returns a
- * future or a publisher, the adapter of its return type.
+ * future or a publisher (or a Kotlin {@code suspend} function), the adapter of its result.
  */
-public final class CachedOperation extends MethodOperation implements Loader, AsyncLoader {
+public final class CachedOperation extends MethodOperation implements Loader, AsyncMethod {
 
 	private final Method method;
 
@@ -73,20 +73,32 @@ public final class CachedOperation extends MethodOperation implements Loader, As
 	}
 
 	/**
-	 * Start the method and return the stage of its eventual value. A lazy result
-	 * ({@code Mono}, {@code Flux}) may be subscribed more than once, so each load proceeds
-	 * on a copy of the call, which is left untouched.
+	 * Start the method and return the stage of its eventual value (see
+	 * {@link #call(Object)}).
 	 */
 	@Override
 	public @Nullable CompletionStage<?> loadAsync(Object context) throws Throwable {
+		return asyncResult().toStage(call(context));
+	}
+
+	/**
+	 * Call the method. A lazy result ({@code Mono}, {@code Flux}, the {@code Mono} a
+	 * suspend call is made into) may be subscribed more than once, so each load proceeds
+	 * on a copy of the call, which is left untouched.
+	 */
+	@Override
+	public @Nullable Object call(Object context) throws Throwable {
+		MethodInvocation invocation = (MethodInvocation) context;
+		return (asyncResult().isLazy() && invocation instanceof ProxyMethodInvocation proxied)
+				? proxied.invocableClone().proceed() : invocation.proceed();
+	}
+
+	private AsyncResultAdapter asyncResult() {
 		AsyncResultAdapter async = this.async;
 		if (async == null) {
 			throw new IllegalStateException("Method '" + this.method + "' does not return an asynchronous result");
 		}
-		MethodInvocation invocation = (MethodInvocation) context;
-		Object result = (async.isLazy() && invocation instanceof ProxyMethodInvocation proxied)
-				? proxied.invocableClone().proceed() : invocation.proceed();
-		return async.toStage(result);
+		return async;
 	}
 
 	/**
@@ -130,7 +142,8 @@ public final class CachedOperation extends MethodOperation implements Loader, As
 
 	/**
 	 * Return the type of the values the method's cache holds for it: its return type, or
-	 * for an asynchronous method the type of its eventual value.
+	 * for an asynchronous method the type of its eventual value (for a suspend function,
+	 * its Kotlin return type).
 	 * @return the value type
 	 */
 	public Class<?> getValueType() {

@@ -19,6 +19,7 @@ import dev.cached.expression.MethodExpressions;
 import dev.cached.key.KeyGenerator;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.core.KotlinDetector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 
 import static dev.cached.aop.CachedAnnotationValidator.invalid;
@@ -31,6 +32,12 @@ import static dev.cached.aop.CachedAnnotationValidator.invalid;
  * {@code @Cached} method with its cache. A value it cannot read (a ttl, an expression, an
  * asynchronous return type, a cache name or ttl the registry refuses) is an
  * {@link IllegalStateException} naming the annotation, the method and the value.
+ * <p>
+ * A Kotlin {@code suspend} function is an asynchronous method like one that returns a
+ * {@code Mono}: its key and expressions see the parameters of its Kotlin signature, without
+ * the {@code Continuation} ({@link MethodExpressions#parameterCount}). Every per-method
+ * step here goes through that one rule, so that another annotation of asynchronous
+ * methods (a bulk one) gets suspend functions by reading its key the same way.
  * <p>
  * {@link CachedOperationSource} calls it, and remembers what it returns.
  */
@@ -66,10 +73,16 @@ final class CachedOperationParser {
 	 * count first
 	 * @param invoked the method as invoked, whose annotations count when {@code specific}
 	 * has none
-	 * @return the operation, or {@code null} if neither method is annotated
+	 * @return the operation, or {@code null} if neither method is annotated, or if
+	 * {@code specific} is synthetic (made by a compiler)
 	 * @throws IllegalStateException if the annotations are invalid
 	 */
 	@Nullable MethodOperation parse(Method specific, Method invoked) {
+		if (specific.isSynthetic()) {
+			// made by a compiler, never called through the proxy: Kotlin's static
+			// find$suspendImpl, which an open suspend fun find delegates to, carries its annotations
+			return null;
+		}
 		Method annotated = specific;
 		Cached cached = AnnotatedElementUtils.findMergedAnnotation(specific, Cached.class);
 		CachePut put = AnnotatedElementUtils.findMergedAnnotation(specific, CachePut.class);
@@ -99,7 +112,8 @@ final class CachedOperationParser {
 	private CachedOperation parseCached(Method method, Method annotated, Cached cached) {
 		AsyncResultAdapter async;
 		try {
-			async = this.asyncResults.forReturnType(method.getReturnType());
+			async = KotlinDetector.isSuspendingFunction(method) ? this.asyncResults.forSuspendingFunction(method)
+					: this.asyncResults.forReturnType(method.getReturnType());
 		}
 		catch (IllegalArgumentException ex) {
 			throw invalid(method, "@Cached", ex.getMessage());
@@ -109,7 +123,7 @@ final class CachedOperationParser {
 				: cached.name().trim();
 		Duration ttl = parseTtl(method, cached.ttl());
 		boolean defaultKey = cached.key().isEmpty();
-		KeyGenerator keyGenerator = defaultKey ? KeyGenerator.allArguments(method.getParameterCount())
+		KeyGenerator keyGenerator = defaultKey ? allArguments(method)
 				: KeyGenerator.expression(parse(method, "@Cached", "key", cached.key(), name, false));
 		CallExpression condition = cached.condition().isEmpty() ? null
 				: parse(method, "@Cached", "condition", cached.condition(), name, false);
@@ -132,7 +146,7 @@ final class CachedOperationParser {
 
 	private PuttingOperation parsePut(Method method, CachePut put, Set<CacheInvalidate> invalidates) {
 		String name = put.name().trim();
-		KeyGenerator keyGenerator = put.key().isEmpty() ? KeyGenerator.allArguments(method.getParameterCount())
+		KeyGenerator keyGenerator = put.key().isEmpty() ? allArguments(method)
 				: KeyGenerator.expression(parse(method, "@CachePut", "key", put.key(), name, true));
 		CallExpression condition = put.condition().isEmpty() ? null
 				: parse(method, "@CachePut", "condition", put.condition(), name, true);
@@ -155,7 +169,7 @@ final class CachedOperationParser {
 				keyGenerator = null;
 			}
 			else {
-				keyGenerator = invalidate.key().isEmpty() ? KeyGenerator.allArguments(method.getParameterCount())
+				keyGenerator = invalidate.key().isEmpty() ? allArguments(method)
 						: KeyGenerator.expression(parse(method, "@CacheInvalidate", "key", invalidate.key(), name,
 								!invalidate.beforeInvocation()));
 			}
@@ -166,6 +180,11 @@ final class CachedOperationParser {
 					description));
 		}
 		return operations;
+	}
+
+	/** The default key: the arguments of the method's source signature (no Continuation). */
+	private static KeyGenerator allArguments(Method method) {
+		return KeyGenerator.allArguments(MethodExpressions.parameterCount(method));
 	}
 
 	private @Nullable Duration parseTtl(Method method, String ttl) {

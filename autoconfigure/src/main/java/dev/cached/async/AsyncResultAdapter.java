@@ -4,7 +4,6 @@ import java.lang.reflect.Method;
 import java.util.concurrent.CompletionStage;
 
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.AsyncLoader;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.ResolvableType;
@@ -20,15 +19,17 @@ public interface AsyncResultAdapter {
 	 * Return what the proxy returns for a call that goes through the cache.
 	 * @param cache the cache
 	 * @param key the key of the call
-	 * @param loader the loader that starts the method
+	 * @param method the method, started only if this caller runs it
 	 * @param context the call (its method invocation)
 	 * @return a value of the method's return type, this caller's own
 	 */
-	Object answer(CachedCache cache, Object key, AsyncLoader loader, Object context);
+	Object answer(CachedCache cache, Object key, AsyncMethod method, Object context);
 
 	/**
 	 * Turn the method's result into the stage of its eventual value, subscribing to it
-	 * if it is a lazy publisher (once: this is the one subscription of the load).
+	 * if it is a lazy publisher (once: this is the one subscription of the load), the plain
+	 * way: what {@link AsyncMethod#loadAsync(Object)} does, for a caller that brings
+	 * nothing an adapter must carry into the call.
 	 * @param result what the method returned
 	 * @return the stage, or {@code null} for a {@code null} value
 	 */

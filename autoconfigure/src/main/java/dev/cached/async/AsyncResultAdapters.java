@@ -1,5 +1,6 @@
 package dev.cached.async;
 
+import java.lang.reflect.Method;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
@@ -7,14 +8,17 @@ import java.util.concurrent.Future;
 import dev.cached.async.reactor.ReactorAdapters;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.core.MethodParameter;
 import org.springframework.util.ClassUtils;
 
 /**
  * The asynchronous return types a {@code @Cached} method may declare, and their adapters:
  * {@link CompletableFuture} and {@link CompletionStage} always, {@code Mono} and
- * {@code Flux} when Project Reactor is on the classpath. Reactor is optional: its adapters
- * are only loaded once it has been found, the way Spring's {@code CacheAspectSupport}
- * keeps its {@code ReactiveCachingHandler} optional.
+ * {@code Flux} when Project Reactor is on the classpath, and Kotlin {@code suspend}
+ * functions when kotlinx-coroutines-reactor and kotlin-reflect are (what Spring's proxies
+ * need to call them). Reactor and Kotlin are optional: their adapters are only loaded
+ * once they have been found, the way Spring's {@code CacheAspectSupport} keeps its
+ * {@code ReactiveCachingHandler} optional.
  */
 public final class AsyncResultAdapters {
 
@@ -26,26 +30,88 @@ public final class AsyncResultAdapters {
 
 	private static final String FLOW_PUBLISHER = "java.util.concurrent.Flow$Publisher";
 
+	/** What Spring's proxies look for before they await a suspend function's result. */
+	static final String COROUTINES_REACTOR = "kotlinx.coroutines.reactor.MonoKt";
+
+	/** What Spring reads Kotlin signatures with (a suspend function's return type). */
+	static final String KOTLIN_REFLECT = "kotlin.reflect.full.KClasses";
+
+	private static final String KOTLIN_FLOW = "kotlinx.coroutines.flow.Flow";
+
+	private static final String KOTLIN_DEFERRED = "kotlinx.coroutines.Deferred";
+
 	private final @Nullable AsyncResultAdapter mono;
 
 	private final @Nullable AsyncResultAdapter flux;
 
-	private AsyncResultAdapters(@Nullable AsyncResultAdapter mono, @Nullable AsyncResultAdapter flux) {
+	/** The adapter of suspend functions, {@code null} when a library they need is missing. */
+	private final @Nullable AsyncResultAdapter suspending;
+
+	/** Why suspend functions cannot be cached, when {@link #suspending} is {@code null}. */
+	private final String suspendingMissing;
+
+	private AsyncResultAdapters(@Nullable AsyncResultAdapter mono, @Nullable AsyncResultAdapter flux,
+			@Nullable AsyncResultAdapter suspending, String suspendingMissing) {
 		this.mono = mono;
 		this.flux = flux;
+		this.suspending = suspending;
+		this.suspendingMissing = suspendingMissing;
 	}
 
 	/**
 	 * Return the adapters for what {@code classLoader} can load: the Reactor ones only if
-	 * it sees Reactor.
+	 * it sees Reactor, the one for suspend functions only if it also sees
+	 * kotlinx-coroutines-reactor and kotlin-reflect.
 	 * @param classLoader the application's class loader, or {@code null} for the default
 	 * @return the adapters
 	 */
 	public static AsyncResultAdapters detect(@Nullable ClassLoader classLoader) {
-		if (ClassUtils.isPresent(MONO, classLoader) && ClassUtils.isPresent(FLUX, classLoader)) {
-			return new AsyncResultAdapters(ReactorAdapters.mono(), ReactorAdapters.flux());
+		boolean reactor = ClassUtils.isPresent(MONO, classLoader) && ClassUtils.isPresent(FLUX, classLoader);
+		StringBuilder missing = new StringBuilder();
+		if (!reactor || !ClassUtils.isPresent(COROUTINES_REACTOR, classLoader)) {
+			missing.append("org.jetbrains.kotlinx:kotlinx-coroutines-reactor");
 		}
-		return new AsyncResultAdapters(null, null);
+		if (!ClassUtils.isPresent(KOTLIN_REFLECT, classLoader)) {
+			missing.append((missing.length() > 0) ? " and " : "").append("org.jetbrains.kotlin:kotlin-reflect");
+		}
+		if (!reactor) {
+			return new AsyncResultAdapters(null, null, null, missing.toString());
+		}
+		return new AsyncResultAdapters(ReactorAdapters.mono(), ReactorAdapters.flux(),
+				missing.isEmpty() ? ReactorAdapters.suspending() : null, missing.toString());
+	}
+
+	/**
+	 * Return the adapter for a Kotlin {@code suspend} function (a method whose last
+	 * parameter is a {@code kotlin.coroutines.Continuation}): Spring's proxy calls it as
+	 * a {@code Mono} of its value and awaits what the advice returns, so its cache holds
+	 * the value and its key leaves the {@code Continuation} out.
+	 * @param method the suspend function
+	 * @return the adapter
+	 * @throws IllegalArgumentException if it cannot be cached, with a message that says
+	 * why and what to do
+	 */
+	public AsyncResultAdapter forSuspendingFunction(Method method) {
+		AsyncResultAdapter adapter = this.suspending;
+		if (adapter == null) {
+			throw new IllegalArgumentException("is a Kotlin suspend function, which needs " + this.suspendingMissing
+					+ " on the classpath (Spring's proxies call suspend functions through them); add "
+					+ (this.suspendingMissing.contains(" and ") ? "them" : "it"));
+		}
+		Class<?> returnType = new MethodParameter(method, -1).getParameterType();
+		if (returnType == void.class || returnType == Void.class) {
+			throw new IllegalArgumentException("is a suspend function that returns Unit, so there is nothing to "
+					+ "cache; use @CacheInvalidate to remove entries, or return the value");
+		}
+		if (isA(returnType, KOTLIN_FLOW)) {
+			throw flowIsNotCached(returnType);
+		}
+		if (Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType)
+				|| isA(returnType, PUBLISHER) || isA(returnType, FLOW_PUBLISHER) || isA(returnType, KOTLIN_DEFERRED)) {
+			throw new IllegalArgumentException("is a suspend function that returns " + returnType.getName()
+					+ "; a suspend function is cached by its value: make it return the value itself");
+		}
+		return adapter;
 	}
 
 	/**
@@ -65,6 +131,13 @@ public final class AsyncResultAdapters {
 					+ "be cached; return java.util.concurrent.CompletableFuture or "
 					+ "java.util.concurrent.CompletionStage");
 		}
+		if (isA(returnType, KOTLIN_FLOW)) {
+			throw flowIsNotCached(returnType);
+		}
+		if (isA(returnType, KOTLIN_DEFERRED)) {
+			throw new IllegalArgumentException("returns " + returnType.getName() + ", a Kotlin future that cannot "
+					+ "be cached; make it a suspend function that returns the value itself");
+		}
 		String name = returnType.getName();
 		if (name.equals(MONO) || name.equals(FLUX)) {
 			AsyncResultAdapter adapter = name.equals(MONO) ? this.mono : this.flux;
@@ -79,6 +152,13 @@ public final class AsyncResultAdapters {
 					+ "return " + MONO + " or " + FLUX);
 		}
 		return null;
+	}
+
+	private static IllegalArgumentException flowIsNotCached(Class<?> returnType) {
+		String type = returnType.getName().equals(KOTLIN_FLOW) ? KOTLIN_FLOW
+				: returnType.getName() + " (a " + KOTLIN_FLOW + ")";
+		return new IllegalArgumentException("returns " + type + ", a stream that cannot be cached; make it a "
+				+ "suspend function that returns the collected values (a List), or return a " + FLUX);
 	}
 
 	/** Whether {@code type} is or extends the type named {@code name}, without loading it. */

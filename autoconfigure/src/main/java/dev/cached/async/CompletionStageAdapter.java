@@ -3,7 +3,6 @@ package dev.cached.async;
 import java.util.concurrent.CompletionStage;
 
 import dev.cached.engine.CachedCache;
-import dev.cached.engine.AsyncLoader;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,8 +18,8 @@ final class CompletionStageAdapter implements AsyncResultAdapter {
 	}
 
 	@Override
-	public Object answer(CachedCache cache, Object key, AsyncLoader loader, Object context) {
-		return cache.getAsync(key, loader, context);
+	public Object answer(CachedCache cache, Object key, AsyncMethod method, Object context) {
+		return cache.getAsync(key, method, context);
 	}
 
 	@Override

@@ -1,6 +1,7 @@
 package dev.cached.expression;
 
 import java.lang.reflect.Method;
+import java.util.Arrays;
 
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
@@ -9,7 +10,8 @@ import org.springframework.aop.support.AopUtils;
 
 /**
  * The root object of an expression: {@code #root.args}, {@code #root.method},
- * {@code #root.methodName}, {@code #root.target}, {@code #root.targetClass}.
+ * {@code #root.methodName}, {@code #root.target}, {@code #root.targetClass}. The arguments
+ * of a Kotlin {@code suspend} function leave its {@code Continuation} out.
  */
 public final class MethodCallRootObject {
 
@@ -20,7 +22,9 @@ public final class MethodCallRootObject {
 	}
 
 	public @Nullable Object[] getArgs() {
-		return this.invocation.getArguments();
+		@Nullable Object[] arguments = this.invocation.getArguments();
+		int count = MethodExpressions.parameterCount(this.invocation.getMethod());
+		return (count < arguments.length) ? Arrays.copyOf(arguments, count) : arguments;
 	}
 
 	public Method getMethod() {

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.KotlinDetector;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.SpelCompilerMode;
@@ -26,6 +27,10 @@ import org.springframework.expression.spel.support.StandardEvaluationContext;
 /**
  * Parses the expressions of annotated methods, once each, and checks every variable they
  * name against the method's parameters. Thread-safe; share one per application.
+ * <p>
+ * The parameters are those the source declares: the {@code kotlin.coroutines.Continuation}
+ * that the compiler adds to a Kotlin {@code suspend} function is none, so {@code #p0},
+ * {@code #id} and {@code #root.args} mean what they mean in the Kotlin signature.
  */
 public final class MethodExpressions {
 
@@ -102,6 +107,18 @@ public final class MethodExpressions {
 		return new CallExpression.Spel(expression, description, parsed, this.shared, variables);
 	}
 
+	/**
+	 * Return the number of parameters a method declares in its source: all of them, but
+	 * the trailing {@code Continuation} of a Kotlin {@code suspend} function, which is no
+	 * argument of the call as its caller sees it (nor of its key).
+	 * @param method the method
+	 * @return the number of declared parameters
+	 */
+	public static int parameterCount(Method method) {
+		int count = method.getParameterCount();
+		return KotlinDetector.isSuspendingFunction(method) ? count - 1 : count;
+	}
+
 	private static void collectVariables(SpelNode node, Set<String> names) {
 		if (node instanceof VariableReference) {
 			names.add(node.toStringAST().substring(1));
@@ -113,14 +130,15 @@ public final class MethodExpressions {
 
 	private static Map<String, Integer> variables(Method method) {
 		Map<String, Integer> variables = new HashMap<>();
-		int count = method.getParameterCount();
+		int count = parameterCount(method);
 		for (int i = 0; i < count; i++) {
 			variables.put("p" + i, i);
 			variables.put("a" + i, i);
 		}
 		String[] names = parameterNames.getParameterNames(method);
 		if (names != null) {
-			for (int i = 0; i < names.length; i++) {
+			// Kotlin's names leave a suspend function's Continuation out, the compiler's keep it
+			for (int i = 0; i < Math.min(names.length, count); i++) {
 				variables.putIfAbsent(names[i], i);
 			}
 		}
@@ -130,8 +148,8 @@ public final class MethodExpressions {
 	private static List<String> parameterList(Method method) {
 		String[] names = parameterNames.getParameterNames(method);
 		List<String> result = new ArrayList<>();
-		for (int i = 0; i < method.getParameterCount(); i++) {
-			result.add((names != null) ? "#" + names[i] : "#p" + i);
+		for (int i = 0; i < parameterCount(method); i++) {
+			result.add((names != null && i < names.length) ? "#" + names[i] : "#p" + i);
 		}
 		return result;
 	}

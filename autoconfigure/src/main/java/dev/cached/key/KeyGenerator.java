@@ -1,5 +1,7 @@
 package dev.cached.key;
 
+import java.util.Arrays;
+
 import dev.cached.expression.CallExpression;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
@@ -12,15 +14,17 @@ import org.jspecify.annotations.Nullable;
 public abstract sealed class KeyGenerator {
 
 	/**
-	 * Return the generator of the default key: all arguments.
-	 * @param parameterCount the method's number of parameters
+	 * Return the generator of the default key: all arguments, that is the first
+	 * {@code parameterCount} (a call may pass one more that is no argument of the key: the
+	 * {@code Continuation} of a Kotlin {@code suspend} function).
+	 * @param parameterCount the number of parameters the method declares in its source
 	 * @return the generator
 	 */
 	public static KeyGenerator allArguments(int parameterCount) {
 		return switch (parameterCount) {
 			case 0 -> NoArguments.INSTANCE;
 			case 1 -> SingleArgument.FIRST;
-			default -> AllArguments.INSTANCE;
+			default -> new AllArguments(parameterCount);
 		};
 	}
 
@@ -76,11 +80,16 @@ public abstract sealed class KeyGenerator {
 
 	static final class AllArguments extends KeyGenerator {
 
-		static final AllArguments INSTANCE = new AllArguments();
+		private final int count;
+
+		AllArguments(int count) {
+			this.count = count;
+		}
 
 		@Override
 		public Object generate(MethodInvocation invocation, @Nullable Object result) {
-			return CacheKey.of(invocation.getArguments());
+			@Nullable Object[] arguments = invocation.getArguments();
+			return CacheKey.of((arguments.length > this.count) ? Arrays.copyOf(arguments, this.count) : arguments);
 		}
 
 	}

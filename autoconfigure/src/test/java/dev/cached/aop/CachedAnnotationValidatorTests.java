@@ -85,19 +85,21 @@ class CachedAnnotationValidatorTests {
 	}
 
 	@Test
-	void cachedOnKotlinSuspendFunctionFailsStartup() {
-		assertStartupFailure(SuspendMethod.class, "@Cached on method '" + PREFIX
-				+ "SuspendMethod.find(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, which cannot "
-				+ "be cached or invalidated: the proxy sees it return at its first suspension, before its result "
-				+ "exists; annotate a function that is not suspend instead");
-	}
-
-	@Test
 	void invalidateOnKotlinSuspendFunctionFailsStartup() {
 		assertStartupFailure(SuspendInvalidate.class, "@CacheInvalidate on method '" + PREFIX
 				+ "SuspendInvalidate.evict(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, "
-				+ "which cannot be cached or invalidated: the proxy sees it return at its first suspension, before "
-				+ "its result exists; annotate a function that is not suspend instead");
+				+ "which only @Cached supports: the proxy sees it return at its first suspension, before its work "
+				+ "is done; invalidate from the function with CachedCaches.getCache(name).invalidate(key), or "
+				+ "annotate a function that is not suspend");
+	}
+
+	@Test
+	void putOnKotlinSuspendFunctionFailsStartup() {
+		assertStartupFailure(SuspendPut.class, "@CachePut on method '" + PREFIX
+				+ "SuspendPut.update(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, which only "
+				+ "@Cached supports: its result exists only once the function resumes, after the proxy has "
+				+ "returned; put the value from the function with CachedCaches.getCache(name).put(key, value), or "
+				+ "annotate a function that is not suspend");
 	}
 
 	@Test
@@ -275,10 +277,15 @@ class CachedAnnotationValidatorTests {
 
 	}
 
-	static class SuspendMethod {
+	static class SuspendPut {
 
-		@Cached
-		public Object find(long id, Continuation<? super String> continuation) {
+		@Cached(name = "books")
+		public String find(long id) {
+			return "x";
+		}
+
+		@CachePut(name = "books", key = "#id")
+		public Object update(long id, Continuation<? super String> continuation) {
 			return "x";
 		}
 

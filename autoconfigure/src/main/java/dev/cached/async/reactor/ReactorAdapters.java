@@ -2,27 +2,40 @@ package dev.cached.async.reactor;
 
 import java.lang.reflect.Method;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import dev.cached.async.AsyncMethod;
 import dev.cached.async.AsyncResultAdapter;
-import dev.cached.engine.CachedCache;
 import dev.cached.engine.AsyncLoader;
+import dev.cached.engine.CachedCache;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.context.ContextView;
+
+import org.springframework.core.MethodParameter;
+import org.springframework.core.ResolvableType;
 
 /**
  * The adapters for {@link Mono} and {@link Flux} results, the way Spring's
  * {@code CacheAspectSupport} caches them: a {@code Mono}'s value (an empty {@code Mono} is
  * a {@code null} value) and a {@code Flux}'s collected list, replayed as a new
- * {@code Flux} to every subscriber.
+ * {@code Flux} to every subscriber; and the adapter of Kotlin {@code suspend} functions,
+ * which Spring's proxies call as a {@code Mono} of their value.
  * <p>
- * Both are lazy: the proxy returns a publisher that does nothing until it is subscribed;
- * each subscription then asks the cache, and only a subscription that owns the load calls
- * the method and subscribes once to what it returns. A subscriber that cancels cancels
- * its own future only, never the load.
+ * All are lazy: the proxy returns a publisher that does nothing until it is subscribed;
+ * each subscription then asks the cache, and only a subscription that runs the method (the
+ * owner of the load, or a joined one whose wait timed out or that took a load over) calls
+ * it and subscribes once to what it returns, with the Reactor {@code Context} of that
+ * subscription: a {@code contextWrite} upstream of the caller (a {@code WebFilter}'s, the
+ * security context, a trace) is what the method sees. A joined subscriber gets the
+ * outcome of that load whatever its own {@code Context}. A subscriber that cancels
+ * cancels its own future only, never the load; for a suspend function, a caller whose
+ * coroutine is cancelled also cancels the call of the method it runs itself, if any (see
+ * {@link #suspending()}).
  */
 public final class ReactorAdapters {
 
@@ -45,30 +58,56 @@ public final class ReactorAdapters {
 		return FluxAdapter.INSTANCE;
 	}
 
-	/** A {@code Mono} of this subscriber's own future of the value from the cache. */
-	static Mono<Object> fromCache(CachedCache cache, Object key, AsyncLoader loader, Object context) {
-		return Mono.defer(() -> {
-			CompletableFuture<@Nullable Object> future = cache.getAsync(key, loader, context);
-			if (future.isDone() && !future.isCompletedExceptionally()) {
-				// a hit: no need to go through the future's callbacks
-				return Mono.justOrEmpty(future.getNow(null));
-			}
-			return Mono.fromFuture(future, true);
+	/**
+	 * Return the adapter for Kotlin {@code suspend} functions. Spring's proxy calls such a
+	 * function as a {@code Mono} of its value (through kotlinx-coroutines-reactor, in the
+	 * caller's coroutine context without its {@code Job}) and awaits the {@code Mono} that
+	 * the advice returns, so a coroutine that waits for a load suspends and never blocks a
+	 * thread. Cancelling a coroutine is cancelling its own call: a waiting caller stops
+	 * waiting; a caller that runs the method (the owner of the load) cancels that run, and
+	 * the load ends as the owner's interruption, which a joined caller takes over (G11).
+	 * @return the adapter
+	 */
+	public static AsyncResultAdapter suspending() {
+		return SuspendingAdapter.INSTANCE;
+	}
+
+	/**
+	 * A {@code Mono} of this subscriber's own future of the value from the cache, loaded
+	 * with this subscriber's {@code Context} if it runs the method.
+	 */
+	static Mono<Object> fromCache(CachedCache cache, Object key, AsyncMethod method, Object context,
+			ReactorAdapter adapter) {
+		return Mono.deferContextual((view) -> {
+			AsyncLoader loader = view.isEmpty() ? method : new SubscribedLoader(method, adapter, view);
+			return own(cache.getAsync(key, loader, context));
 		});
 	}
 
-	private static final class MonoAdapter implements AsyncResultAdapter {
-
-		static final MonoAdapter INSTANCE = new MonoAdapter();
-
-		@Override
-		public Object answer(CachedCache cache, Object key, AsyncLoader loader, Object context) {
-			return fromCache(cache, key, loader, context);
+	/** The subscriber's own {@code Mono} of its own future: cancelling it leaves the future alone. */
+	private static Mono<Object> own(CompletableFuture<@Nullable Object> future) {
+		if (future.isDone() && !future.isCompletedExceptionally()) {
+			// a hit: no need to go through the future's callbacks
+			return Mono.justOrEmpty(future.getNow(null));
 		}
+		return Mono.fromFuture(future, true);
+	}
+
+	/**
+	 * An adapter of a Reactor result: how its publisher is subscribed, once per load.
+	 */
+	abstract static class ReactorAdapter implements AsyncResultAdapter {
+
+		/**
+		 * Return the {@code Mono} of the eventual value of what the method returned.
+		 * @param result the method's publisher
+		 * @return its value ({@code Mono}), or its collected list ({@code Flux})
+		 */
+		abstract Mono<?> value(Publisher<?> result);
 
 		@Override
 		public @Nullable CompletionStage<?> toStage(@Nullable Object result) {
-			return (result != null) ? Mono.from((Publisher<?>) result).toFuture() : null;
+			return (result != null) ? value((Publisher<?>) result).toFuture() : null;
 		}
 
 		@Override
@@ -78,18 +117,34 @@ public final class ReactorAdapters {
 
 	}
 
-	private static final class FluxAdapter implements AsyncResultAdapter {
+	private static final class MonoAdapter extends ReactorAdapter {
+
+		static final MonoAdapter INSTANCE = new MonoAdapter();
+
+		@Override
+		public Object answer(CachedCache cache, Object key, AsyncMethod method, Object context) {
+			return fromCache(cache, key, method, context, this);
+		}
+
+		@Override
+		Mono<?> value(Publisher<?> result) {
+			return Mono.from(result);
+		}
+
+	}
+
+	private static final class FluxAdapter extends ReactorAdapter {
 
 		static final FluxAdapter INSTANCE = new FluxAdapter();
 
 		@Override
-		public Object answer(CachedCache cache, Object key, AsyncLoader loader, Object context) {
-			return fromCache(cache, key, loader, context).flatMapIterable((list) -> (List<?>) list);
+		public Object answer(CachedCache cache, Object key, AsyncMethod method, Object context) {
+			return fromCache(cache, key, method, context, this).flatMapIterable((list) -> (List<?>) list);
 		}
 
 		@Override
-		public @Nullable CompletionStage<?> toStage(@Nullable Object result) {
-			return (result != null) ? Flux.from((Publisher<?>) result).collectList().toFuture() : null;
+		Mono<?> value(Publisher<?> result) {
+			return Flux.from(result).collectList();
 		}
 
 		@Override
@@ -97,9 +152,128 @@ public final class ReactorAdapters {
 			return List.class;
 		}
 
+	}
+
+	/**
+	 * Suspend functions: what the advice returns is the {@code Mono} that Spring's proxy
+	 * awaits in the calling coroutine; what the method returns (through the rest of the
+	 * advice chain) is the {@code Mono} of its value that Spring makes of the call.
+	 */
+	private static final class SuspendingAdapter extends ReactorAdapter {
+
+		static final SuspendingAdapter INSTANCE = new SuspendingAdapter();
+
 		@Override
-		public boolean isLazy() {
-			return true;
+		public Object answer(CachedCache cache, Object key, AsyncMethod method, Object context) {
+			return Mono.deferContextual((view) -> {
+				OwnCall call = new OwnCall(method, this, view);
+				return own(cache.getAsync(key, call, context)).doOnCancel(call::cancel);
+			});
+		}
+
+		@Override
+		Mono<?> value(Publisher<?> result) {
+			return Mono.from(result);
+		}
+
+		/** The function's Kotlin return type (Spring reads it with kotlin-reflect). */
+		@Override
+		public Class<?> valueType(Method method) {
+			return ResolvableType.forMethodParameter(new MethodParameter(method, -1)).resolve(Object.class);
+		}
+
+	}
+
+	/**
+	 * The loader of one subscription that brings a {@code Context}: it calls the method
+	 * and subscribes to its result with that {@code Context}. Everything else is the
+	 * method's.
+	 */
+	private static class SubscribedLoader implements AsyncLoader {
+
+		final AsyncMethod method;
+
+		final ReactorAdapter adapter;
+
+		final ContextView view;
+
+		SubscribedLoader(AsyncMethod method, ReactorAdapter adapter, ContextView view) {
+			this.method = method;
+			this.adapter = adapter;
+			this.view = view;
+		}
+
+		@Override
+		public @Nullable CompletionStage<?> loadAsync(Object context) throws Throwable {
+			Object result = this.method.call(context);
+			return (result != null) ? subscribe((Publisher<?>) result) : null;
+		}
+
+		CompletableFuture<?> subscribe(Publisher<?> result) {
+			Mono<?> value = this.adapter.value(result);
+			return (this.view.isEmpty() ? value : value.contextWrite(this.view)).toFuture();
+		}
+
+		@Override
+		public Object refreshContext(Object context) {
+			return this.method.refreshContext(context);
+		}
+
+		@Override
+		public boolean isStorable(Object context, @Nullable Object result) {
+			return this.method.isStorable(context, result);
+		}
+
+	}
+
+	/**
+	 * The loader of one suspend call: as {@link SubscribedLoader}, and the call's own run
+	 * of the method (if the caller runs it) can be cancelled with the call. Cancelling the
+	 * future of {@code Mono.toFuture()} cancels its subscription, which cancels the
+	 * coroutine that runs the function.
+	 */
+	private static final class OwnCall extends SubscribedLoader {
+
+		/*
+		 * cancel() and loadAsync() may race (a shared tier may start the call on another
+		 * thread): each writes its own volatile field, then reads the other's, so at least
+		 * one of them sees both and cancels the run.
+		 */
+
+		/** Written once, by the thread that starts this caller's run; read by cancel(). */
+		private volatile @Nullable CompletableFuture<?> run;
+
+		/** Written by cancel(), on the thread that cancels the caller's subscription. */
+		private volatile boolean cancelled;
+
+		OwnCall(AsyncMethod method, ReactorAdapter adapter, ContextView view) {
+			super(method, adapter, view);
+		}
+
+		@Override
+		public @Nullable CompletionStage<?> loadAsync(Object context) throws Throwable {
+			if (this.cancelled) {
+				// a caller that is gone does not start the method: the load ends as its interruption
+				throw new CancellationException("The caller's coroutine was cancelled");
+			}
+			Object result = this.method.call(context);
+			if (result == null) {
+				return null;
+			}
+			CompletableFuture<?> run = subscribe((Publisher<?>) result);
+			this.run = run;
+			if (this.cancelled) {
+				run.cancel(false);
+			}
+			return run;
+		}
+
+		void cancel() {
+			this.cancelled = true;
+			CompletableFuture<?> run = this.run;
+			if (run != null) {
+				run.cancel(false);
+			}
 		}
 
 	}

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,6 +20,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.context.Context;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
@@ -32,9 +34,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code @Cached} methods that return {@link Mono} or {@link Flux}, through real Spring AOP
  * proxies created by the auto-configuration: lazy, one subscription to the method's
- * publisher per load, every subscriber its own.
+ * publisher per load, every subscriber its own; a load runs with the Reactor
+ * {@code Context} of the subscription that started it (a {@code contextWrite} as a
+ * {@code WebFilter} makes it), and a joined subscriber gets that load's outcome whatever
+ * its own {@code Context}.
  */
 class ReactorAdaptersTests {
+
+	private static final String TENANT = "tenant";
+
+	private static final String NONE = "<none>";
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, CachedAutoConfiguration.class))
@@ -149,6 +158,79 @@ class ReactorAdaptersTests {
 		});
 	}
 
+	@Test
+	void monoRunsWithTheContextOfTheSubscriptionThatStartedTheLoad() {
+		run((context, prices) -> {
+			CompletableFuture<String> owner = prices.tenantPrice(1).contextWrite(Context.of(TENANT, "a")).toFuture();
+			CompletableFuture<String> joiner = prices.tenantPrice(1).contextWrite(Context.of(TENANT, "b")).toFuture();
+			CacheStatistics statistics = cache(context, "PriceService.tenantPrice").getStatistics();
+			await().until(() -> statistics.coalesced() == 1);
+			assertThat(prices.tenants()).containsExactly("a");
+			prices.tenantSink("a").tryEmitValue("price 1");
+			assertThat(value(owner)).isEqualTo("price 1 for a");
+			assertThat(value(joiner)).isEqualTo("price 1 for a");
+			assertThat(value(prices.tenantPrice(1).contextWrite(Context.of(TENANT, "c")).toFuture()))
+				.isEqualTo("price 1 for a");
+			assertThat(value(prices.tenantPrice(1).toFuture())).isEqualTo("price 1 for a");
+			assertThat(prices.calls("tenantPrice")).isEqualTo(1);
+			assertThat(prices.tenants()).containsExactly("a");
+			assertThat(statistics.misses()).isEqualTo(1);
+			assertThat(statistics.hits()).isEqualTo(3);
+		});
+	}
+
+	@Test
+	void monoWithoutContextRunsWithAnEmptyContext() {
+		run((context, prices) -> {
+			CompletableFuture<String> owner = prices.tenantPrice(2).toFuture();
+			CompletableFuture<String> joiner = prices.tenantPrice(2).contextWrite(Context.of(TENANT, "b")).toFuture();
+			await().until(() -> cache(context, "PriceService.tenantPrice").getStatistics().coalesced() == 1);
+			prices.tenantSink(NONE).tryEmitValue("price 2");
+			assertThat(value(owner)).isEqualTo("price 2 for " + NONE);
+			assertThat(value(joiner)).isEqualTo("price 2 for " + NONE);
+			assertThat(prices.tenants()).containsExactly(NONE);
+		});
+	}
+
+	@Test
+	void fluxRunsWithTheContextOfTheSubscriptionThatStartedTheLoad() {
+		run((context, prices) -> {
+			CompletableFuture<List<String>> owner = prices.tenantHistory("xy")
+				.contextWrite(Context.of(TENANT, "a"))
+				.collectList()
+				.toFuture();
+			CompletableFuture<List<String>> joiner = prices.tenantHistory("xy")
+				.contextWrite(Context.of(TENANT, "b"))
+				.collectList()
+				.toFuture();
+			await().until(() -> cache(context, "PriceService.tenantHistory").getStatistics().coalesced() == 1);
+			prices.tenantSink("a").tryEmitValue("history");
+			assertThat(value(owner)).containsExactly("x for a", "y for a");
+			assertThat(value(joiner)).containsExactly("x for a", "y for a");
+			assertThat(value(prices.tenantHistory("xy").contextWrite(Context.of(TENANT, "c")).collectList().toFuture()))
+				.containsExactly("x for a", "y for a");
+			assertThat(prices.calls("tenantHistory")).isEqualTo(1);
+			assertThat(prices.tenants()).containsExactly("a");
+		});
+	}
+
+	@Test
+	void joinedSubscriberWhoseWaitTimesOutRunsTheMethodWithItsOwnContext() {
+		this.contextRunner.withPropertyValues("cached.defaults.wait-timeout=50ms").run((context) -> {
+			PriceService prices = context.getBean(PriceService.class);
+			CompletableFuture<String> owner = prices.tenantPrice(3).contextWrite(Context.of(TENANT, "a")).toFuture();
+			CompletableFuture<String> joiner = prices.tenantPrice(3).contextWrite(Context.of(TENANT, "b")).toFuture();
+			await().until(() -> prices.tenants().size() == 2);
+			assertThat(prices.tenants()).containsExactly("a", "b");
+			prices.tenantSink("b").tryEmitValue("price 3");
+			assertThat(value(joiner)).isEqualTo("price 3 for b");
+			assertThat(cache(context, "PriceService.tenantPrice").peek(3L)).isNull();
+			prices.tenantSink("a").tryEmitValue("price 3");
+			assertThat(value(owner)).isEqualTo("price 3 for a");
+			assertThat(cache(context, "PriceService.tenantPrice").peek(3L)).isEqualTo("price 3 for a");
+		});
+	}
+
 	private void run(ContextCallback callback) {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasNotFailed();
@@ -183,6 +265,11 @@ class ReactorAdaptersTests {
 
 		private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
 
+		private final Map<String, Sinks.One<String>> tenantSinks = new ConcurrentHashMap<>();
+
+		/** The tenant each run of a method saw in its Reactor Context, in order. */
+		private final List<String> tenants = new CopyOnWriteArrayList<>();
+
 		private final Map<Long, Sinks.One<String>> sinks = new ConcurrentHashMap<>();
 
 		final Map<String, Thread> threads = new ConcurrentHashMap<>();
@@ -213,6 +300,23 @@ class ReactorAdaptersTests {
 			return this.calls.computeIfAbsent(method, (name) -> new AtomicInteger()).incrementAndGet();
 		}
 
+		public List<String> tenants() {
+			return this.tenants;
+		}
+
+		public Sinks.One<String> tenantSink(String tenant) {
+			return this.tenantSinks.computeIfAbsent(tenant, (key) -> Sinks.one());
+		}
+
+		/** What a run of a method reads in the Context, as a WebFilter's contextWrite would put it. */
+		private Mono<String> tenant() {
+			return Mono.deferContextual((view) -> {
+				String tenant = view.getOrDefault(TENANT, NONE);
+				this.tenants.add(tenant);
+				return Mono.just(tenant);
+			});
+		}
+
 		public Sinks.One<String> sink(long id) {
 			return this.sinks.computeIfAbsent(id, (key) -> Sinks.one());
 		}
@@ -235,6 +339,19 @@ class ReactorAdaptersTests {
 		public Flux<String> history(String letters) {
 			called("history");
 			return Flux.fromArray(letters.split("")).doOnSubscribe((subscription) -> this.subscriptions.incrementAndGet());
+		}
+
+		@Cached
+		public Mono<String> tenantPrice(long id) {
+			called("tenantPrice");
+			return tenant().flatMap((tenant) -> tenantSink(tenant).asMono().map((price) -> price + " for " + tenant));
+		}
+
+		@Cached
+		public Flux<String> tenantHistory(String letters) {
+			called("tenantHistory");
+			return tenant().flatMapMany((tenant) -> tenantSink(tenant).asMono()
+				.thenMany(Flux.fromArray(letters.split("")).map((letter) -> letter + " for " + tenant)));
 		}
 
 		@Cached
