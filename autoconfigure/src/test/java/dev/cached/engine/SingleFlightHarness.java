@@ -367,8 +367,10 @@ final class SingleFlightHarness {
 			int key = call.key;
 			Execution execution = new Execution(call, ++this.executions[key], ++this.clock);
 			for (Execution other : this.running) {
-				// the other load can have been detached only by an invalidation that overlapped its call
-				if (other.call.key == key && this.invalidationsStarted[key] == other.call.invalidationsEndedAtStart) {
+				// one of the two loads can have been detached only by an invalidation that overlapped
+				// its call: the other's, or this one's (detached after it registered, before it ran)
+				if (other.call.key == key && this.invalidationsStarted[key] == other.call.invalidationsEndedAtStart
+						&& this.invalidationsStarted[key] == call.invalidationsEndedAtStart) {
 					violation("G1: execution " + execution.number + " of key " + key + " started while execution "
 							+ other.number + " ran, and no invalidation detached the load of that one");
 				}
