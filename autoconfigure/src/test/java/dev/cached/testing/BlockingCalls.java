@@ -6,9 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import io.netty.util.concurrent.FastThreadLocalThread;
@@ -95,6 +97,10 @@ public final class BlockingCalls {
 					+ " thread: run these tests with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 (the "
 					+ "surefire execution 'blockhound' does)");
 		}
+		// on Java 25 a CompletableFuture's timeout goes to the common pool's delay scheduler,
+		// which the pool starts once, under a spin lock, at the first timeout: start it now,
+		// as an application's first timeout would, before BlockHound watches
+		new CompletableFuture<Void>().completeOnTimeout(null, 1, TimeUnit.DAYS);
 		BlockHound.install(new Recorder());
 		installed = true;
 	}
