@@ -112,9 +112,9 @@ final class AsyncFlight {
 				flight.succeed(key, load, value, shared || (call != null && call.storable()));
 			}
 			else {
-				Throwable failure = SingleFlight.unwrap(error);
+				Throwable failure = Execution.unwrap(error);
 				flight.fail(key, load, failure, failure instanceof CancellationException
-						|| SingleFlight.isInterruption(failure, ownerInterrupted));
+						|| Execution.isInterruption(failure, ownerInterrupted));
 			}
 		}
 		catch (Throwable ex) {
@@ -123,7 +123,7 @@ final class AsyncFlight {
 		}
 		finally {
 			if (call != null && call.started && SingleFlight.logger.isDebugEnabled()) {
-				flight.logLoad(key, load, System.nanoTime() - call.startNanos);
+				Execution.log(flight, key, load, System.nanoTime() - call.startNanos);
 			}
 		}
 	}
@@ -192,7 +192,7 @@ final class AsyncFlight {
 			long nanos = System.nanoTime() - start;
 			if (error != null) {
 				statistics.recordLoadFailure(nanos);
-				mine.completeExceptionally(SingleFlight.unwrap(error));
+				mine.completeExceptionally(Execution.unwrap(error));
 			}
 			else {
 				statistics.recordLoadSuccess(nanos);

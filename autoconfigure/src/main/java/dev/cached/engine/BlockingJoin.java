@@ -66,7 +66,7 @@ final class BlockingJoin {
 			// no longer waiting: a caller running the method itself is no link of a cycle
 			WAITING.remove(self);
 			flight.statistics.recordMiss();
-			return flight.run(loader, context);
+			return Execution.unshared(flight, loader, context);
 		}
 		catch (ExecutionException ex) {
 			// never: a Load completes normally

@@ -42,7 +42,7 @@ final class OwnerCall implements RemoteCache.Call {
 		this.ran = true;
 		long start = System.nanoTime();
 		this.startNanos = start;
-		Object value = this.flight.runOwned(this.load, this.loader, this.context, this.countsMiss, start);
+		Object value = Execution.owned(this.flight, this.load, this.loader, this.context, this.countsMiss, start);
 		this.storable = this.loader.isStorable(this.context, value);
 		return value;
 	}

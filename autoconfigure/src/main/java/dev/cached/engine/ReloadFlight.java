@@ -78,7 +78,7 @@ final class ReloadFlight {
 		}
 		catch (Throwable ex) {
 			// a reload stopped by the executor's interruption is no failure of a caller that joined it
-			flight.fail(key, load, ex, SingleFlight.isInterruption(ex, Thread.currentThread().isInterrupted()));
+			flight.fail(key, load, ex, Execution.isInterruption(ex, Thread.currentThread().isInterrupted()));
 			flight.statistics.recordRefreshFailure();
 			refresher.failed(key, ex);
 		}
@@ -112,7 +112,7 @@ final class ReloadFlight {
 			CompletableFuture<@Nullable Object> value = new CompletableFuture<>();
 			stage.whenComplete((result, error) -> {
 				if (error != null) {
-					value.completeExceptionally(SingleFlight.unwrap(error));
+					value.completeExceptionally(Execution.unwrap(error));
 				}
 				else {
 					value.complete(result);

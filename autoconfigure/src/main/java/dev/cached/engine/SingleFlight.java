@@ -1,11 +1,7 @@
 package dev.cached.engine;
 
-import java.io.InterruptedIOException;
-import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
@@ -67,7 +63,7 @@ public final class SingleFlight {
 	 *   3. obtain the value: tier.load(key, load, call), where the tier is the cache's
 	 *      shared tier (it may answer from another instance, and wraps the call in its
 	 *      lease) or RemoteCache.LOCAL, which runs the call; a blocking owner whose tier
-	 *      is LOCAL runs it itself (runOwned, what OwnerCall.run does), which spares the
+	 *      is LOCAL runs it itself (Execution.owned, what OwnerCall.run does), which spares the
 	 *      OwnerCall object on every miss of a cache without a shared tier
 	 *   4. publish the value to the store (skipped after a failure or a veto)
 	 *   5. unregister with remove(key, load)
@@ -215,7 +211,7 @@ public final class SingleFlight {
 				// what LOCAL.load does with an OwnerCall, without allocating one per miss
 				start = System.nanoTime();
 				ran = true;
-				value = runOwned(load, loader, context, true, start);
+				value = Execution.owned(this, load, loader, context, true, start);
 				storable = loader.isStorable(context, value);
 			}
 			else {
@@ -230,7 +226,7 @@ public final class SingleFlight {
 			return value;
 		}
 		catch (Throwable ex) {
-			fail(key, load, ex, isInterruption(ex, Thread.currentThread().isInterrupted()));
+			fail(key, load, ex, Execution.isInterruption(ex, Thread.currentThread().isInterrupted()));
 			throw ex;
 		}
 		finally {
@@ -239,7 +235,7 @@ public final class SingleFlight {
 				start = call.startNanos;
 			}
 			if (ran && logger.isDebugEnabled()) {
-				logLoad(key, load, System.nanoTime() - start);
+				Execution.log(this, key, load, System.nanoTime() - start);
 			}
 		}
 	}
@@ -270,102 +266,9 @@ public final class SingleFlight {
 		load.complete(abandoned ? new Load.Abandoned(error) : new Load.Failure(error));
 	}
 
-	/**
-	 * Whether a failed load ended because its owner was interrupted (G11), so that the
-	 * joined callers take it over instead of sharing the failure.
-	 * @param error the failure, unwrapped
-	 * @param ownerInterrupted whether the owner's interrupt flag was set when it failed
-	 * @return whether the failure is the owner's own
-	 */
-	static boolean isInterruption(Throwable error, boolean ownerInterrupted) {
-		if (ownerInterrupted) {
-			return true;
-		}
-		Throwable cause = error;
-		for (int depth = 0; cause != null && depth < 32; depth++) {
-			if (cause instanceof InterruptedException || cause instanceof InterruptedIOException
-					|| cause instanceof ClosedByInterruptException) {
-				return true;
-			}
-			cause = (cause.getCause() != cause) ? cause.getCause() : null;
-		}
-		return false;
-	}
-
-	static Throwable unwrap(Throwable error) {
-		Throwable unwrapped = error;
-		while (unwrapped instanceof CompletionException && unwrapped.getCause() != null) {
-			unwrapped = unwrapped.getCause();
-		}
-		return unwrapped;
-	}
-
-	void logLoad(Object key, Load load, long nanos) {
-		Object outcome = load.getNow(null);
-		logger.debug("Cache '" + this.cacheName + "' loaded key " + key + " in "
-				+ String.format(Locale.ROOT, "%.3f", nanos / 1_000_000.0) + " ms ("
-				+ ((outcome instanceof Load.Failure failure) ? "failed: " + failure.error().getClass().getName()
-						: (outcome instanceof Load.Abandoned abandoned)
-								? "interrupted: " + abandoned.error().getClass().getName()
-										+ ", left to the joined callers"
-								: "success")
-				+ (load.invalidated ? ", invalidated, not stored" : "") + "), " + load.joined
-				+ " coalesced caller(s)");
-	}
-
 	IllegalStateException recursion(Object key) {
 		return new IllegalStateException("Recursive load of cache '" + this.cacheName + "' key '" + key
 				+ "': the method called itself for the same key on the same thread");
-	}
-
-	/**
-	 * Run the call of an owner (or a background reload) on this thread: count a miss (if
-	 * {@code countsMiss}) and a load, measure it, and set the load time of {@code load}.
-	 * The clock is read twice: at {@code start}, which the caller read, and at the end;
-	 * with the system ticker, the two readings also give the load time of the stored entry.
-	 * @param load the load the call belongs to
-	 * @param loader the work
-	 * @param context the caller's context
-	 * @param countsMiss whether the call counts as a miss (a load's owner, not a reload)
-	 * @param start {@link System#nanoTime()} just before this call
-	 * @return the value
-	 * @throws Throwable whatever the loader threw
-	 */
-	@Nullable Object runOwned(Load load, Loader loader, Object context, boolean countsMiss, long start)
-			throws Throwable {
-		CacheStatistics statistics = this.statistics;
-		if (countsMiss) {
-			statistics.recordMiss();
-		}
-		statistics.loadStarted();
-		long began = this.systemTicker ? start : this.ticker.read();
-		Object value;
-		try {
-			value = loader.load(context);
-		}
-		catch (Throwable ex) {
-			statistics.recordLoadFailure(System.nanoTime() - start);
-			throw ex;
-		}
-		long end = System.nanoTime();
-		statistics.recordLoadSuccess(end - start);
-		load.loadNanos = (this.systemTicker ? end : this.ticker.read()) - began;
-		return value;
-	}
-
-	/** Run the call, counted as a load (not as a miss: the caller counts that). */
-	@Nullable Object run(Loader loader, Object context) throws Throwable {
-		this.statistics.loadStarted();
-		long start = System.nanoTime();
-		try {
-			Object value = loader.load(context);
-			this.statistics.recordLoadSuccess(System.nanoTime() - start);
-			return value;
-		}
-		catch (Throwable ex) {
-			this.statistics.recordLoadFailure(System.nanoTime() - start);
-			throw ex;
-		}
 	}
 
 	/**
