@@ -1,12 +1,14 @@
 package dev.cached.redis;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -97,6 +99,44 @@ class InvalidationApplyTests {
 		}
 	}
 
+	/**
+	 * A burst of invalidations is applied on one thread: each stored key's stable form is
+	 * computed, as it leaves the index, on the thread that applies its message.
+	 */
+	@Test
+	void aBurstOfMessagesIsAppliedOnOneThread() {
+		CachedCache cells = instances.engine(A, "cells");
+		int burst = 500;
+		for (int i = 0; i < burst; i++) {
+			cells.putLocally(new Cell(i, 2), "stored");
+		}
+		Thread sender = Thread.currentThread();
+		Set<Thread> applying = ConcurrentHashMap.newKeySet();
+		Cell.reader = (thread) -> {
+			if (thread != sender) {
+				applying.add(thread);
+			}
+		};
+		try {
+			for (int i = 0; i < burst; i++) {
+				instances.cache(B, "cells").invalidate(new Cell(i, 2));
+			}
+			Awaits.await().until(() -> {
+				for (int i = 0; i < burst; i++) {
+					if (cells.peek(new Cell(i, 2)) != null) {
+						return false;
+					}
+				}
+				return true;
+			});
+		}
+		finally {
+			Cell.reader = (thread) -> {
+			};
+		}
+		assertThat(applying).hasSize(1);
+	}
+
 	@SpringBootConfiguration(proxyBeanMethods = false)
 	@EnableAutoConfiguration
 	static class Application {
@@ -118,16 +158,25 @@ class InvalidationApplyTests {
 
 		static final AtomicLong reads = new AtomicLong();
 
+		/** Told the thread of each read. */
+		static volatile Consumer<Thread> reader = (thread) -> {
+		};
+
 		@Override
 		public int x() {
-			reads.incrementAndGet();
+			read();
 			return this.x;
 		}
 
 		@Override
 		public int y() {
-			reads.incrementAndGet();
+			read();
 			return this.y;
+		}
+
+		private static void read() {
+			reads.incrementAndGet();
+			reader.accept(Thread.currentThread());
 		}
 
 	}
