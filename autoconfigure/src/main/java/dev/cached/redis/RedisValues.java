@@ -12,14 +12,17 @@ import tools.jackson.databind.JavaType;
 import tools.jackson.databind.jsontype.PolymorphicTypeValidator;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.core.KotlinDetector;
+import org.springframework.core.MethodParameter;
+
 /**
  * Values in Redis are JSON, written by the application's Jackson mapper and read back as
  * the method's declared return type (the element of a future or {@code Mono}, a list of the
- * elements of a {@code Flux}). No type is ever taken from a payload, whatever the
- * application's mapper does: its copy here has default typing off and a validator that
- * denies every class a type id names (annotations and mix-ins included), so a payload
- * planted in Redis can only become the declared type or fail to read (unknown properties
- * and trailing tokens fail too).
+ * elements of a {@code Flux}, the Kotlin return type of a {@code suspend} function). No
+ * type is ever taken from a payload, whatever the application's mapper does: its copy
+ * here has default typing off and a validator that denies every class a type id names
+ * (annotations and mix-ins included), so a payload planted in Redis can only become the
+ * declared type or fail to read (unknown properties and trailing tokens fail too).
  */
 final class RedisValues {
 
@@ -49,7 +52,20 @@ final class RedisValues {
 	}
 
 	static RedisValues of(JsonMapper mapper, Method method) {
-		return new RedisValues(mapper, mapper.getTypeFactory().constructType(valueType(method.getGenericReturnType())));
+		return new RedisValues(mapper, mapper.getTypeFactory().constructType(valueType(method)));
+	}
+
+	/**
+	 * The type a method's cached values have: its declared return type, or what an
+	 * asynchronous one yields; for a Kotlin {@code suspend} function, whose Java return type
+	 * is {@code Object}, its Kotlin return type (the {@code Continuation}'s type argument,
+	 * read by Spring with kotlin-reflect).
+	 */
+	static Type valueType(Method method) {
+		if (KotlinDetector.isSuspendingFunction(method)) {
+			return new MethodParameter(method, -1).getGenericParameterType();
+		}
+		return valueType(method.getGenericReturnType());
 	}
 
 	/** The type a cached value has: the declared return type, or what an asynchronous one yields. */
