@@ -24,8 +24,7 @@ import org.springframework.core.KotlinDetector;
  * <p>
  * One rule needs the settings of the method's cache: with a tier shared by several
  * instances attached, a {@code @Cached} method of a remote cache needs a default key that
- * every instance can name the same way, and may not be a suspend function yet
- * ({@link #remoteKeyProblem}).
+ * every instance can name the same way ({@link #remoteKeyProblem}).
  * <p>
  * Every problem is an {@link IllegalStateException} whose message starts with the
  * annotation and the method, e.g.
@@ -138,10 +137,9 @@ final class CachedAnnotationValidator {
 	/**
 	 * Say what is wrong with a {@code @Cached} method for a tier shared by several
 	 * instances: when its cache is remote, a default key (all parameters) needs a stable
-	 * form ({@link StableKeys#isStableType}) for each parameter type, and a Kotlin
-	 * {@code suspend} function is refused (the tier reads values back as the Java return
-	 * type, which for a suspend function is {@code Object}). A key expression is not
-	 * checked here: its values are checked when they are made.
+	 * form ({@link StableKeys#isStableType}) for each parameter type (of a Kotlin
+	 * {@code suspend} function, its declared parameters, without the {@code Continuation}).
+	 * A key expression is not checked here: its values are checked when they are made.
 	 * @param method the method that was read
 	 * @param operation its operation
 	 * @return the problem, to follow the method's name in a message, or {@code null}
@@ -150,11 +148,6 @@ final class CachedAnnotationValidator {
 		CachedCache cache = operation.getCache();
 		if (!cache.getSettings().isRemote()) {
 			return null;
-		}
-		if (KotlinDetector.isSuspendingFunction(method)) {
-			return "is a Kotlin suspend function of remote cache '" + cache.getName() + "', which the shared tier "
-					+ "does not read back yet (it reads the Java return type, Object); set cached.caches.["
-					+ cache.getName() + "].remote=false";
 		}
 		if (!operation.hasDefaultKey()) {
 			return null;

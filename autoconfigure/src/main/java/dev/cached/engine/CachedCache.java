@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -209,6 +210,23 @@ public final class CachedCache {
 	}
 
 	/**
+	 * Store a value in this instance's store only, as {@link #put(Object, Object)} does,
+	 * without reaching the shared tier, counting a put, or repeating it after a
+	 * transaction: for tests and integrations that prepare a store (unlike a write to
+	 * {@link #getNativeCache()}, an invalidation from another instance finds it).
+	 * @param key the key
+	 * @param value the value
+	 */
+	public void putLocally(Object key, @Nullable Object value) {
+		if (value == null && !this.settings.isCacheNullValues()) {
+			invalidateLocally(key);
+			return;
+		}
+		this.singleFlight.invalidate(key);
+		this.entries.put(key, value);
+	}
+
+	/**
 	 * Remove {@code key}. A load of it running now still answers its callers, but its
 	 * result is not stored. Inside a unit of work that the {@link WriteRepeater} sees (a
 	 * transaction), the key is removed again when it ends, with the same effect on the
@@ -234,7 +252,49 @@ public final class CachedCache {
 	 */
 	public void invalidateLocally(Object key) {
 		this.singleFlight.invalidate(key);
-		this.store.invalidate(key);
+		this.entries.remove(key);
+	}
+
+	/**
+	 * Index this cache's keys by the form in which a shared tier names them, for
+	 * {@link #invalidateLocallyByForm(String)}: from now on every write computes its key's
+	 * form once (the hit path is unchanged). Called once, when the cache is attached to the
+	 * tier, before it is used.
+	 * @param form the form of a key, {@code null} for a key that has none
+	 */
+	public void indexKeys(Function<Object, @Nullable String> form) {
+		this.entries.index(new KeyIndex(form));
+	}
+
+	/**
+	 * Remove every key that {@code form} names from this instance's store only, as
+	 * {@link #invalidateLocally(Object)} does for one key, loads running now included: for
+	 * an invalidation that another instance sent by the key's form. O(1) in the size of the
+	 * store: the stored keys are found in the index, and only the keys of the loads in
+	 * flight (few) have their form computed.
+	 * @param form the form
+	 * @throws IllegalStateException if the keys are not indexed ({@link #indexKeys})
+	 */
+	public void invalidateLocallyByForm(String form) {
+		KeyIndex index = this.entries.index();
+		if (index == null) {
+			throw new IllegalStateException("Cache '" + this.name + "' does not index its keys by form");
+		}
+		// the loads first: one that stores its value after this point is detached (G8), and
+		// one that stored it before is in the index, which is read after this point
+		this.singleFlight.invalidateIf((key) -> form.equals(index.formOf(key)));
+		for (Object key : index.keys(form)) {
+			this.singleFlight.invalidate(key);
+			this.entries.remove(key);
+		}
+	}
+
+	/**
+	 * Return the index of this cache's keys by form, for tests.
+	 * @return the index, or {@code null} if the keys are not indexed
+	 */
+	@Nullable KeyIndex keyIndex() {
+		return this.entries.index();
 	}
 
 	/**
@@ -269,7 +329,7 @@ public final class CachedCache {
 	 */
 	public void invalidateAllLocally() {
 		this.singleFlight.invalidateAll();
-		this.store.invalidateAll();
+		this.entries.removeAll();
 	}
 
 	/**
@@ -278,7 +338,7 @@ public final class CachedCache {
 	 * invalidation should have removed while this instance could not hear it.
 	 */
 	public void clearStoredLocally() {
-		this.store.invalidateAll();
+		this.entries.removeAll();
 	}
 
 	void setWriteRepeater(WriteRepeater writeRepeater) {
@@ -372,7 +432,8 @@ public final class CachedCache {
 
 	/**
 	 * Return the underlying Caffeine cache, for tests and integrations. Writing to it
-	 * bypasses single flight and statistics. In a cache that refreshes ahead, its values
+	 * bypasses single flight, statistics and the index of keys by form (so an
+	 * invalidation from another instance may miss what was written here). In a cache that refreshes ahead, its values
 	 * carry metadata; read values through {@link #peek(Object)}.
 	 * @return the store
 	 */

@@ -3,6 +3,7 @@ package dev.cached.engine;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -45,6 +46,19 @@ final class CaffeineStore implements Store {
 	/** Whether stored entries keep their own expiry and load time (jitter, early refresh). */
 	private final boolean timedEntries;
 
+	/**
+	 * The keys by their form in a shared tier, or {@code null} while the cache has none:
+	 * set once when the cache is attached to a tier, read by every write and removal.
+	 */
+	private volatile @Nullable KeyIndex index;
+
+	/**
+	 * The key this thread is writing now, while the store is indexed: an eviction Caffeine
+	 * reports within that write (an expired entry the write replaces) leaves the key
+	 * indexed, since the write stores it again.
+	 */
+	private final ThreadLocal<@Nullable Object> writing = new ThreadLocal<>();
+
 	CaffeineStore(CacheSettings settings, CacheStatistics statistics, Ticker ticker, Executor executor,
 			boolean refreshing) {
 		this.settings = settings;
@@ -55,7 +69,7 @@ final class CaffeineStore implements Store {
 			.maximumSize(settings.maximumSize())
 			.ticker(ticker)
 			.executor(executor)
-			.evictionListener((key, value, cause) -> statistics.recordEviction());
+			.evictionListener((key, value, cause) -> evicted(key));
 		Duration ttl = settings.ttl().value();
 		this.ttlNanos = (ttl != null) ? saturatedNanos(ttl) : -1;
 		this.jitter = settings.jitter();
@@ -100,7 +114,7 @@ final class CaffeineStore implements Store {
 		}
 		Object stored = stamp(masked, load.loadNanos());
 		Object replaces = load.replaces();
-		Object result = this.cache.asMap().compute(key, (k, old) -> {
+		Object result = write(key, () -> this.cache.asMap().compute(key, (k, old) -> {
 			if (load.isInvalidated()) {
 				// G8: an invalidation while the load ran wins
 				return old;
@@ -109,8 +123,8 @@ final class CaffeineStore implements Store {
 				// a reload never overwrites a value written after the entry it started from
 				return old;
 			}
-			return stored;
-		});
+			return indexed(k, stored);
+		}));
 		if (result == stored) {
 			this.statistics.recordPut();
 		}
@@ -127,13 +141,14 @@ final class CaffeineStore implements Store {
 		long remaining = load.sharedRemainingNanos();
 		if (this.refreshing || this.ttlNanos < 0) {
 			Object entry = sharedEntry(masked, remaining);
-			this.cache.asMap().compute(key, (k, old) -> keepsOld(load, replaces, old) ? old : entry);
+			write(key, () -> this.cache.asMap()
+				.compute(key, (k, old) -> keepsOld(load, replaces, old) ? old : indexed(k, entry)));
 			return;
 		}
 		long ttl = (remaining >= 0) ? Math.min(remaining, this.ttlNanos) : this.ttlNanos;
 		Policy.VarExpiration<Object, Object> expiry = this.cache.policy().expireVariably().orElseThrow();
-		expiry.compute(key, (k, old) -> keepsOld(load, replaces, old) ? old : masked,
-				Duration.ofNanos(Math.max(1, ttl)));
+		write(key, () -> expiry.compute(key, (k, old) -> keepsOld(load, replaces, old) ? old : indexed(k, masked),
+				Duration.ofNanos(Math.max(1, ttl))));
 	}
 
 	private static boolean keepsOld(Load load, @Nullable Object replaces, @Nullable Object old) {
@@ -157,7 +172,85 @@ final class CaffeineStore implements Store {
 
 	/** Store a value directly ({@code @CachePut}), replacing the entry. */
 	void put(Object key, @Nullable Object value) {
-		this.cache.put(key, stamp(NullValue.mask(value), 0));
+		Object stored = stamp(NullValue.mask(value), 0);
+		if (this.index == null) {
+			this.cache.put(key, stored);
+			return;
+		}
+		write(key, () -> this.cache.asMap().compute(key, (k, old) -> indexed(k, stored)));
+	}
+
+	/** Remove {@code key} (and it from the index, in the same atomic operation). */
+	void remove(Object key) {
+		KeyIndex index = this.index;
+		if (index == null) {
+			this.cache.invalidate(key);
+			return;
+		}
+		this.cache.asMap().compute(key, (k, old) -> {
+			index.remove(k);
+			return null;
+		});
+	}
+
+	/** Remove every entry (and each from the index, in the atomic operation that removes it). */
+	void removeAll() {
+		if (this.index == null) {
+			this.cache.invalidateAll();
+			return;
+		}
+		for (Object key : this.cache.asMap().keySet()) {
+			remove(key);
+		}
+	}
+
+	/**
+	 * Index the keys by their form in a shared tier from now on; keys stored already are
+	 * indexed at once. Called once, when the cache is attached to the tier, before it is
+	 * used.
+	 * @param index the empty index
+	 */
+	void index(KeyIndex index) {
+		this.index = index;
+		for (Object key : this.cache.asMap().keySet()) {
+			index.add(key);
+		}
+	}
+
+	@Nullable KeyIndex index() {
+		return this.index;
+	}
+
+	/** Run a write of {@code key}, telling the eviction listener which key it writes. */
+	private <T> T write(Object key, Supplier<T> write) {
+		if (this.index == null) {
+			return write.get();
+		}
+		this.writing.set(key);
+		try {
+			return write.get();
+		}
+		finally {
+			this.writing.remove();
+		}
+	}
+
+	/** Index {@code key}, about to be stored with {@code value} in the current atomic operation. */
+	private Object indexed(Object key, Object value) {
+		KeyIndex index = this.index;
+		if (index != null) {
+			index.add(key);
+		}
+		return value;
+	}
+
+	/** Caffeine evicted {@code key} (size or expiry), within the atomic operation that evicts it. */
+	private void evicted(@Nullable Object key) {
+		this.statistics.recordEviction();
+		KeyIndex index = this.index;
+		if (index != null && key != null && !key.equals(this.writing.get())) {
+			index.remove(key);
+		}
 	}
 
 	/**

@@ -175,7 +175,7 @@ final class RedisEntries {
 				return new Look(new Found(read((byte[]) reply.get(1)), nanos(ttl)), null, -1);
 			}
 			catch (RuntimeException ex) {
-				foreignPayload(stable, ex);
+				foreignPayload(ex);
 				// not ours: a miss, and whoever loads next overwrites it
 				return FOREIGN;
 			}
@@ -201,7 +201,7 @@ final class RedisEntries {
 			return null;
 		}
 		catch (RuntimeException ex) {
-			foreignPayload(stable, ex);
+			foreignPayload(ex);
 			return null;
 		}
 	}
@@ -336,8 +336,9 @@ final class RedisEntries {
 		}
 		catch (RuntimeException ex) {
 			this.statistics.recordError();
+			// the exception's message may quote the value: only its type is logged
 			logger.warn("A value of cache '" + this.cache.getName() + "' could not be written as JSON ("
-					+ ex.getMessage() + "); it stays local", ex);
+					+ ex.getClass().getSimpleName() + "); it stays local");
 			return null;
 		}
 	}
@@ -365,11 +366,13 @@ final class RedisEntries {
 		}
 	}
 
-	private void foreignPayload(String stable, RuntimeException ex) {
+	private void foreignPayload(RuntimeException ex) {
 		this.statistics.recordError();
 		if (this.foreignPayloadLogged.compareAndSet(false, true)) {
 			// the exception's message may quote the payload: only its type is logged
-			logger.warn("Redis entry '" + this.base + stable + "' is not JSON of "
+			// neither the key (personal data, maybe) nor the exception's message (it may quote
+			// the payload) is logged: the cache's name, the declared type and the reason only
+			logger.warn("A Redis entry of cache '" + this.cache.getName() + "' is not JSON of "
 					+ ((this.values != null) ? this.values.type() : "?") + " (" + ex.getClass().getSimpleName()
 					+ "): read as a miss and overwritten by the next load; logged once per cache");
 		}

@@ -46,9 +46,12 @@ import dev.cached.engine.Durations;
  * <p>
  * <b>Callers and threads.</b> The tier starts and stops it (under the tier's lock); the
  * per-cache operations ({@link RedisRemoteCache}) make messages and register waiters on
- * the application's threads; messages are received on the listening threads of the
- * container (the tier's {@code cached-redis-events} pool), which apply them to the local
- * stores and complete the waiters' futures there. The log lines go to the category of
+ * the application's threads; messages are received on the listening thread of the
+ * container (the tier's {@code cached-redis-events} thread, one, so that messages are
+ * applied one at a time in the order they came, on a bounded number of threads however
+ * many arrive at once), which applies them to the local stores and completes the
+ * waiters' futures there. Applying an invalidation costs the same whatever the size of
+ * the local store ({@link RedisWriter#invalidatedElsewhere}). The log lines go to the category of
  * {@link RedisTier}, as they always have.
  */
 final class RedisEvents {

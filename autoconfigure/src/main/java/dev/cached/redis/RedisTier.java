@@ -41,8 +41,9 @@ import dev.cached.engine.RemoteTier;
  * Threads, each a daemon: {@code cached-redis} (lease renewal, and the end of an outage
  * found by an asynchronous command), {@code cached-redis-timeout} (the timeouts of
  * asynchronous commands), {@code cached-redis-connect} (opening the connection),
- * {@code cached-redis-subscribe} (making the subscription) and the
- * {@code cached-redis-events} pool (listening to the channel).
+ * {@code cached-redis-subscribe} (making the subscription) and
+ * {@code cached-redis-events} (listening to the channel and applying its messages, one at
+ * a time).
  */
 public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBean {
 
@@ -66,7 +67,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	/** Makes (and remakes) the subscription; its start may block up to seconds. */
 	private final ScheduledExecutorService subscriber;
 
-	/** Runs the subscription containers' listening tasks. */
+	/** Runs the subscription containers' listening tasks: applies the messages received, one at a time. */
 	private final ExecutorService listening;
 
 	// the parts, made by the constructor; each is safe to use from any thread
@@ -101,7 +102,8 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.timer.setRemoveOnCancelPolicy(false);
 		this.opener = Executors.newSingleThreadExecutor(daemon("cached-redis-connect"));
 		this.subscriber = Executors.newSingleThreadScheduledExecutor(daemon("cached-redis-subscribe"));
-		this.listening = Executors.newCachedThreadPool(daemon("cached-redis-events"));
+		// one thread applies the messages, in the order they came: never a thread per message
+		this.listening = Executors.newSingleThreadExecutor(daemon("cached-redis-events"));
 		this.breaker = new RedisBreaker(settings, this::clearLocalStores);
 		this.connector = new RedisConnector(connectionFactory, this.opener);
 		this.connection = new RedisConnection(settings, this.connector, this.breaker, this.timer, this.scheduler);

@@ -277,8 +277,8 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 		Object marker = CacheKey.ofValue("marker-" + markers.incrementAndGet());
 		for (int i = 0; i < size(); i++) {
 			if (i != from) {
-				// straight into the store: a put through the cache would be sent to the others
-				engine(i, cacheName).getNativeCache().put(marker, "marker");
+				// into the store only: a put through the cache would be sent to the others
+				engine(i, cacheName).putLocally(marker, "marker");
 			}
 		}
 		cache(from, cacheName).invalidate(marker);

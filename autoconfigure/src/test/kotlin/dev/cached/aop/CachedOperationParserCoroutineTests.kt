@@ -161,14 +161,11 @@ class CachedOperationParserCoroutineTests {
 	}
 
 	@Test
-	fun suspendFunctionOfARemoteCacheFailsStartup() {
+	fun suspendFunctionOfARemoteCacheIsAccepted() {
 		val source = CachedAnnotationValidatorTests.remoteSource(true)
-		assertThatIllegalStateException()
-			.isThrownBy { source.getOperation(findMethod(), ShelfService::class.java) }
-			.withMessage("@Cached on method '${PREFIX}ShelfService.find(long,kotlin.coroutines.Continuation)' is a "
-					+ "Kotlin suspend function of remote cache 'ShelfService.find', which the shared tier does not "
-					+ "read back yet (it reads the Java return type, Object); set "
-					+ "cached.caches.[ShelfService.find].remote=false")
+		val operation = source.getOperation(findMethod(), ShelfService::class.java) as CachedOperation
+		assertThat(operation.cache.settings.isRemote).isTrue()
+		assertThat(operation.valueType).isEqualTo(String::class.java)
 	}
 
 	private fun findMethod() = ShelfService::class.java.getMethod("find", Long::class.java, Continuation::class.java)
