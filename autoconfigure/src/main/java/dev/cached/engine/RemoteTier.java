@@ -7,7 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * A tier that several instances of the application share: the {@link CacheRegistry}
  * attaches every cache to it. What it receives from the other instances (their
- * invalidations) it applies through {@link CachedCache#invalidateLocally} and
+ * invalidations) it applies through {@link CachedCache#invalidateLocally},
+ * {@link CachedCache#invalidateLocallyByForm} (having the cache index its keys by the form
+ * it names them in, {@link CachedCache#indexKeys}) and
  * {@link CachedCache#invalidateAllLocally()}.
  */
 public interface RemoteTier {

@@ -298,8 +298,8 @@ class RedisFaultTests {
 			// a payload problem is not an outage
 			assertThat(context.getBean(RedisTier.class).isUp()).isTrue();
 			assertThat(occurrences(output, mark, UNAVAILABLE)).isZero();
-			assertThat(occurrences(output, mark, "Redis entry 'cached:{books}:")).isOne();
-			assertThat(occurrences(output, mark, "Redis entry 'cached:{covers}:")).isOne();
+			assertThat(occurrences(output, mark, "A Redis entry of cache 'books' ")).isOne();
+			assertThat(occurrences(output, mark, "A Redis entry of cache 'covers' ")).isOne();
 
 			// another instance now reads the good JSON: a remote hit, no load
 			try (ConfigurableApplicationContext other = run(redis)) {

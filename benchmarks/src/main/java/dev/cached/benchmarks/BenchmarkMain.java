@@ -255,6 +255,9 @@ public final class BenchmarkMain {
 			for (RunResult result : results) {
 				String benchmark = result.getParams().getBenchmark();
 				String name = benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
+				for (String param : result.getParams().getParamsKeys()) {
+					name += " " + param + "=" + result.getParams().getParam(param);
+				}
 				Row row = this.rows.computeIfAbsent(name, (key) -> new LinkedHashMap<>())
 					.computeIfAbsent("t" + result.getParams().getThreads(), (key) -> new Row());
 				Result<?> primary = result.getPrimaryResult();
