@@ -1,5 +1,6 @@
 package dev.cached.benchmarks;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import dev.cached.Cached;
@@ -24,6 +25,15 @@ public class RemoteService {
 	static final String PAYLOAD_CACHE = "RemoteService.payload";
 
 	static final String LOCAL_ONLY_CACHE = "RemoteService.localOnly";
+
+	/** The cache of {@link #data(long)}, remote where {@link Staleness} runs. */
+	static final String DATA_CACHE = "RemoteService.data";
+
+	/**
+	 * The version of the data behind {@link #data(long)}, shared by every instance of the
+	 * JVM as a database would be: a harness raises it, then invalidates.
+	 */
+	static final AtomicLong DATA_VERSION = new AtomicLong();
 
 	/**
 	 * When the last execution of {@link #slow(long)} ended ({@link System#nanoTime()},
@@ -86,6 +96,18 @@ public class RemoteService {
 	public String localOnly(long id) {
 		this.localOnly.increment();
 		return Keys.VALUES[(int) id & Keys.MASK];
+	}
+
+	/**
+	 * Data that changes: the key and the version of the data when the body ran, as
+	 * {@code <id>@<version>}; a value whose version is older than
+	 * {@link #DATA_VERSION} is one that an invalidation should have removed.
+	 * @param id the key
+	 * @return its value
+	 */
+	@Cached(key = "#id")
+	public String data(long id) {
+		return id + "@" + DATA_VERSION.get();
 	}
 
 }
