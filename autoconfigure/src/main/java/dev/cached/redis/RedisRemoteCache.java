@@ -56,18 +56,28 @@ final class RedisRemoteCache implements RemoteCache {
 
 	private final RemoteStatistics statistics;
 
+	private final RedisSequence sequence = new RedisSequence();
+
 	RedisRemoteCache(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
 			CachedCache cache, @Nullable RedisValues values) {
 		this.events = events;
 		this.settings = settings;
 		this.cache = cache;
-		this.entries = new RedisEntries(connection, events, leases, settings, cache, values);
-		this.writer = new RedisWriter(connection, events, this.entries);
+		this.entries = new RedisEntries(connection, events, leases, settings, cache, values, this.sequence);
+		this.writer = new RedisWriter(connection, events, this.entries, this);
 		this.statistics = cache.getRemoteStatistics();
 	}
 
 	CachedCache cache() {
 		return this.cache;
+	}
+
+	RedisEntries entries() {
+		return this.entries;
+	}
+
+	RedisSequence sequence() {
+		return this.sequence;
 	}
 
 	String entryKey(String stable) {

@@ -62,7 +62,7 @@ class RedisRecoveryTests {
 			assertThat(prices.price(key)).isEqualTo("price of " + key);
 			assertThat(prices.calls()).as("the value of the call that ended the outage was stored locally")
 				.isEqualTo(calls);
-			byte[] stored = redis.get("cached:{Prices.price}:\"" + key + "\"");
+			byte[] stored = redis.get("cached:{Prices.price}:0:\"" + key + "\"");
 			assertThat(stored).as("the value of the call that ended the outage was written to Redis").isNotNull();
 			assertThat(new String(stored, StandardCharsets.UTF_8)).isEqualTo("\"price of " + key + "\"");
 		}
