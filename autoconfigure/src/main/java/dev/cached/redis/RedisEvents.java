@@ -325,6 +325,8 @@ final class RedisEvents {
 						+ " again; the local stores were cleared, loads running now included, since invalidations "
 						+ "sent meanwhile were missed");
 			}
+			// where this cache's messages start: checked now rather than at the next period
+			RedisEvents.this.versions.checkSoon();
 		}
 
 		@Override

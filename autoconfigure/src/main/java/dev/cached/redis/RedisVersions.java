@@ -19,7 +19,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import dev.cached.engine.Durations;
 import dev.cached.redis.RedisSequence.Verdict;
 
 /**
@@ -154,6 +153,11 @@ final class RedisVersions {
 				this.sweeping.remove(cache.cache().getName());
 			}
 		}
+	}
+
+	/** Check every cache's version now (a subscription was just made), besides the periodic checks. */
+	void checkSoon() {
+		schedule(this::checkAll, 0);
 	}
 
 	// the periodic check
@@ -304,11 +308,6 @@ final class RedisVersions {
 		catch (RejectedExecutionException ex) {
 			return false;
 		}
-	}
-
-	@Override
-	public String toString() {
-		return "RedisVersions (every " + Durations.format(this.settings.maxStaleness().dividedBy(2)) + ")";
 	}
 
 }
