@@ -298,8 +298,9 @@ final class RedisEntries extends RedisKeys {
 		byte[] key = RedisConnection.bytes(lease.stable());
 		byte[] ttl = RedisConnection.bytes(Long.toString(millis(ttlNanos)));
 		byte[] message = this.events.message('l', this.cache.getName(), lease.stable());
+		byte[] leaseKey = RedisConnection.bytes(lease.key());
 		return (c) -> c.eval(Scripts.WRITE, ScriptOutputType.INTEGER, meta(), baseBytes(), key, lease.token(), payload,
-				ttl, channel(), message);
+				ttl, channel(), message, leaseKey);
 	}
 
 	private void written(@Nullable Long written) {

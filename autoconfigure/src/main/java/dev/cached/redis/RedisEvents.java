@@ -281,6 +281,15 @@ final class RedisEvents {
 		if (key != null) {
 			wake(cache.entryKey(key));
 		}
+		else if (type == 'c') {
+			// a clear moved the cache to a new generation: no lease of the old one will end with news
+			String base = cache.entries().base();
+			for (String entryKey : this.waiters.keySet()) {
+				if (entryKey.startsWith(base)) {
+					wake(entryKey);
+				}
+			}
+		}
 		if (!own) {
 			if (type == 'i' && key != null) {
 				cache.invalidatedElsewhere(key);

@@ -29,7 +29,8 @@ import dev.cached.redis.RedisEntries.Look;
  * instance's news (or for the lease to run out, or for the cache's wait timeout) and look
  * again;</li>
  * <li>with the lease: run the call, write its value (only while the lease still holds:
- * an invalidation anywhere deletes it), and release the lease in a {@code finally}.</li>
+ * an invalidation anywhere deletes it, a clear anywhere moves the cache to a new
+ * generation), and release the lease in a {@code finally}.</li>
  * </ol>
  * A fault at any step makes that step answer "nothing there": the call runs, and its
  * value stays local.

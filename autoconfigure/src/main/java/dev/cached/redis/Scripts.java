@@ -62,13 +62,18 @@ final class Scripts {
 			""";
 
 	/**
-	 * KEYS meta; ARGV base, key, token, value, ttl millis (0: none), channel, message.
-	 * Writes only while the lease of the current generation is the caller's (an
-	 * invalidation deletes it, a clear moves to a new generation), then releases it and
+	 * KEYS meta; ARGV base, key, token, value, ttl millis (0: none), channel, message, the
+	 * lease's name. Writes only while the caller's lease is the one of the current
+	 * generation and holds its token (an invalidation deletes it; a clear moves the cache to
+	 * a new generation, and the lease of the old one is then deleted), then releases it and
 	 * tells the waiters. 1 if written.
 	 */
 	static final String WRITE = META + """
 			local lease = ARGV[1] .. g .. ':lease:' .. ARGV[2]
+			if lease ~= ARGV[8] then
+			  if redis.call('GET', ARGV[8]) == ARGV[3] then redis.call('DEL', ARGV[8]) end
+			  return 0
+			end
 			if redis.call('GET', lease) ~= ARGV[3] then return 0 end
 			local entry = ARGV[1] .. g .. ':' .. ARGV[2]
 			if tonumber(ARGV[5]) > 0 then

@@ -2,7 +2,10 @@ package dev.cached.redis;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -57,6 +60,27 @@ class RemoteClearTests {
 		}
 	}
 
+	@Test
+	void aLoadRunningWhileItsCacheIsClearedElsewhereIsNotWrittenToRedis() throws Exception {
+		try (RedisServer redis = RedisServer.start();
+				Instances instances = Instances.start(redis, Application.class, 2, "--cached.caches.books.remote=true")) {
+			Books a = instances.bean(0, Books.class);
+			Books b = instances.bean(1, Books.class);
+			CountDownLatch release = Books.block("running");
+			CompletableFuture<String> load = CompletableFuture.supplyAsync(() -> a.book("running"));
+			await().until(() -> redis.keys(Instances.lease("books", "running")).size() == 1);
+
+			instances.cache(1, "books").invalidateAll();
+			release.countDown();
+
+			String loaded = load.get(Awaits.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+			assertThat(redis.keys("cached:{books}:*:\"running\"")).as("entries of the key in Redis").isEmpty();
+			assertThat(instances.cache(0, "books").contains("running")).isFalse();
+			assertThat(b.book("running")).as("B loads the key itself").isNotEqualTo(loaded);
+			assertThat(redis.keys("cached:{books}:1:\"running\"")).hasSize(1);
+		}
+	}
+
 	/** The calls of each command since the last {@code CONFIG RESETSTAT}, from {@code INFO commandstats}. */
 	private static Map<String, Long> commandCalls(RedisServer redis) {
 		Map<String, Long> calls = new LinkedHashMap<>();
@@ -87,9 +111,28 @@ class RemoteClearTests {
 
 		private static final Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
 
+		private static final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
+
 		@Cached(name = "books")
 		public String book(String id) {
-			return id + "#" + loads.computeIfAbsent(id, (k) -> new AtomicInteger()).incrementAndGet();
+			String value = id + "#" + loads.computeIfAbsent(id, (k) -> new AtomicInteger()).incrementAndGet();
+			CountDownLatch gate = gates.remove(id);
+			if (gate != null) {
+				try {
+					gate.await(Awaits.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+			return value;
+		}
+
+		/** Hold the next load of {@code id} until the returned latch is counted down. */
+		static CountDownLatch block(String id) {
+			CountDownLatch gate = new CountDownLatch(1);
+			gates.put(id, gate);
+			return gate;
 		}
 
 	}
