@@ -70,7 +70,10 @@ class RemoteClearTests {
 			CompletableFuture<String> load = CompletableFuture.supplyAsync(() -> a.book("running"));
 			await().until(() -> redis.keys(Instances.lease("books", "running")).size() == 1);
 
+			// a marker in A's store: gone once the clear has reached A
+			instances.engine(0, "books").getNativeCache().put("marker", "marker");
 			instances.cache(1, "books").invalidateAll();
+			await().until(() -> instances.engine(0, "books").peek("marker") == null);
 			release.countDown();
 
 			String loaded = load.get(Awaits.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
