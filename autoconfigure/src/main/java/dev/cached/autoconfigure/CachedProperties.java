@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.core.Ordered;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of {@code @Cached} caches.
@@ -255,6 +256,20 @@ public class CachedProperties {
 		 */
 		private boolean clearOnReconnect = true;
 
+		/**
+		 * How long, at most, an instance serves a value invalidated on another instance once
+		 * Redis answers every instance: each cache's version in Redis is checked every half
+		 * of it, and a cache that missed a message is cleared locally.
+		 */
+		private Duration maxStaleness = Duration.ofSeconds(5);
+
+		/**
+		 * Largest entry read from or written to Redis: a larger entry found there is not
+		 * read (a miss, counted as an error, overwritten by the next load), and a larger
+		 * value is not written (it stays local).
+		 */
+		private DataSize maxValueSize = DataSize.ofMegabytes(1);
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -293,6 +308,22 @@ public class CachedProperties {
 
 		public void setRetryAfter(Duration retryAfter) {
 			this.retryAfter = retryAfter;
+		}
+
+		public Duration getMaxStaleness() {
+			return this.maxStaleness;
+		}
+
+		public void setMaxStaleness(Duration maxStaleness) {
+			this.maxStaleness = maxStaleness;
+		}
+
+		public DataSize getMaxValueSize() {
+			return this.maxValueSize;
+		}
+
+		public void setMaxValueSize(DataSize maxValueSize) {
+			this.maxValueSize = maxValueSize;
 		}
 
 		public boolean isClearOnReconnect() {

@@ -1,5 +1,6 @@
 package dev.cached.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -22,12 +23,14 @@ import dev.cached.key.StableKeys;
 /**
  * The Redis operations of one cache, each one command (mostly one of the {@link Scripts}):
  * look up an entry (or take its lease), read it, take and release a lease, write a
- * loaded value, put, invalidate, clear. Keys are in their {@link StableKeys stable form};
- * an entry lives under {@code <prefix>{<cache>}:<key>} and its lease under
- * {@code <prefix>{<cache>}:lease:<key>}. No operation throws: a fault is counted by the
- * tier and answered as "nothing there".
+ * loaded value. Keys are in their {@link StableKeys stable form}; the key layout is
+ * {@link RedisKeys}'. Every read passes the least version of the cache this instance has
+ * seen ({@link RedisSequence}), and reads nothing from a Redis that went back in time; an
+ * entry larger than {@code cached.redis.max-value-size} is never read (checked in Redis)
+ * nor written. No operation throws: a fault is counted by the tier and answered as
+ * "nothing there".
  */
-final class RedisEntries {
+final class RedisEntries extends RedisKeys {
 
 	private static final Log logger = LogFactory.getLog(RedisEntries.class);
 
@@ -39,70 +42,45 @@ final class RedisEntries {
 
 	private final RedisLeases leases;
 
-	private final RedisTierSettings settings;
-
-	private final CachedCache cache;
+	private final RedisSequence sequence;
 
 	/** How values are read and written; {@code null} for a cache whose values stay local. */
 	private final @Nullable RedisValues values;
 
 	private final RemoteStatistics statistics;
 
-	private final String base;
-
-	private final String leaseBase;
-
-	private final byte[] channel;
-
 	private final byte[] leaseMillis;
 
-	private final AtomicBoolean unstableKeyLogged = new AtomicBoolean();
+	private final byte[] maxValueSize;
 
 	private final AtomicBoolean foreignPayloadLogged = new AtomicBoolean();
 
+	private final AtomicBoolean tooLargeLogged = new AtomicBoolean();
+
 	RedisEntries(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
-			CachedCache cache, @Nullable RedisValues values) {
+			CachedCache cache, @Nullable RedisValues values, RedisSequence sequence) {
+		super(settings, cache, events);
 		this.connection = connection;
 		this.events = events;
 		this.leases = leases;
-		this.settings = settings;
-		this.cache = cache;
 		this.values = values;
+		this.sequence = sequence;
 		this.statistics = cache.getRemoteStatistics();
-		this.base = settings.keyPrefix() + "{" + cache.getName() + "}:";
-		this.leaseBase = this.base + "lease:";
-		this.channel = RedisConnection.bytes(settings.channel());
 		this.leaseMillis = RedisConnection.bytes(Long.toString(Math.max(1, settings.leaseTime().toMillis())));
-	}
-
-	CachedCache cache() {
-		return this.cache;
+		this.maxValueSize = RedisConnection.bytes(Long.toString(settings.maxValueSize()));
 	}
 
 	RemoteStatistics statistics() {
 		return this.statistics;
 	}
 
-	String entryKey(String stable) {
-		return this.base + stable;
-	}
-
-	String leaseKey(String stable) {
-		return this.leaseBase + stable;
+	RedisSequence sequence() {
+		return this.sequence;
 	}
 
 	/** Whether this cache keeps its values in Redis. */
 	boolean keepsValues() {
 		return this.values != null;
-	}
-
-	/** The prefix of every key of this cache's entries (and leases). */
-	String base() {
-		return this.base;
-	}
-
-	byte[] channel() {
-		return this.channel;
 	}
 
 	/**
@@ -117,7 +95,7 @@ final class RedisEntries {
 	record Found(@Nullable Object value, long remainingNanos) {
 	}
 
-	/** A lease this instance holds for one load. */
+	/** A lease this instance holds for one load (its key names the generation it was taken in). */
 	record Lease(String stable, String key, byte[] token) {
 	}
 
@@ -128,10 +106,10 @@ final class RedisEntries {
 	record Look(@Nullable Found found, @Nullable Lease lease, long leaseLeftMillis) {
 	}
 
-	/** What a look answers when Redis did not: load locally, without a lease. */
+	/** What a look answers when Redis did not (or went back in time): load locally, without a lease. */
 	static final Look UNAVAILABLE = new Look(null, null, -1);
 
-	/** What a look answers for an entry that is not ours: take its lease and load. */
+	/** What a look answers for an entry that is not ours (or too large): take its lease and load. */
 	static final Look FOREIGN = new Look(null, null, -2);
 
 	/**
@@ -162,17 +140,26 @@ final class RedisEntries {
 
 	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<List<Object>>> lookup(String stable,
 			byte[] token) {
-		byte[][] keys = { RedisConnection.bytes(this.base + stable), RedisConnection.bytes(this.leaseBase + stable) };
-		return (c) -> c.eval(Scripts.LOOKUP, ScriptOutputType.MULTI, keys, token, this.leaseMillis);
+		byte[] key = RedisConnection.bytes(stable);
+		byte[] least = RedisConnection.bytes(Long.toString(this.sequence.seen()));
+		return (c) -> c.eval(Scripts.LOOKUP, ScriptOutputType.MULTI, meta(), baseBytes(), key, token,
+				this.leaseMillis, least, this.maxValueSize);
 	}
 
 	/** Read the reply of {@link Scripts#LOOKUP}. */
 	private Look answer(String stable, byte[] token, List<Object> reply) {
 		long kind = (Long) reply.get(0);
+		if (!versionOk(reply)) {
+			return UNAVAILABLE;
+		}
+		if (kind == 5) {
+			tooLarge();
+			return FOREIGN;
+		}
 		if (kind == 1) {
-			long ttl = (Long) reply.get(2);
+			long ttl = (Long) reply.get(3);
 			try {
-				return new Look(new Found(read((byte[]) reply.get(1)), nanos(ttl)), null, -1);
+				return new Look(new Found(read((byte[]) reply.get(2)), nanos(ttl)), null, -1);
 			}
 			catch (RuntimeException ex) {
 				foreignPayload(ex);
@@ -181,21 +168,41 @@ final class RedisEntries {
 			}
 		}
 		if (kind == 2) {
-			return new Look(null, hold(stable, token), -1);
+			return new Look(null, hold(stable, generation(reply.get(2)), token), -1);
 		}
-		return new Look(null, null, (Long) reply.get(1));
+		return new Look(null, null, (Long) reply.get(3));
 	}
 
-	/** Read an entry without taking a lease: {@code null} if absent or not ours. */
+	/**
+	 * Note the version a read script answered with; {@code false} if Redis is older than
+	 * this instance has seen (kind 4: nothing was read), which starts its repair.
+	 */
+	private boolean versionOk(List<Object> reply) {
+		long v = (Long) reply.get(1);
+		if ((Long) reply.get(0) == 4) {
+			this.events.versions().foundOlder();
+			return false;
+		}
+		this.sequence.saw(v);
+		return true;
+	}
+
+	/** Read an entry without taking a lease: {@code null} if absent, not ours or too large. */
 	@Nullable Found peek(String stable) {
-		byte[][] keys = { RedisConnection.bytes(this.base + stable) };
+		byte[] key = RedisConnection.bytes(stable);
+		byte[] least = RedisConnection.bytes(Long.toString(this.sequence.seen()));
 		try {
 			List<Object> reply = this.connection.call(this.cache, "look up",
-					(c) -> c.eval(Scripts.PEEK, ScriptOutputType.MULTI, keys));
-			if (reply.isEmpty()) {
+					(c) -> c.eval(Scripts.PEEK, ScriptOutputType.MULTI, meta(), baseBytes(), key, least,
+							this.maxValueSize));
+			if (!versionOk(reply) || (Long) reply.get(0) == 0) {
 				return null;
 			}
-			return new Found(read((byte[]) reply.get(0)), nanos((Long) reply.get(1)));
+			if ((Long) reply.get(0) == 5) {
+				tooLarge();
+				return null;
+			}
+			return new Found(read((byte[]) reply.get(2)), nanos((Long) reply.get(3)));
 		}
 		catch (Unavailable ex) {
 			return null;
@@ -230,26 +237,32 @@ final class RedisEntries {
 			.handle((taken, error) -> (error != null) ? null : leased(stable, token, taken));
 	}
 
-	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> lease(String stable,
+	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<List<Object>>> lease(String stable,
 			byte[] token) {
-		byte[][] keys = { RedisConnection.bytes(this.leaseBase + stable) };
-		return (c) -> c.eval(Scripts.LEASE, ScriptOutputType.INTEGER, keys, token, this.leaseMillis);
+		byte[] key = RedisConnection.bytes(stable);
+		return (c) -> c.eval(Scripts.LEASE, ScriptOutputType.MULTI, meta(), baseBytes(), key, token, this.leaseMillis);
 	}
 
-	private Lease leased(String stable, byte[] token, @Nullable Long taken) {
-		return (taken != null && taken == 1) ? hold(stable, token) : HELD_ELSEWHERE;
+	private Lease leased(String stable, byte[] token, @Nullable List<Object> reply) {
+		return (reply != null && (Long) reply.get(0) == 1) ? hold(stable, generation(reply.get(1)), token)
+				: HELD_ELSEWHERE;
 	}
 
-	private Lease hold(String stable, byte[] token) {
-		Lease lease = new Lease(stable, this.leaseBase + stable, token);
+	private Lease hold(String stable, String generation, byte[] token) {
+		Lease lease = new Lease(stable, base() + generation + ":lease:" + stable, token);
 		this.leases.hold(lease.key(), token);
 		return lease;
 	}
 
+	private static String generation(Object reply) {
+		return (reply instanceof byte[] bytes) ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(reply);
+	}
+
 	/**
 	 * Write a loaded value while {@code lease} still holds (no invalidation anywhere took
-	 * it away), and release the lease, telling the waiters; a value that cannot be written
-	 * as JSON only releases it.
+	 * it away, no clear moved the cache to a new generation), and release the lease,
+	 * telling the waiters; a value that cannot be written as JSON, or is larger than
+	 * {@code max-value-size}, only releases it.
 	 */
 	void write(Lease lease, @Nullable Object value, long ttlNanos) {
 		byte[] payload = payload(value);
@@ -282,11 +295,12 @@ final class RedisEntries {
 	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> writing(Lease lease, byte[] payload,
 			long ttlNanos) {
 		this.leases.drop(lease.key());
-		byte[][] keys = { RedisConnection.bytes(this.base + lease.stable()), RedisConnection.bytes(lease.key()) };
+		byte[] key = RedisConnection.bytes(lease.stable());
 		byte[] ttl = RedisConnection.bytes(Long.toString(millis(ttlNanos)));
 		byte[] message = this.events.message('l', this.cache.getName(), lease.stable());
-		return (c) -> c.eval(Scripts.WRITE, ScriptOutputType.INTEGER, keys, lease.token(), payload, ttl, this.channel,
-				message);
+		byte[] leaseKey = RedisConnection.bytes(lease.key());
+		return (c) -> c.eval(Scripts.WRITE, ScriptOutputType.INTEGER, meta(), baseBytes(), key, lease.token(), payload,
+				ttl, channel(), message, leaseKey);
 	}
 
 	private void written(@Nullable Long written) {
@@ -314,7 +328,7 @@ final class RedisEntries {
 		this.leases.drop(lease.key());
 		byte[] message = this.events.message('l', this.cache.getName(), lease.stable());
 		byte[][] keys = { RedisConnection.bytes(lease.key()) };
-		return (c) -> c.eval(Scripts.RELEASE, ScriptOutputType.INTEGER, keys, lease.token(), this.channel, message);
+		return (c) -> c.eval(Scripts.RELEASE, ScriptOutputType.INTEGER, keys, lease.token(), channel(), message);
 	}
 
 	private @Nullable Object read(byte[] payload) {
@@ -325,14 +339,18 @@ final class RedisEntries {
 		return values.read(payload);
 	}
 
-	/** The JSON of a value, or {@code null} (counted and logged) if it cannot be written. */
+	/**
+	 * The JSON of a value, or {@code null} (counted and logged) if it cannot be written or
+	 * is larger than {@code cached.redis.max-value-size}.
+	 */
 	byte @Nullable [] payload(@Nullable Object value) {
 		RedisValues values = this.values;
 		if (values == null) {
 			return null;
 		}
+		byte[] payload;
 		try {
-			return values.write(value);
+			payload = values.write(value);
 		}
 		catch (RuntimeException ex) {
 			this.statistics.recordError();
@@ -341,35 +359,31 @@ final class RedisEntries {
 					+ ex.getClass().getSimpleName() + "); it stays local");
 			return null;
 		}
-	}
-
-	@Nullable String encode(Object key) {
-		try {
-			return StableKeys.encode(key);
-		}
-		catch (IllegalArgumentException ex) {
-			if (this.unstableKeyLogged.compareAndSet(false, true)) {
-				logger.warn("Cache '" + this.cache.getName() + "' has a key with no stable form across instances ("
-						+ ex.getMessage() + "): such keys stay local, and their invalidations clear the cache on the "
-						+ "other instances; logged once per cache");
+		if (payload.length > this.settings().maxValueSize()) {
+			this.statistics.recordError();
+			if (this.tooLargeLogged.compareAndSet(false, true)) {
+				logger.warn("A value of cache '" + this.cache.getName() + "' is " + payload.length
+						+ " bytes as JSON, more than cached.redis.max-value-size (" + this.settings().maxValueSize()
+						+ " bytes): it stays local; logged once per cache");
 			}
 			return null;
 		}
+		return payload;
 	}
 
-	static @Nullable String encodeQuietly(Object key) {
-		try {
-			return StableKeys.encode(key);
-		}
-		catch (IllegalArgumentException ex) {
-			return null;
+	private void tooLarge() {
+		this.statistics.recordError();
+		if (this.tooLargeLogged.compareAndSet(false, true)) {
+			// never the key: it may be personal data
+			logger.warn("A Redis entry of cache '" + this.cache.getName() + "' is larger than "
+					+ "cached.redis.max-value-size (" + this.settings().maxValueSize()
+					+ " bytes): not read, a miss, and overwritten by the next load; logged once per cache");
 		}
 	}
 
 	private void foreignPayload(RuntimeException ex) {
 		this.statistics.recordError();
 		if (this.foreignPayloadLogged.compareAndSet(false, true)) {
-			// the exception's message may quote the payload: only its type is logged
 			// neither the key (personal data, maybe) nor the exception's message (it may quote
 			// the payload) is logged: the cache's name, the declared type and the reason only
 			logger.warn("A Redis entry of cache '" + this.cache.getName() + "' is not JSON of "

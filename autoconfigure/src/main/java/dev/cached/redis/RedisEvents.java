@@ -30,19 +30,23 @@ import dev.cached.engine.Durations;
  * subscription to it, the messages' form, what a received message does, and the callers
  * of this instance that wait for news of a key.
  * <p>
- * A message is a text line per field: its type, the sending instance's id, the cache name
- * and, but for a clear, the key in its stable form. The types: {@code i} (a key was
- * invalidated), {@code c} (a cache was cleared), {@code l} (a lease ended: a value was
- * written or a load gave up). An instance applies the invalidations and clears of the
- * others, and any message about a key wakes this instance's callers that wait for news of
- * it ({@link #waiter}), its own messages included.
+ * A message is a text line per field: its type, the sending instance's id, the cache's
+ * version that the message made ({@code -} for a lease's end, which changes none), the
+ * cache name and, but for a clear, the key in its stable form. The types: {@code i} (a key
+ * was invalidated or put), {@code c} (a cache was cleared), {@code l} (a lease ended: a
+ * value was written or a load gave up). The scripts that raise a cache's version publish
+ * its message in the same step, so the messages of a cache come in version order; the
+ * receiver follows each cache's versions ({@link RedisVersions}) and treats a missing one
+ * as an invalidation of the whole cache. An instance applies the invalidations and clears
+ * of the others, and any message about a key wakes this instance's callers that wait for
+ * news of it ({@link #waiter}), its own messages included.
  * <p>
  * <b>The subscription</b> is made on the subscriber thread when the tier starts, and made
  * again every {@code retry-after} as long as none holds (Redis down at startup, a
  * subscription that failed while it was made): Spring's container itself only recovers a
- * subscription it once had. A subscription made again after one was lost clears the
- * local stores (with {@code clear-on-reconnect}), since messages sent meanwhile were
- * missed.
+ * subscription it once had. A subscription made again after one was lost invalidates
+ * every cache locally, loads running at that moment included, since messages sent
+ * meanwhile were missed.
  * <p>
  * <b>Callers and threads.</b> The tier starts and stops it (under the tier's lock); the
  * per-cache operations ({@link RedisRemoteCache}) make messages and register waiters on
@@ -68,8 +72,8 @@ final class RedisEvents {
 	/** The tier's caches by name: written by the tier as caches attach, read here per message. */
 	private final Map<String, RedisRemoteCache> caches;
 
-	/** Clears the local store of every cache of the tier. */
-	private final Runnable clearLocalStores;
+	/** Follows every cache's version: gaps, periodic checks, repairs. */
+	private final RedisVersions versions;
 
 	/** Makes (and remakes) the subscription, whose start may block up to seconds; the tier's. */
 	private final ScheduledExecutorService subscriber;
@@ -108,18 +112,18 @@ final class RedisEvents {
 	/**
 	 * Create the events of a tier; nothing is subscribed until {@link #start()}.
 	 * @param connectionFactory the application's connection factory
+	 * @param connection the tier's connection, for the checks of the caches' versions
 	 * @param settings the tier's settings
 	 * @param caches the tier's caches by name
-	 * @param clearLocalStores clears the local store of every cache of the tier
 	 * @param subscriber the thread that makes the subscription
 	 * @param listening the threads that listen to the channel
 	 */
-	RedisEvents(RedisConnectionFactory connectionFactory, RedisTierSettings settings, Map<String, RedisRemoteCache> caches,
-			Runnable clearLocalStores, ScheduledExecutorService subscriber, ExecutorService listening) {
+	RedisEvents(RedisConnectionFactory connectionFactory, RedisConnection connection, RedisTierSettings settings,
+			Map<String, RedisRemoteCache> caches, ScheduledExecutorService subscriber, ExecutorService listening) {
 		this.connectionFactory = connectionFactory;
 		this.settings = settings;
 		this.caches = caches;
-		this.clearLocalStores = clearLocalStores;
+		this.versions = new RedisVersions(connection, settings, caches, this::isSubscribed);
 		this.subscriber = subscriber;
 		this.listening = listening;
 	}
@@ -130,6 +134,7 @@ final class RedisEvents {
 	 */
 	void start() {
 		this.running = true;
+		this.versions.start();
 		long retry = Math.max(1, this.settings.retryAfter().toMillis());
 		this.subscribing = this.subscriber.scheduleWithFixedDelay(this::ensureSubscribed, 0, retry,
 				TimeUnit.MILLISECONDS);
@@ -140,6 +145,7 @@ final class RedisEvents {
 	 */
 	void stop() {
 		this.running = false;
+		this.versions.stop();
 		ScheduledFuture<?> subscribing = this.subscribing;
 		if (subscribing != null) {
 			subscribing.cancel(false);
@@ -159,15 +165,43 @@ final class RedisEvents {
 		return this.subscribed;
 	}
 
+	RedisVersions versions() {
+		return this.versions;
+	}
+
 	/**
-	 * Return a message of this instance, for the scripts that publish it.
-	 * @param type {@code i}, {@code c} or {@code l}
+	 * Return a message of this instance that changes no version (a lease's end).
+	 * @param type {@code l}
 	 * @param cache the cache's name
-	 * @param key the key in its stable form, or {@code null} for a clear
+	 * @param key the key in its stable form
 	 * @return the message
 	 */
 	byte[] message(char type, String cache, @Nullable String key) {
-		return RedisConnection.bytes(type + "\n" + this.instanceId + "\n" + cache + ((key != null) ? "\n" + key : ""));
+		return RedisConnection.bytes(type + "\n" + this.instanceId + "\n-" + tailText(cache, key));
+	}
+
+	/**
+	 * Return what precedes the version in a message of this instance: the script that
+	 * makes the version publishes {@code head .. v .. tail}.
+	 * @param type {@code i} or {@code c}
+	 * @return the head
+	 */
+	byte[] head(char type) {
+		return RedisConnection.bytes(type + "\n" + this.instanceId + "\n");
+	}
+
+	/**
+	 * Return what follows the version in a message.
+	 * @param cache the cache's name
+	 * @param key the key in its stable form, or {@code null} for a clear
+	 * @return the tail
+	 */
+	byte[] tail(String cache, @Nullable String key) {
+		return RedisConnection.bytes(tailText(cache, key));
+	}
+
+	private static String tailText(String cache, @Nullable String key) {
+		return "\n" + cache + ((key != null) ? "\n" + key : "");
 	}
 
 	/**
@@ -236,28 +270,40 @@ final class RedisEvents {
 
 	private void received(byte[] body) {
 		String text = new String(body, StandardCharsets.UTF_8);
-		String[] parts = text.split("\n", 4);
-		if (parts.length < 3 || parts[0].length() != 1) {
+		String[] parts = text.split("\n", 5);
+		if (parts.length < 4 || parts[0].length() != 1) {
 			return;
 		}
 		char type = parts[0].charAt(0);
 		boolean own = this.instanceId.equals(parts[1]);
-		RedisRemoteCache cache = this.caches.get(parts[2]);
-		String key = (parts.length == 4) ? parts[3] : null;
+		RedisRemoteCache cache = this.caches.get(parts[3]);
+		String key = (parts.length == 5) ? parts[4] : null;
 		if (cache == null) {
 			return;
 		}
 		if (key != null) {
 			wake(cache.entryKey(key));
 		}
-		if (own) {
-			return;
-		}
-		if (type == 'i' && key != null) {
-			cache.invalidatedElsewhere(key);
-		}
 		else if (type == 'c') {
-			cache.clearedElsewhere();
+			// a clear moved the cache to a new generation: no lease of the old one will end with news
+			String base = cache.entries().base();
+			for (String entryKey : this.waiters.keySet()) {
+				if (entryKey.startsWith(base)) {
+					wake(entryKey);
+				}
+			}
+		}
+		if (!own) {
+			if (type == 'i' && key != null) {
+				cache.invalidatedElsewhere(key);
+			}
+			else if (type == 'c') {
+				cache.clearedElsewhere();
+			}
+		}
+		if (type != 'l') {
+			// applied first: a gap found now covers this message too
+			this.versions.received(cache, Long.parseLong(parts[2]));
 		}
 	}
 
@@ -283,12 +329,16 @@ final class RedisEvents {
 		@Override
 		public void onChannelSubscribed(byte[] channel, long count) {
 			RedisEvents.this.subscribed = true;
-			if (RedisEvents.this.subscriptions.getAndIncrement() > 0 && RedisEvents.this.settings.clearOnReconnect()) {
-				// subscribed again after a lost connection: invalidations sent meanwhile were missed
-				RedisEvents.this.clearLocalStores.run();
+			if (RedisEvents.this.subscriptions.getAndIncrement() > 0) {
+				// subscribed again after a lost connection: invalidations sent meanwhile were missed,
+				// and a load running now may have read what one of them invalidated
+				RedisEvents.this.versions.resubscribed();
 				logger.info("Listening to " + RedisEvents.this.settings.channel()
-						+ " again; the local stores were cleared, since invalidations sent meanwhile were missed");
+						+ " again; the local stores were cleared, loads running now included, since invalidations "
+						+ "sent meanwhile were missed");
 			}
+			// where this cache's messages start: checked now rather than at the next period
+			RedisEvents.this.versions.checkSoon();
 		}
 
 		@Override

@@ -29,7 +29,8 @@ import dev.cached.redis.RedisEntries.Look;
  * instance's news (or for the lease to run out, or for the cache's wait timeout) and look
  * again;</li>
  * <li>with the lease: run the call, write its value (only while the lease still holds:
- * an invalidation anywhere deletes it), and release the lease in a {@code finally}.</li>
+ * an invalidation anywhere deletes it, a clear anywhere moves the cache to a new
+ * generation), and release the lease in a {@code finally}.</li>
  * </ol>
  * A fault at any step makes that step answer "nothing there": the call runs, and its
  * value stays local.
@@ -56,18 +57,28 @@ final class RedisRemoteCache implements RemoteCache {
 
 	private final RemoteStatistics statistics;
 
+	private final RedisSequence sequence = new RedisSequence();
+
 	RedisRemoteCache(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
 			CachedCache cache, @Nullable RedisValues values) {
 		this.events = events;
 		this.settings = settings;
 		this.cache = cache;
-		this.entries = new RedisEntries(connection, events, leases, settings, cache, values);
-		this.writer = new RedisWriter(connection, events, this.entries);
+		this.entries = new RedisEntries(connection, events, leases, settings, cache, values, this.sequence);
+		this.writer = new RedisWriter(connection, events, this.entries, this);
 		this.statistics = cache.getRemoteStatistics();
 	}
 
 	CachedCache cache() {
 		return this.cache;
+	}
+
+	RedisEntries entries() {
+		return this.entries;
+	}
+
+	RedisSequence sequence() {
+		return this.sequence;
 	}
 
 	String entryKey(String stable) {

@@ -107,8 +107,8 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.breaker = new RedisBreaker(settings, this::clearLocalStores);
 		this.connector = new RedisConnector(connectionFactory, this.opener);
 		this.connection = new RedisConnection(settings, this.connector, this.breaker, this.timer, this.scheduler);
-		this.events = new RedisEvents(connectionFactory, settings, this.caches, this::clearLocalStores,
-				this.subscriber, this.listening);
+		this.events = new RedisEvents(connectionFactory, this.connection, settings, this.caches, this.subscriber,
+				this.listening);
 		this.leases = new RedisLeases(this.connection, settings, this.scheduler);
 	}
 
@@ -190,6 +190,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		status.put("subscribed", this.events.isSubscribed() && up);
 		status.put("key-prefix", this.settings.keyPrefix());
 		status.put("timeout", Durations.format(this.settings.timeout()));
+		status.put("lastGapRepaired", this.events.versions().lastGapRepaired());
 		return status;
 	}
 

@@ -12,9 +12,33 @@ import java.time.Duration;
  * @param retryAfter how long an instance stops calling Redis after a failed call
  * @param clearOnReconnect whether an instance clears its local stores when Redis is
  * back after an outage (invalidations sent meanwhile were missed)
+ * @param maxStaleness how long, at most, an instance serves a value invalidated elsewhere
+ * once Redis answers: every cache's version in Redis is checked every half of it
+ * @param maxValueSize the largest entry, in bytes, that is read from or written to Redis
  */
 public record RedisTierSettings(String keyPrefix, Duration timeout, Duration leaseTime, Duration retryAfter,
-		boolean clearOnReconnect) {
+		boolean clearOnReconnect, Duration maxStaleness, long maxValueSize) {
+
+	/** The default of {@code cached.redis.max-staleness}. */
+	public static final Duration DEFAULT_MAX_STALENESS = Duration.ofSeconds(5);
+
+	/** The default of {@code cached.redis.max-value-size}: 1 MB. */
+	public static final long DEFAULT_MAX_VALUE_SIZE = 1024 * 1024;
+
+	/**
+	 * Settings with the default {@code max-staleness} and {@code max-value-size}.
+	 * @param keyPrefix the prefix of every key and channel the tier uses
+	 * @param timeout the bound of every Redis call
+	 * @param leaseTime how long a loading instance's lease lives unless renewed
+	 * @param retryAfter how long an instance stops calling Redis after a failed call
+	 * @param clearOnReconnect whether an instance clears its local stores when Redis is
+	 * back after an outage
+	 */
+	public RedisTierSettings(String keyPrefix, Duration timeout, Duration leaseTime, Duration retryAfter,
+			boolean clearOnReconnect) {
+		this(keyPrefix, timeout, leaseTime, retryAfter, clearOnReconnect, DEFAULT_MAX_STALENESS,
+				DEFAULT_MAX_VALUE_SIZE);
+	}
 
 	/**
 	 * Return the name of the channel that carries invalidations and load notifications.

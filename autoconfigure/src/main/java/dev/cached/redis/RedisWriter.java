@@ -1,9 +1,10 @@
 package dev.cached.redis;
 
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
+import java.util.function.Function;
+
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 
 import dev.cached.engine.CachedCache;
@@ -28,7 +29,10 @@ final class RedisWriter {
 
 	private final RemoteStatistics statistics;
 
-	RedisWriter(RedisConnection connection, RedisEvents events, RedisEntries entries) {
+	private final RedisRemoteCache remote;
+
+	RedisWriter(RedisConnection connection, RedisEvents events, RedisEntries entries, RedisRemoteCache remote) {
+		this.remote = remote;
 		this.connection = connection;
 		this.events = events;
 		this.entries = entries;
@@ -43,67 +47,42 @@ final class RedisWriter {
 		String stable = this.entries.encode(key);
 		if (stable == null) {
 			// no form the others know: they clear the cache
-			publish(this.events.message('c', this.cache.getName(), null));
+			notifyCleared();
 			return;
 		}
-		byte[][] keys = { RedisConnection.bytes(this.entries.entryKey(stable)),
-				RedisConnection.bytes(this.entries.leaseKey(stable)) };
-		byte[] message = this.events.message('i', this.cache.getName(), stable);
-		try {
-			this.connection.call(this.cache, "invalidate", (c) -> c.eval(Scripts.INVALIDATE, ScriptOutputType.INTEGER, keys,
-					this.entries.channel(), message));
-		}
-		catch (Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-		}
+		byte[] name = RedisConnection.bytes(stable);
+		byte[] head = this.entries.head('i');
+		byte[] tail = this.entries.tail(stable);
+		versioned("invalidate", (c) -> c.eval(Scripts.INVALIDATE, ScriptOutputType.INTEGER, this.entries.meta(),
+				this.entries.baseBytes(), name, this.entries.channel(), head, tail));
 	}
 
-	/** Delete every entry of the cache (a remote one) and tell every instance to clear it. */
+	/**
+	 * Clear the cache in Redis in one step (a new generation: the old entries are no longer
+	 * read, whatever the size of the keyspace) and tell every instance to clear it.
+	 */
 	void invalidateAll() {
-		if (this.entries.keepsValues()) {
-			deleteAll();
-		}
-		publish(this.events.message('c', this.cache.getName(), null));
-	}
-
-	private void deleteAll() {
-		byte[] pattern = RedisConnection.bytes(glob(this.entries.base()) + "*");
-		ScanCursor cursor = ScanCursor.INITIAL;
-		try {
-			do {
-				ScanCursor from = cursor;
-				KeyScanCursor<byte[]> page = this.connection.call(this.cache, "clear",
-						(c) -> c.scan(from, ScanArgs.Builder.matches(pattern).limit(500)));
-				if (!page.getKeys().isEmpty()) {
-					byte[][] found = page.getKeys().toArray(new byte[0][]);
-					this.connection.call(this.cache, "clear", (c) -> c.unlink(found));
-				}
-				cursor = page;
-			}
-			while (!cursor.isFinished());
-		}
-		catch (Unavailable ex) {
-			// lost: what is left expires with its ttl
+		byte[] head = this.entries.head('c');
+		byte[] tail = this.entries.tail(null);
+		if (versioned("clear", (c) -> c.eval(Scripts.CLEAR, ScriptOutputType.INTEGER, this.entries.meta(),
+				this.entries.channel(), head, tail))) {
+			this.events.versions().cleared(this.remote);
 		}
 	}
 
-	private static String glob(String text) {
-		StringBuilder escaped = new StringBuilder(text.length() + 8);
-		for (int i = 0; i < text.length(); i++) {
-			char ch = text.charAt(i);
-			if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') {
-				escaped.append('\\');
-			}
-			escaped.append(ch);
-		}
-		return escaped.toString();
+	/** Tell every instance to clear the cache, leaving Redis' entries alone. */
+	private void notifyCleared() {
+		byte[] head = this.entries.head('c');
+		byte[] tail = this.entries.tail(null);
+		versioned("publish", (c) -> c.eval(Scripts.NOTIFY, ScriptOutputType.INTEGER, this.entries.meta(),
+				this.entries.channel(), head, tail));
 	}
 
 	/** Store a value put directly, winning over every load of the key, and tell every instance. */
 	void put(Object key, @Nullable Object value, long ttlNanos) {
 		String stable = this.entries.encode(key);
 		if (stable == null) {
-			publish(this.events.message('c', this.cache.getName(), null));
+			notifyCleared();
 			return;
 		}
 		byte[] payload = this.entries.payload(value);
@@ -111,26 +90,29 @@ final class RedisWriter {
 			invalidate(key);
 			return;
 		}
-		byte[][] keys = { RedisConnection.bytes(this.entries.entryKey(stable)),
-				RedisConnection.bytes(this.entries.leaseKey(stable)) };
+		byte[] name = RedisConnection.bytes(stable);
 		byte[] ttl = RedisConnection.bytes(Long.toString(RedisEntries.millis(ttlNanos)));
-		byte[] message = this.events.message('i', this.cache.getName(), stable);
-		try {
-			this.connection.call(this.cache, "put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, keys, payload, ttl,
-					this.entries.channel(), message));
+		byte[] head = this.entries.head('i');
+		byte[] tail = this.entries.tail(stable);
+		if (versioned("put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, this.entries.meta(),
+				this.entries.baseBytes(), name, payload, ttl, this.entries.channel(), head, tail))) {
 			this.statistics.recordWrite();
-		}
-		catch (Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
 		}
 	}
 
-	private void publish(byte[] message) {
+	/** Run a script that raises the cache's version; {@code false} if Redis did not take it. */
+	private boolean versioned(String what,
+			Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> script) {
 		try {
-			this.connection.call(this.cache, "publish", (c) -> c.publish(this.entries.channel(), message));
+			Long v = this.connection.call(this.cache, what, script);
+			if (v != null) {
+				this.entries.sequence().saw(v);
+			}
+			return true;
 		}
 		catch (Unavailable ex) {
 			// lost: see cached.redis.clear-on-reconnect
+			return false;
 		}
 	}
 

@@ -299,23 +299,60 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 	}
 
 	/**
-	 * Return the Redis key of a remote cache's entry under the default prefix.
+	 * Return the Redis key of a remote cache's entry under the default prefix, in the
+	 * first generation (before any clear of the cache).
 	 * @param cache the cache name
 	 * @param key the cache key
 	 * @return the Redis key
 	 */
 	static String entry(String cache, Object key) {
-		return "cached:{" + cache + "}:" + dev.cached.key.StableKeys.encode(key);
+		return "cached:{" + cache + "}:0:" + dev.cached.key.StableKeys.encode(key);
 	}
 
 	/**
-	 * Return the Redis key of the lease on a remote cache's key under the default prefix.
+	 * Return the Redis key of a remote cache's entry under the default prefix, in the
+	 * cache's current generation (a clear moves a cache to the next one).
+	 * @param redis the Redis
+	 * @param cache the cache name
+	 * @param key the cache key
+	 * @return the Redis key
+	 */
+	static String entry(RedisServer redis, String cache, Object key) {
+		return "cached:{" + cache + "}:" + generation(redis, cache) + ":" + dev.cached.key.StableKeys.encode(key);
+	}
+
+	/**
+	 * Return the Redis key of the lease on a remote cache's key under the default prefix,
+	 * in the cache's current generation.
+	 * @param redis the Redis
+	 * @param cache the cache name
+	 * @param key the cache key
+	 * @return the Redis key
+	 */
+	static String lease(RedisServer redis, String cache, Object key) {
+		return "cached:{" + cache + "}:" + generation(redis, cache) + ":lease:" + dev.cached.key.StableKeys.encode(key);
+	}
+
+	/**
+	 * Return the current generation of a cache's entries in Redis, under the default prefix.
+	 * @param redis the Redis
+	 * @param cache the cache name
+	 * @return the generation, {@code 0} before the cache's first clear
+	 */
+	static long generation(RedisServer redis, String cache) {
+		Object g = redis.command("HGET", "cached:{" + cache + "}:meta", "g");
+		return (g != null) ? Long.parseLong((String) g) : 0;
+	}
+
+	/**
+	 * Return the Redis key of the lease on a remote cache's key under the default prefix,
+	 * in the first generation (before any clear of the cache).
 	 * @param cache the cache name
 	 * @param key the cache key
 	 * @return the Redis key
 	 */
 	static String lease(String cache, Object key) {
-		return "cached:{" + cache + "}:lease:" + dev.cached.key.StableKeys.encode(key);
+		return "cached:{" + cache + "}:0:lease:" + dev.cached.key.StableKeys.encode(key);
 	}
 
 }

@@ -85,7 +85,7 @@ class RedisStartupTests {
 
 	@ParameterizedTest
 	@CsvSource({ "timeout, 0, 0s", "timeout, -1s, -1s", "timeout, -250ms, -250ms", "lease-time, 0, 0s",
-			"retry-after, -5s, -5s" })
+			"retry-after, -5s, -5s", "max-staleness, 0, 0s", "max-value-size, 0, 0B", "max-value-size, -1KB, -1024B" })
 	void zeroOrNegativeDurationsFailStartupNamingThePropertyAndTheValue(String property, String value,
 			String shown) {
 		this.runner.withPropertyValues("cached.redis." + property + "=" + value).run((context) -> {

@@ -80,13 +80,13 @@ public final class Staleness {
 			ConfigurableApplicationContext b = start(redis);
 			try {
 				Pair pair = new Pair(a, b);
-				rows.add(senderCutOff(redis, pair));
-				rows.add(subscriptionLost(redis, pair));
-				rows.add(frozen(redis, pair));
-				rows.add(killed(redis, pair));
-				rows.add(hugeValue(redis, pair));
+				add(rows, senderCutOff(redis, pair));
+				add(rows, subscriptionLost(redis, pair));
+				add(rows, frozen(redis, pair));
+				add(rows, killed(redis, pair));
+				add(rows, hugeValue(redis, pair));
 				// last: it leaves a snapshot behind, from which every later restart would start
-				rows.add(restartedOlder(redis, pair));
+				add(rows, restartedOlder(redis, pair));
 			}
 			finally {
 				b.close();
@@ -95,6 +95,11 @@ public final class Staleness {
 		}
 		System.out.println("# load average: " + loadBefore + " -> " + BenchmarkMain.loadAverage());
 		return rows;
+	}
+
+	private static void add(List<Row> rows, Row row) {
+		rows.add(row);
+		System.out.print("# " + table(List.of(row)).lines().skip(2).findFirst().orElse("") + "\n");
 	}
 
 	private static ConfigurableApplicationContext start(RedisServer redis) {
@@ -178,17 +183,9 @@ public final class Staleness {
 	 * tier stays up, and the staleness of another key invalidated meanwhile.
 	 */
 	private static Row hugeValue(RedisServer redis, Pair pair) throws Exception {
-		long huge = nextKey++;
-		Set<String> before = new HashSet<>(redis.keys("*"));
-		pair.a.data(huge);
-		List<String> created = new ArrayList<>(redis.keys("*"));
-		created.removeAll(before);
-		created.removeIf((name) -> name.contains("lease") || name.endsWith(":meta") || !name.contains(RemoteService.DATA_CACHE));
-		if (created.size() != 1) {
-			throw new IllegalStateException("expected one new entry for key " + huge + ", found " + created);
-		}
-		redis.set(created.get(0), new byte[HUGE_BYTES]);
 		long key = pair.prepare();
+		long huge = nextKey++;
+		redis.set(pair.entryOf(redis, huge), new byte[HUGE_BYTES]);
 		long slowest = 0;
 		for (int i = 0; i < 10; i++) {
 			pair.cacheB.invalidateLocally(huge);
@@ -267,6 +264,28 @@ public final class Staleness {
 				Thread.sleep(10);
 			}
 			return key;
+		}
+
+		/** The name of the Redis entry that A writes when it loads {@code key}. */
+		String entryOf(RedisServer redis, long key) throws InterruptedException {
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WATCH_SECONDS);
+			for (;;) {
+				Set<String> before = new HashSet<>(redis.keys("*"));
+				this.a.data(key);
+				List<String> created = new ArrayList<>(redis.keys("*"));
+				created.removeAll(before);
+				created.removeIf((name) -> name.contains("lease") || name.endsWith(":meta")
+						|| !name.contains(RemoteService.DATA_CACHE));
+				if (created.size() == 1) {
+					return created.get(0);
+				}
+				if (System.nanoTime() > deadline) {
+					throw new IllegalStateException("A never wrote key " + key + " to Redis: " + created);
+				}
+				// the tier may still be in its retry window after the previous fault
+				this.cacheA.invalidateLocally(key);
+				Thread.sleep(100);
+			}
 		}
 
 		/** The data changes, and A invalidates the key. */

@@ -26,6 +26,7 @@ import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteStatistics;
 import dev.cached.engine.RemoteTier;
+import dev.cached.redis.RedisTier;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aot.AotDetector;
@@ -35,6 +36,10 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.SimpleCommandLinePropertySource;
 import org.springframework.core.env.StandardEnvironment;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.ScanOptions;
 
 /**
  * Two instances of the sample on one Redis, in one JVM: two application contexts, each
@@ -120,10 +125,37 @@ public final class ManyInstancesDemo {
 				ConfigurableApplicationContext two = start(instanceArgs)) {
 			ManyInstancesDemo demo = new ManyInstancesDemo(Instance.of("instance 1", one),
 					Instance.of("instance 2", two));
-			ManyInstancesReport report = demo.run(redis.toString(),
-					one.getEnvironment().getProperty("cached.redis.key-prefix", KEY_PREFIX), calls);
+			String keyPrefix = one.getEnvironment().getProperty("cached.redis.key-prefix", KEY_PREFIX);
+			ManyInstancesReport report = demo.run(redis.toString(), keyPrefix, calls);
+			two.close();
+			removeKeys(one, keyPrefix);
 			out.print(report.format());
 			return report.ok() ? 0 : 1;
+		}
+	}
+
+	/**
+	 * Leave nothing in Redis: a clear leaves the entries of the cache's older generation to
+	 * their ttl, and each cache keeps its version in a hash of its own. With instance 2
+	 * closed and the tier of instance 1 stopped, nothing writes them again: the keys of the
+	 * demo's two caches are deleted.
+	 */
+	private static void removeKeys(ConfigurableApplicationContext context, String keyPrefix) {
+		context.getBean(RedisTier.class).stop();
+		try (RedisConnection connection = context.getBean(RedisConnectionFactory.class).getConnection()) {
+			for (String cache : List.of(CACHE_NAME, RULE_CACHE_NAME)) {
+				ScanOptions options = ScanOptions.scanOptions()
+					.match(keyPrefix.replaceAll("([*?\\[\\]\\\\])", "\\\\$1") + "{" + cache + "}:*")
+					.count(1000)
+					.build();
+				List<byte[]> keys = new ArrayList<>();
+				try (Cursor<byte[]> cursor = connection.keyCommands().scan(options)) {
+					cursor.forEachRemaining(keys::add);
+				}
+				if (!keys.isEmpty()) {
+					connection.keyCommands().del(keys.toArray(new byte[0][]));
+				}
+			}
 		}
 	}
 
@@ -161,7 +193,7 @@ public final class ManyInstancesDemo {
 		warmUp();
 		Race race = race(calls);
 		ManyInstancesReport.Invalidation invalidation = invalidate();
-		// leave nothing in Redis
+		// leave nothing to read in Redis (its keys are deleted once the instances stop)
 		this.first.caches().getCache(CACHE_NAME).invalidateAll();
 		return new ManyInstancesReport(redis, keyPrefix, calls, race.first(), race.second(), invalidation);
 	}

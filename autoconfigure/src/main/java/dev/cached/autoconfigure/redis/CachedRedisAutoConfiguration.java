@@ -48,6 +48,11 @@ public final class CachedRedisAutoConfiguration {
 			positive("cached.redis.timeout", redis.getTimeout());
 			positive("cached.redis.lease-time", redis.getLeaseTime());
 			positive("cached.redis.retry-after", redis.getRetryAfter());
+			positive("cached.redis.max-staleness", redis.getMaxStaleness());
+			if (redis.getMaxValueSize() == null || redis.getMaxValueSize().toBytes() <= 0) {
+				throw new InvalidConfigurationPropertyValueException("cached.redis.max-value-size",
+						String.valueOf(redis.getMaxValueSize()), "It must be positive.");
+			}
 			RedisConnectionFactory factory = connectionFactory.getIfAvailable();
 			if (factory == null) {
 				throw new IllegalStateException("cached.redis.enabled=true needs a RedisConnectionFactory bean: add "
@@ -61,7 +66,8 @@ public final class CachedRedisAutoConfiguration {
 			}
 			JsonMapper mapper = jsonMapper.getIfAvailable(() -> JsonMapper.builder().build());
 			RedisTier tier = new RedisTier(factory, mapper, new RedisTierSettings(redis.getKeyPrefix(),
-					redis.getTimeout(), redis.getLeaseTime(), redis.getRetryAfter(), redis.isClearOnReconnect()));
+					redis.getTimeout(), redis.getLeaseTime(), redis.getRetryAfter(), redis.isClearOnReconnect(),
+					redis.getMaxStaleness(), redis.getMaxValueSize().toBytes()));
 			try {
 				// the methods read so far are checked now, those read later as they are read
 				methodValidator.ifAvailable(CachedMethodValidator::checkRemoteKeys);
