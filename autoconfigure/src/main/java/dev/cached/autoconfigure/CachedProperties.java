@@ -244,8 +244,9 @@ public class CachedProperties {
 		private Duration leaseTime = Duration.ofSeconds(10);
 
 		/**
-		 * After a Redis call fails or times out, how long the instance stops calling Redis
-		 * (calls are answered locally) before it tries again.
+		 * During an outage (3 failed or late Redis calls in a row, or a lost connection), how
+		 * long the instance stops calling Redis (calls are answered locally) before it tries
+		 * again.
 		 */
 		private Duration retryAfter = Duration.ofSeconds(5);
 
@@ -254,6 +255,14 @@ public class CachedProperties {
 		 * since invalidations sent during the outage were lost.
 		 */
 		private boolean clearOnReconnect = true;
+
+		/**
+		 * How many writes (invalidations, clears, puts) an instance keeps while Redis does
+		 * not take them (down, late, not connected yet), to send them in order when it
+		 * answers again. Past it, the kept writes of each cache collapse into one clear of
+		 * that cache.
+		 */
+		private int maxPending = 10000;
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -301,6 +310,14 @@ public class CachedProperties {
 
 		public void setClearOnReconnect(boolean clearOnReconnect) {
 			this.clearOnReconnect = clearOnReconnect;
+		}
+
+		public int getMaxPending() {
+			return this.maxPending;
+		}
+
+		public void setMaxPending(int maxPending) {
+			this.maxPending = maxPending;
 		}
 
 	}

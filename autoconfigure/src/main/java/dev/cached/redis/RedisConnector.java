@@ -1,10 +1,12 @@
 package dev.cached.redis;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 
@@ -101,6 +103,43 @@ final class RedisConnector {
 	 */
 	boolean starting() {
 		return this.commands == null && System.nanoTime() - this.openingSince < STARTUP_GRACE_NANOS;
+	}
+
+	/**
+	 * Wait until the connection is open, at most {@code nanos}: while the application
+	 * starts, so that its first calls find it open.
+	 * @param nanos the bound
+	 * @return whether it is open
+	 */
+	boolean awaitOpen(long nanos) {
+		if (this.commands != null) {
+			return true;
+		}
+		try {
+			opening().get(nanos, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (Exception ex) {
+			// not open in time, or Redis is down: the first calls go local, the outbox keeps the writes
+		}
+		return this.commands != null;
+	}
+
+	/**
+	 * Tell whether a command that failed with {@code cause} found the connection lost:
+	 * Lettuce could not make it, or has it closed now (it reconnects by itself), as
+	 * opposed to a Redis that is merely slow to answer on an open connection.
+	 * @param cause why the command failed
+	 * @return whether the connection is lost
+	 */
+	boolean lost(Throwable cause) {
+		if (cause instanceof RedisConnectionException || cause instanceof ClosedChannelException) {
+			return true;
+		}
+		RedisClusterAsyncCommands<byte[], byte[]> commands = this.commands;
+		return (commands == null) ? !starting() : !commands.isOpen();
 	}
 
 	@SuppressWarnings("unchecked")

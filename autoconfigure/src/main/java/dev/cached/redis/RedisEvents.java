@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -40,9 +41,9 @@ import dev.cached.engine.Durations;
  * <b>The subscription</b> is made on the subscriber thread when the tier starts, and made
  * again every {@code retry-after} as long as none holds (Redis down at startup, a
  * subscription that failed while it was made): Spring's container itself only recovers a
- * subscription it once had. A subscription made again after one was lost clears the
- * local stores (with {@code clear-on-reconnect}), since messages sent meanwhile were
- * missed.
+ * subscription it once had. Each subscription made is told to the tier, which clears the
+ * local stores (with {@code clear-on-reconnect}) when one is made again, since messages
+ * sent meanwhile were missed, once per outage.
  * <p>
  * <b>Callers and threads.</b> The tier starts and stops it (under the tier's lock); the
  * per-cache operations ({@link RedisRemoteCache}) make messages and register waiters on
@@ -65,8 +66,11 @@ final class RedisEvents {
 	/** The tier's caches by name: written by the tier as caches attach, read here per message. */
 	private final Map<String, RedisRemoteCache> caches;
 
-	/** Clears the local store of every cache of the tier. */
-	private final Runnable clearLocalStores;
+	/**
+	 * Told on a listening thread each time a subscription is made: {@code true} if one was
+	 * made before (messages sent meanwhile may have been missed); the tier's.
+	 */
+	private final Consumer<Boolean> subscribedHook;
 
 	/** Makes (and remakes) the subscription, whose start may block up to seconds; the tier's. */
 	private final ScheduledExecutorService subscriber;
@@ -107,16 +111,16 @@ final class RedisEvents {
 	 * @param connectionFactory the application's connection factory
 	 * @param settings the tier's settings
 	 * @param caches the tier's caches by name
-	 * @param clearLocalStores clears the local store of every cache of the tier
+	 * @param subscribed told each time a subscription is made, whether one was made before
 	 * @param subscriber the thread that makes the subscription
 	 * @param listening the threads that listen to the channel
 	 */
 	RedisEvents(RedisConnectionFactory connectionFactory, RedisTierSettings settings, Map<String, RedisRemoteCache> caches,
-			Runnable clearLocalStores, ScheduledExecutorService subscriber, ExecutorService listening) {
+			Consumer<Boolean> subscribed, ScheduledExecutorService subscriber, ExecutorService listening) {
 		this.connectionFactory = connectionFactory;
 		this.settings = settings;
 		this.caches = caches;
-		this.clearLocalStores = clearLocalStores;
+		this.subscribedHook = subscribed;
 		this.subscriber = subscriber;
 		this.listening = listening;
 	}
@@ -145,6 +149,24 @@ final class RedisEvents {
 		this.container = null;
 		if (container != null) {
 			destroyQuietly(container);
+		}
+	}
+
+	/**
+	 * Make the subscription again, on the subscriber thread, whether or not one holds: after
+	 * a lost connection, the one Lettuce may have made again cannot be told from one that
+	 * missed messages.
+	 */
+	void resubscribe() {
+		if (!this.running) {
+			return;
+		}
+		this.subscribed = false;
+		try {
+			this.subscriber.execute(this::ensureSubscribed);
+		}
+		catch (RuntimeException ex) {
+			// the tier was destroyed
 		}
 	}
 
@@ -280,12 +302,8 @@ final class RedisEvents {
 		@Override
 		public void onChannelSubscribed(byte[] channel, long count) {
 			RedisEvents.this.subscribed = true;
-			if (RedisEvents.this.subscriptions.getAndIncrement() > 0 && RedisEvents.this.settings.clearOnReconnect()) {
-				// subscribed again after a lost connection: invalidations sent meanwhile were missed
-				RedisEvents.this.clearLocalStores.run();
-				logger.info("Listening to " + RedisEvents.this.settings.channel()
-						+ " again; the local stores were cleared, since invalidations sent meanwhile were missed");
-			}
+			// subscribed again after a lost connection: invalidations sent meanwhile were missed
+			RedisEvents.this.subscribedHook.accept(RedisEvents.this.subscriptions.getAndIncrement() > 0);
 		}
 
 		@Override

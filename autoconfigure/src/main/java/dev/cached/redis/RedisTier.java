@@ -3,13 +3,20 @@ package dev.cached.redis;
 import java.lang.reflect.Method;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -31,20 +38,25 @@ import dev.cached.engine.RemoteTier;
  * <li>{@link RedisEvents}: the subscription to the channel the instances share, the
  * messages on it and the callers waiting for news of a key;</li>
  * <li>{@link RedisLeases}: the leases this instance holds and their renewal;</li>
+ * <li>{@link RedisOutbox}: the writes Redis has not taken yet, sent in order, and the end
+ * of an outage;</li>
  * <li>{@link RedisRemoteCache}: one cache's operations, made by {@link #attach}.</li>
  * </ul>
  * The engine calls the tier through {@link RemoteTier} while the application starts
  * ({@link #attach}) and for the actuator ({@link #status()}); Spring starts
  * and stops it as a {@link SmartLifecycle} (after the connection factory starts, before it
- * stops) and destroys it as a bean. Starting never blocks on Redis and never fails.
+ * stops) and destroys it as a bean. Starting waits for the connection and the
+ * subscription, each at most {@code cached.redis.timeout}, and never fails.
  * <p>
- * Threads, each a daemon: {@code cached-redis} (lease renewal, and the end of an outage
- * found by an asynchronous command), {@code cached-redis-timeout} (the timeouts of
+ * Threads, each a daemon: {@code cached-redis} (lease renewal), {@code cached-redis-outbox}
+ * (the writes kept, and the probes and end of an outage), {@code cached-redis-timeout} (the timeouts of
  * asynchronous commands), {@code cached-redis-connect} (opening the connection),
  * {@code cached-redis-subscribe} (making the subscription) and the
  * {@code cached-redis-events} pool (listening to the channel).
  */
 public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBean {
+
+	private static final Log logger = LogFactory.getLog(RedisTier.class);
 
 	/** The application's mapper, made strict once: read by {@link #attach}. */
 	private final JsonMapper mapper;
@@ -54,7 +66,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	/** The attached caches by name: written while the application starts, read by anyone. */
 	private final Map<String, RedisRemoteCache> caches = new ConcurrentHashMap<>();
 
-	/** Renews leases; ends the outages found by asynchronous commands. */
+	/** Renews leases. */
 	private final ScheduledExecutorService scheduler;
 
 	/** Ends asynchronous commands at their timeout, and nothing else, so that it is never late. */
@@ -81,6 +93,17 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 
 	private final RedisLeases leases;
 
+	private final RedisOutbox outbox;
+
+	/** Completed by the first subscription made: the start waits for it, at most the timeout. */
+	private final CompletableFuture<Void> firstSubscription = new CompletableFuture<>();
+
+	/**
+	 * When this instance last found and repaired a gap in the messages of another instance,
+	 * and which; {@code null} until then. Written by the receiving side, read for the status.
+	 */
+	private volatile @Nullable String lastGapRepaired;
+
 	/** Whether the tier is started: written by start and stop (under this object's lock). */
 	private volatile boolean running;
 
@@ -104,10 +127,12 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.listening = Executors.newCachedThreadPool(daemon("cached-redis-events"));
 		this.breaker = new RedisBreaker(settings, this::clearLocalStores);
 		this.connector = new RedisConnector(connectionFactory, this.opener);
-		this.connection = new RedisConnection(settings, this.connector, this.breaker, this.timer, this.scheduler);
-		this.events = new RedisEvents(connectionFactory, settings, this.caches, this::clearLocalStores,
-				this.subscriber, this.listening);
+		this.connection = new RedisConnection(settings, this.connector, this.breaker, this.timer);
+		this.events = new RedisEvents(connectionFactory, settings, this.caches, this::subscribed, this.subscriber,
+				this.listening);
 		this.leases = new RedisLeases(this.connection, settings, this.scheduler);
+		this.outbox = new RedisOutbox(settings, this.connection, this.breaker, this::isSubscribed,
+				this.events::resubscribe, daemon("cached-redis-outbox"));
 	}
 
 	private static ThreadFactory daemon(String name) {
@@ -119,9 +144,10 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	}
 
 	/**
-	 * Start listening to the other instances and renewing leases, and open the
-	 * connection. Never blocks on Redis and never fails: when Redis is down, the
-	 * subscription is retried in the background.
+	 * Open the connection and subscribe, waiting for each at most {@code cached.redis.timeout}
+	 * (before the application reports ready, so that its first calls read Redis like any
+	 * other); start renewing leases and sending the writes kept. Never fails: when Redis
+	 * is down, both are retried in the background, and the writes are kept meanwhile.
 	 */
 	@Override
 	public synchronized void start() {
@@ -131,8 +157,19 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.running = true;
 		this.leases.start();
 		this.events.start();
-		// open the connection now, so that the first calls need not wait for it
 		this.connector.connect();
+		this.outbox.start();
+		long timeout = this.settings.timeout().toNanos();
+		this.connector.awaitOpen(timeout);
+		try {
+			this.firstSubscription.get(timeout, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			// not subscribed yet: retried in the background
+		}
 	}
 
 	/**
@@ -146,6 +183,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.running = false;
 		this.leases.stop();
 		this.events.stop();
+		this.outbox.stop();
 	}
 
 	@Override
@@ -175,7 +213,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	public RemoteCache attach(CachedCache cache, Method method) {
 		RedisValues values = cache.getSettings().isRemote() ? RedisValues.of(this.mapper, method) : null;
 		RedisRemoteCache remote = new RedisRemoteCache(this.connection, this.events, this.leases, this.settings, cache,
-				values);
+				values, this.outbox);
 		this.caches.put(cache.getName(), remote);
 		return remote;
 	}
@@ -183,9 +221,10 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	@Override
 	public Map<String, Object> status() {
 		Map<String, Object> status = new LinkedHashMap<>();
-		boolean up = this.breaker.status(status);
-		// Lettuce says nothing when a subscription's connection drops: during an outage it is lost
-		status.put("subscribed", this.events.isSubscribed() && up);
+		this.breaker.status(status);
+		status.put("subscribed", isSubscribed());
+		status.put("pending-writes", this.outbox.size());
+		status.put("last-gap-repaired", this.lastGapRepaired);
 		status.put("key-prefix", this.settings.keyPrefix());
 		status.put("timeout", Durations.format(this.settings.timeout()));
 		return status;
@@ -200,11 +239,48 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	}
 
 	/**
-	 * Whether this instance listens to the other instances now.
+	 * Whether this instance listens to the other instances now: a subscription was made,
+	 * and the connection was not lost since (Lettuce says nothing when a subscription's
+	 * connection drops; it is trusted again once made again).
 	 * @return whether the subscription holds
 	 */
 	boolean isSubscribed() {
-		return this.events.isSubscribed();
+		return this.events.isSubscribed() && !this.breaker.connectionLost();
+	}
+
+	/**
+	 * Return how many writes (invalidations, clears, puts) Redis has not taken yet.
+	 * @return the number kept in the outbox
+	 */
+	int pendingWrites() {
+		return this.outbox.size();
+	}
+
+	/**
+	 * Record that this instance found a gap in another instance's messages and repaired it
+	 * (the affected caches were treated as invalidated); shown as {@code last-gap-repaired}.
+	 * @param description when and what, never a key or a value
+	 */
+	void gapRepaired(String description) {
+		this.lastGapRepaired = description;
+	}
+
+	/**
+	 * A subscription was made: if one was made before, messages sent meanwhile were missed,
+	 * and the local stores are cleared (with {@code clear-on-reconnect}), unless an outage
+	 * is on: its end clears them, once.
+	 */
+	private void subscribed(boolean again) {
+		this.breaker.subscribed();
+		this.firstSubscription.complete(null);
+		if (!again || !this.settings.clearOnReconnect()) {
+			return;
+		}
+		if (this.breaker.isUp()) {
+			clearLocalStores();
+			logger.info("Listening to " + this.settings.channel()
+					+ " again; the local stores were cleared, since invalidations sent meanwhile were missed");
+		}
 	}
 
 	/**

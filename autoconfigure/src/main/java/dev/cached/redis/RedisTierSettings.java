@@ -9,12 +9,32 @@ import java.time.Duration;
  * @param timeout the bound of every Redis call
  * @param leaseTime how long a loading instance's lease lives unless renewed (it is renewed
  * while the load runs); after an instance dies, another takes over within this time
- * @param retryAfter how long an instance stops calling Redis after a failed call
+ * @param retryAfter during an outage, how long an instance stops calling Redis before it
+ * tries again
  * @param clearOnReconnect whether an instance clears its local stores when Redis is
  * back after an outage (invalidations sent meanwhile were missed)
+ * @param maxPending how many writes (invalidations, clears, puts) an instance keeps while
+ * Redis does not take them; past it, the kept writes of each cache collapse into a clear
+ * of that cache
  */
 public record RedisTierSettings(String keyPrefix, Duration timeout, Duration leaseTime, Duration retryAfter,
-		boolean clearOnReconnect) {
+		boolean clearOnReconnect, int maxPending) {
+
+	/** The default of {@link #maxPending()}. */
+	public static final int DEFAULT_MAX_PENDING = 10000;
+
+	/**
+	 * Settings with the default {@link #maxPending()}.
+	 * @param keyPrefix the prefix of every key and channel the tier uses
+	 * @param timeout the bound of every Redis call
+	 * @param leaseTime how long a loading instance's lease lives unless renewed
+	 * @param retryAfter how long an instance stops calling Redis in an outage
+	 * @param clearOnReconnect whether an instance clears its local stores when an outage ends
+	 */
+	public RedisTierSettings(String keyPrefix, Duration timeout, Duration leaseTime, Duration retryAfter,
+			boolean clearOnReconnect) {
+		this(keyPrefix, timeout, leaseTime, retryAfter, clearOnReconnect, DEFAULT_MAX_PENDING);
+	}
 
 	/**
 	 * Return the name of the channel that carries invalidations and load notifications.

@@ -13,8 +13,9 @@ import dev.cached.engine.RemoteStatistics;
  * The writes of one cache on the Redis tier: a put, an invalidation or a clear reaches
  * Redis (where a remote cache's entry and lease are deleted or replaced, so that no load
  * running anywhere writes over it) and every other instance; and the other instances'
- * invalidations are applied to this instance's local store. A write that Redis does not
- * take is lost (see {@code cached.redis.clear-on-reconnect}); none throws.
+ * invalidations are applied to this instance's local store. Every write goes through the
+ * tier's {@link RedisOutbox}: one that Redis does not take is kept and sent later, in
+ * order, never lost; none throws.
  */
 final class RedisWriter {
 
@@ -28,8 +29,15 @@ final class RedisWriter {
 
 	private final RemoteStatistics statistics;
 
-	RedisWriter(RedisConnection connection, RedisEvents events, RedisEntries entries) {
+	/** Sends the writes, or keeps those Redis does not take; the tier's. */
+	private final RedisOutbox outbox;
+
+	/** A clear of this cache, what its kept writes collapse into. */
+	private final RedisOutbox.Write clear = this::sendClear;
+
+	RedisWriter(RedisConnection connection, RedisEvents events, RedisEntries entries, RedisOutbox outbox) {
 		this.connection = connection;
+		this.outbox = outbox;
 		this.events = events;
 		this.entries = entries;
 		this.cache = entries.cache();
@@ -47,42 +55,36 @@ final class RedisWriter {
 		byte[][] keys = { RedisConnection.bytes(this.entries.entryKey(stable)),
 				RedisConnection.bytes(this.entries.leaseKey(stable)) };
 		byte[] message = this.events.message('i', this.cache.getName(), stable);
-		try {
-			this.connection.call(this.cache, "invalidate", (c) -> c.eval(Scripts.INVALIDATE, ScriptOutputType.INTEGER, keys,
-					this.entries.channel(), message));
-		}
-		catch (Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-		}
+		send(() -> this.connection.call(this.cache, "invalidate", (c) -> c.eval(Scripts.INVALIDATE,
+				ScriptOutputType.INTEGER, keys, this.entries.channel(), message)));
 	}
 
 	/** Delete every entry of the cache (a remote one) and tell every instance to clear it. */
 	void invalidateAll() {
+		send(this.clear);
+	}
+
+	private void sendClear() throws Unavailable {
 		if (this.entries.keepsValues()) {
 			deleteAll();
 		}
-		publish(this.events.message('c', this.cache.getName(), null));
+		sendPublish(this.events.message('c', this.cache.getName(), null));
 	}
 
-	private void deleteAll() {
+	private void deleteAll() throws Unavailable {
 		byte[] pattern = RedisConnection.bytes(glob(this.entries.base()) + "*");
 		ScanCursor cursor = ScanCursor.INITIAL;
-		try {
-			do {
-				ScanCursor from = cursor;
-				KeyScanCursor<byte[]> page = this.connection.call(this.cache, "clear",
-						(c) -> c.scan(from, ScanArgs.Builder.matches(pattern).limit(500)));
-				if (!page.getKeys().isEmpty()) {
-					byte[][] found = page.getKeys().toArray(new byte[0][]);
-					this.connection.call(this.cache, "clear", (c) -> c.unlink(found));
-				}
-				cursor = page;
+		do {
+			ScanCursor from = cursor;
+			KeyScanCursor<byte[]> page = this.connection.call(this.cache, "clear",
+					(c) -> c.scan(from, ScanArgs.Builder.matches(pattern).limit(500)));
+			if (!page.getKeys().isEmpty()) {
+				byte[][] found = page.getKeys().toArray(new byte[0][]);
+				this.connection.call(this.cache, "clear", (c) -> c.unlink(found));
 			}
-			while (!cursor.isFinished());
+			cursor = page;
 		}
-		catch (Unavailable ex) {
-			// lost: what is left expires with its ttl
-		}
+		while (!cursor.isFinished());
 	}
 
 	private static String glob(String text) {
@@ -113,23 +115,24 @@ final class RedisWriter {
 				RedisConnection.bytes(this.entries.leaseKey(stable)) };
 		byte[] ttl = RedisConnection.bytes(Long.toString(RedisEntries.millis(ttlNanos)));
 		byte[] message = this.events.message('i', this.cache.getName(), stable);
-		try {
-			this.connection.call(this.cache, "put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, keys, payload, ttl,
-					this.entries.channel(), message));
+		send(() -> {
+			this.connection.call(this.cache, "put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, keys, payload,
+					ttl, this.entries.channel(), message));
 			this.statistics.recordWrite();
-		}
-		catch (Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-		}
+		});
 	}
 
 	private void publish(byte[] message) {
-		try {
-			this.connection.call(this.cache, "publish", (c) -> c.publish(this.entries.channel(), message));
-		}
-		catch (Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-		}
+		send(() -> sendPublish(message));
+	}
+
+	private void sendPublish(byte[] message) throws Unavailable {
+		this.connection.call(this.cache, "publish", (c) -> c.publish(this.entries.channel(), message));
+	}
+
+	/** Send a write now, or keep it to be sent in order once Redis takes it. */
+	private void send(RedisOutbox.Write write) {
+		this.outbox.send(this.cache.getName(), write, this.clear);
 	}
 
 	/** Another instance invalidated {@code stable}: drop every local key of that form. */

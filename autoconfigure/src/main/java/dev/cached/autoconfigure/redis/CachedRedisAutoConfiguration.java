@@ -48,6 +48,10 @@ public final class CachedRedisAutoConfiguration {
 			positive("cached.redis.timeout", redis.getTimeout());
 			positive("cached.redis.lease-time", redis.getLeaseTime());
 			positive("cached.redis.retry-after", redis.getRetryAfter());
+			if (redis.getMaxPending() < 1) {
+				throw new InvalidConfigurationPropertyValueException("cached.redis.max-pending", redis.getMaxPending(),
+						"It must be at least 1.");
+			}
 			RedisConnectionFactory factory = connectionFactory.getIfAvailable();
 			if (factory == null) {
 				throw new IllegalStateException("cached.redis.enabled=true needs a RedisConnectionFactory bean: add "
@@ -61,7 +65,8 @@ public final class CachedRedisAutoConfiguration {
 			}
 			JsonMapper mapper = jsonMapper.getIfAvailable(() -> JsonMapper.builder().build());
 			RedisTier tier = new RedisTier(factory, mapper, new RedisTierSettings(redis.getKeyPrefix(),
-					redis.getTimeout(), redis.getLeaseTime(), redis.getRetryAfter(), redis.isClearOnReconnect()));
+					redis.getTimeout(), redis.getLeaseTime(), redis.getRetryAfter(), redis.isClearOnReconnect(),
+					redis.getMaxPending()));
 			try {
 				// the methods read so far are checked now, those read later as they are read
 				methodValidator.ifAvailable(CachedMethodValidator::checkRemoteKeys);
