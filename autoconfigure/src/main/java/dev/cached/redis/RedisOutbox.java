@@ -8,6 +8,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import io.lettuce.core.ScriptOutputType;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -47,6 +48,9 @@ final class RedisOutbox {
 
 	/** How often the prober looks for the subscription after Redis answered, at most. */
 	private static final long SUBSCRIPTION_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+	/** What the prober sends when nothing is kept. */
+	private static final String PROBE = "return 1";
 
 	/** One write to Redis; it throws when Redis did not take it. */
 	@FunctionalInterface
@@ -297,7 +301,9 @@ final class RedisOutbox {
 				head.write.send();
 				sent(head);
 			}
-			this.connection.call(null, "ping", (c) -> c.ping());
+			// a script, as the tier's commands are: a Redis that holds writes (CLIENT PAUSE WRITE,
+			// a replica) answers a PING, not them
+			this.connection.call(null, "probe", (c) -> c.eval(PROBE, ScriptOutputType.INTEGER));
 		}
 		catch (Unavailable ex) {
 			if (this.breaker.quietNanosLeft() <= 0) {

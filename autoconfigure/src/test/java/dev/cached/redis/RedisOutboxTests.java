@@ -54,7 +54,8 @@ class RedisOutboxTests {
 	@Test
 	void anInvalidationMadeWhileRedisIsPausedReachesTheOtherInstanceOnceItAnswers() {
 		try (RedisServer redis = RedisServer.start();
-				Instances instances = Instances.start(redis, Application.class, 2, "--cached.redis.retry-after=2s")) {
+				Instances instances = Instances.start(redis, Application.class, 2, "--cached.caches.books.remote=true",
+						"--cached.redis.retry-after=2s")) {
 			Books a = instances.context(0).getBean(Books.class);
 			Books b = instances.context(1).getBean(Books.class);
 			assertThat(a.book("k")).isEqualTo("k@1");
@@ -92,7 +93,8 @@ class RedisOutboxTests {
 	@Test
 	void pastMaxPendingTheKeptWritesOfACacheCollapseIntoAClearOfIt() {
 		try (RedisServer redis = RedisServer.start();
-				Instances instances = Instances.start(redis, Application.class, 2, "--cached.redis.retry-after=2s",
+				Instances instances = Instances.start(redis, Application.class, 2, "--cached.caches.books.remote=true",
+						"--cached.redis.retry-after=2s",
 						"--cached.redis.max-pending=2")) {
 			Books a = instances.context(0).getBean(Books.class);
 			Books b = instances.context(1).getBean(Books.class);
