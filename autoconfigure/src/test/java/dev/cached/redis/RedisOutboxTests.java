@@ -245,7 +245,9 @@ class RedisOutboxTests {
 			assertThat(redis.get(Instances.entry("books", "planted"))).isNotNull();
 			Books.version.set(2);
 			try (ConfigurableApplicationContext fresh = run(PreloadingApplication.class, redis)) {
-				assertThat(fresh.getBean(Preload.class).first).isEqualTo("planted@1");
+				Preload preload = fresh.getBean(Preload.class);
+				assertThat(preload.first).as("read from Redis, not loaded").isEqualTo("planted@1");
+				assertThat(preload.subscribed).as("listening to the other instances before ready").isTrue();
 			}
 		}
 		finally {
@@ -297,8 +299,8 @@ class RedisOutboxTests {
 		}
 
 		@Bean
-		Preload preload(Books books) {
-			return new Preload(books);
+		Preload preload(Books books, RedisTier tier) {
+			return new Preload(books, tier);
 		}
 
 	}
@@ -308,14 +310,20 @@ class RedisOutboxTests {
 
 		private final Books books;
 
+		private final RedisTier tier;
+
 		volatile String first;
 
-		Preload(Books books) {
+		volatile boolean subscribed;
+
+		Preload(Books books, RedisTier tier) {
 			this.books = books;
+			this.tier = tier;
 		}
 
 		@Override
 		public void run(org.springframework.boot.ApplicationArguments args) {
+			this.subscribed = this.tier.isSubscribed();
 			this.first = this.books.book("planted");
 		}
 
