@@ -7,6 +7,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.lettuce.core.RedisConnectionException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +30,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnection;
  * (for every command, on any thread) use it; none of its methods blocks.
  */
 final class RedisConnector {
+
+	private static final Log logger = LogFactory.getLog(RedisConnector.class);
 
 	private static final long STARTUP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -62,7 +66,8 @@ final class RedisConnector {
 
 	/**
 	 * Start opening the connection in the background, so that the first commands need
-	 * not wait for it; its startup begins now. Called by the tier when it starts.
+	 * not wait for it; its startup begins now. Called by the tier when it is made and
+	 * again when it starts.
 	 */
 	void connect() {
 		this.openingSince = System.nanoTime();
@@ -144,6 +149,25 @@ final class RedisConnector {
 
 	@SuppressWarnings("unchecked")
 	private RedisClusterAsyncCommands<byte[], byte[]> open() {
+		long start = System.nanoTime();
+		RedisClusterAsyncCommands<byte[], byte[]> commands;
+		try {
+			commands = openNow();
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Opening the connection to Redis failed after "
+					+ TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms", ex);
+			throw ex;
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("Opened the connection to Redis in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+					+ " ms");
+		}
+		return commands;
+	}
+
+	@SuppressWarnings("unchecked")
+	private RedisClusterAsyncCommands<byte[], byte[]> openNow() {
 		// Lettuce's shared connection: it reconnects by itself after Redis comes back
 		RedisConnection connection = this.connectionFactory.getConnection();
 		if (!(connection instanceof LettuceConnection lettuce)) {

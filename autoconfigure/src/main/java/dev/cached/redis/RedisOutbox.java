@@ -104,8 +104,14 @@ final class RedisOutbox {
 	/** How many kept writes each cache has: written under the lock, read by anyone. */
 	private final Map<String, Integer> pendingByCache = new ConcurrentHashMap<>();
 
-	/** The sending thread: made and started by {@link #start()}, interrupted by {@link #stop()}. */
-	private final Thread thread;
+	/** Makes the sending thread, anew at each start. */
+	private final ThreadFactory threads;
+
+	/**
+	 * The sending thread: made and started by {@link #start()}, interrupted by
+	 * {@link #stop()}; a thread that is no longer this one ends.
+	 */
+	private volatile @Nullable Thread thread;
 
 	/** How many writes are kept: written under the lock, read by anyone. */
 	private volatile int size;
@@ -134,20 +140,26 @@ final class RedisOutbox {
 		this.maxPending = settings.maxPending();
 		this.retryAfterNanos = settings.retryAfter().toNanos();
 		this.timeoutNanos = settings.timeout().toNanos();
-		this.thread = threads.newThread(this::run);
-		breaker.prober(this.thread);
+		this.threads = threads;
 	}
 
-	/** Start the sending thread. */
+	/** Start the sending thread; called by the tier's start, under its lock. */
 	void start() {
 		this.running = true;
-		this.thread.start();
+		Thread thread = this.threads.newThread(this::run);
+		this.thread = thread;
+		this.breaker.prober(thread);
+		thread.start();
 	}
 
-	/** Stop the sending thread; writes still kept are not sent. */
+	/** Stop the sending thread; writes still kept are not sent until the next start. */
 	void stop() {
 		this.running = false;
-		this.thread.interrupt();
+		Thread thread = this.thread;
+		this.thread = null;
+		if (thread != null) {
+			thread.interrupt();
+		}
 	}
 
 	/**
@@ -245,7 +257,7 @@ final class RedisOutbox {
 	// the thread
 
 	private void run() {
-		while (this.running) {
+		while (this.running && this.thread == Thread.currentThread()) {
 			try {
 				if (this.breaker.isUp()) {
 					sendKept();

@@ -45,8 +45,9 @@ import dev.cached.engine.RemoteTier;
  * The engine calls the tier through {@link RemoteTier} while the application starts
  * ({@link #attach}) and for the actuator ({@link #status()}); Spring starts
  * and stops it as a {@link SmartLifecycle} (after the connection factory starts, before it
- * stops) and destroys it as a bean. Starting waits for the connection and the
- * subscription, each at most {@code cached.redis.timeout}, and never fails.
+ * stops) and destroys it as a bean. It opens its connection and subscribes from its
+ * creation on, in the background; starting waits for both, each at most
+ * {@code cached.redis.timeout}, and never fails.
  * <p>
  * Threads, each a daemon: {@code cached-redis} (lease renewal), {@code cached-redis-outbox}
  * (the writes kept, and the probes and end of an outage), {@code cached-redis-timeout} (the timeouts of
@@ -104,6 +105,9 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	 */
 	private volatile @Nullable String lastGapRepaired;
 
+	/** Whether the subscription is kept: written by the constructor, start and stop (under this object's lock). */
+	private boolean subscribing;
+
 	/** Whether the tier is started: written by start and stop (under this object's lock). */
 	private volatile boolean running;
 
@@ -133,6 +137,14 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.leases = new RedisLeases(this.connection, settings, this.scheduler);
 		this.outbox = new RedisOutbox(settings, this.connection, this.breaker, this::isSubscribed,
 				this.events::resubscribe, daemon("cached-redis-outbox"));
+		// open the connection and subscribe in the background while the rest of the
+		// application starts: a cold JVM's first connection takes longer than the timeout
+		// that start() waits for it (Spring Data Redis starts its connection factory early)
+		synchronized (this) {
+			this.connector.connect();
+			this.events.start();
+			this.subscribing = true;
+		}
 	}
 
 	private static ThreadFactory daemon(String name) {
@@ -156,7 +168,10 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		}
 		this.running = true;
 		this.leases.start();
-		this.events.start();
+		if (!this.subscribing) {
+			this.events.start();
+			this.subscribing = true;
+		}
 		this.connector.connect();
 		this.outbox.start();
 		long timeout = this.settings.timeout().toNanos();
@@ -183,6 +198,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.running = false;
 		this.leases.stop();
 		this.events.stop();
+		this.subscribing = false;
 		this.outbox.stop();
 	}
 
@@ -200,6 +216,11 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	@Override
 	public void destroy() {
 		stop();
+		synchronized (this) {
+			// subscribing since the constructor, even if never started
+			this.events.stop();
+			this.subscribing = false;
+		}
 		this.scheduler.shutdownNow();
 		this.timer.shutdownNow();
 		this.opener.shutdownNow();
