@@ -119,6 +119,9 @@ final class RedisOutbox {
 	/** Whether the thread goes on: written by start and stop, read by the thread. */
 	private volatile boolean running;
 
+	/** Whether a collapse was logged since the outbox was last empty: guarded by the lock. */
+	private boolean collapseLogged;
+
 	/** Whether the subscription was asked to be made again in this outage: the thread's. */
 	private boolean resubscribeAsked;
 
@@ -215,8 +218,12 @@ final class RedisOutbox {
 		for (Pending pending : this.queue) {
 			clears.computeIfAbsent(pending.cache, (name) -> new Pending(name, pending.clear, pending.clear));
 		}
-		logger.warn("More than " + this.maxPending + " writes to Redis are kept (cached.redis.max-pending): they "
-				+ "become a clear of each cache they were for: " + clears.keySet());
+		if (!this.collapseLogged) {
+			this.collapseLogged = true;
+			logger.warn("More than " + this.maxPending + " writes to Redis are kept (cached.redis.max-pending): they "
+					+ "become a clear of each cache they were for: " + clears.keySet()
+					+ "; logged once until they are sent");
+		}
 		this.queue.clear();
 		this.queue.addAll(clears.values());
 		this.pendingByCache.clear();
@@ -233,6 +240,9 @@ final class RedisOutbox {
 		if (this.queue.remove(pending)) {
 			this.pendingByCache.computeIfPresent(pending.cache, (name, count) -> (count > 1) ? count - 1 : null);
 			this.size = this.queue.size();
+			if (this.size == 0) {
+				this.collapseLogged = false;
+			}
 		}
 	}
 
