@@ -245,8 +245,9 @@ public class CachedProperties {
 		private Duration leaseTime = Duration.ofSeconds(10);
 
 		/**
-		 * After a Redis call fails or times out, how long the instance stops calling Redis
-		 * (calls are answered locally) before it tries again.
+		 * During an outage (3 failed or late Redis calls in a row, or a lost connection), how
+		 * long the instance stops calling Redis (calls are answered locally) before it tries
+		 * again.
 		 */
 		private Duration retryAfter = Duration.ofSeconds(5);
 
@@ -269,6 +270,14 @@ public class CachedProperties {
 		 * value is not written (it stays local).
 		 */
 		private DataSize maxValueSize = DataSize.ofMegabytes(1);
+
+		/**
+		 * How many writes (invalidations, clears, puts) an instance keeps while Redis does
+		 * not take them (down, late, not connected yet), to send them in order when it
+		 * answers again. Past it, the kept writes of each cache collapse into one clear of
+		 * that cache.
+		 */
+		private int maxPending = 10000;
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -332,6 +341,14 @@ public class CachedProperties {
 
 		public void setClearOnReconnect(boolean clearOnReconnect) {
 			this.clearOnReconnect = clearOnReconnect;
+		}
+
+		public int getMaxPending() {
+			return this.maxPending;
+		}
+
+		public void setMaxPending(int maxPending) {
+			this.maxPending = maxPending;
 		}
 
 	}

@@ -5,8 +5,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,14 +27,16 @@ import dev.cached.engine.CachedCache;
  * of Redis' own; one that cannot have the connection within the timeout while the tier
  * starts up fails with {@link Unavailable#STARTING}, which is no outage.
  * <p>
- * Callers: the per-cache operations ({@link RedisRemoteCache}) and the lease renewal
- * ({@link RedisLeases}), on any thread. {@link #call} blocks its caller for at most the
+ * Callers: the per-cache operations ({@link RedisRemoteCache}), the lease renewal
+ * ({@link RedisLeases}) and the {@link RedisOutbox outbox}, on any thread. {@link #call} blocks its caller for at most the
  * timeout; the future of {@link #callAsync} completes on a thread that must not run user
  * code (see there).
  * <p>
  * Implementation notes: both paths share the breaker's code ({@link RedisBreaker#admit()}
  * before a command, {@link #failed} for any way a command can fail, which tells a startup
- * wait from a fault, {@link RedisBreaker#recovered()} after a command that succeeded). An
+ * wait from a fault and a lost connection from a late answer,
+ * {@link RedisBreaker#succeeded()} after a command that succeeded). No command ends an
+ * outage: the {@link RedisOutbox outbox} does, once it has sent what was kept. An
  * asynchronous command settles once ({@link AsyncCall#settle}), whichever of its reply, its
  * failure or its timeout comes first; a command that lost to its timeout is cancelled, as
  * the blocking path cancels it.
@@ -55,24 +55,19 @@ final class RedisConnection {
 	/** Ends asynchronous commands at their timeout; the tier's, used for nothing else. */
 	private final ScheduledExecutorService timer;
 
-	/** Ends an outage found by an asynchronous command, off Lettuce's threads; the tier's. */
-	private final Executor recovery;
-
 	/**
 	 * Create the connection.
 	 * @param settings the tier's settings
 	 * @param connector opens the connection
 	 * @param breaker the outage breaker
 	 * @param timer the thread that ends asynchronous commands at their timeout
-	 * @param recovery where an asynchronous command that ends an outage ends it
 	 */
 	RedisConnection(RedisTierSettings settings, RedisConnector connector, RedisBreaker breaker,
-			ScheduledExecutorService timer, Executor recovery) {
+			ScheduledExecutorService timer) {
 		this.connector = connector;
 		this.breaker = breaker;
 		this.timeoutNanos = settings.timeout().toNanos();
 		this.timer = timer;
-		this.recovery = recovery;
 	}
 
 	/**
@@ -85,7 +80,8 @@ final class RedisConnection {
 	 * @param what the command, for the log
 	 * @param command sends the command on the connection
 	 * @return the reply
-	 * @throws Unavailable if Redis is in an outage, fails or does not answer in time, or
+	 * @throws Unavailable if Redis is in an outage (and the caller is not the outbox), fails
+	 * or does not answer in time, or
 	 * the calling thread is interrupted (its interrupt status is kept)
 	 */
 	<T> T call(@Nullable CachedCache cache, String what,
@@ -100,7 +96,7 @@ final class RedisConnection {
 			}
 			future = command.apply(commands);
 			T reply = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-			this.breaker.recovered();
+			this.breaker.succeeded();
 			return reply;
 		}
 		catch (InterruptedException ex) {
@@ -118,18 +114,16 @@ final class RedisConnection {
 	 * Send one Redis command without blocking the calling thread, not even while the
 	 * connection is being opened (the command then follows the opening). The returned
 	 * future completes with the reply, or exceptionally with {@link Unavailable} on any
-	 * fault, as {@link #call} throws it: at once during an outage's quiet window
+	 * fault, as {@link #call} throws it: at once during an outage
 	 * ({@link Unavailable#QUIET}), and at the latest {@code cached.redis.timeout} after
-	 * this call (the command is then cancelled). Faults are counted and logged, and
-	 * outages end, exactly as with {@link #call}. Cancelling the returned future cancels
+	 * this call (the command is then cancelled). Faults are counted and logged exactly as
+	 * with {@link #call}. Cancelling the returned future cancels
 	 * the command.
 	 * <p>
 	 * <b>Threads.</b> The future is completed on one of: Lettuce's I/O event loop (the
 	 * reply, or the command's failure), the tier's timeout thread
 	 * {@code cached-redis-timeout} (the timeout), the connector thread
-	 * {@code cached-redis-connect} (the connection could not be opened), the tier's
-	 * {@code cached-redis} thread (a reply that ended an outage, once the local stores were
-	 * cleared), or the calling thread before this method returns (the quiet window, or a
+	 * {@code cached-redis-connect} (the connection could not be opened), or the calling thread before this method returns (the quiet window, or a
 	 * command Lettuce refused at once). Its non-async dependent stages run on that thread
 	 * (or, as with any {@code CompletableFuture}, on a thread that adds them once it is
 	 * complete or waits for it in {@code get}/{@code join}). A caller must therefore not run
@@ -209,7 +203,7 @@ final class RedisConnection {
 			// still starting up: this call goes local, but it is no outage
 			return Unavailable.STARTING;
 		}
-		return this.breaker.fault(cache, what, cause);
+		return this.breaker.fault(cache, what, cause, this.connector.lost(cause));
 	}
 
 	/**
@@ -277,21 +271,9 @@ final class RedisConnection {
 				cancel(this.sent);
 				this.result.completeExceptionally(failed(this.cache, this.what, error));
 			}
-			else if (RedisConnection.this.breaker.isUp()) {
-				this.result.complete(reply);
-			}
 			else {
-				// this reply ends an outage, which may clear every local store: not on Lettuce's event loop
-				try {
-					RedisConnection.this.recovery.execute(() -> {
-						RedisConnection.this.breaker.recovered();
-						this.result.complete(reply);
-					});
-				}
-				catch (RejectedExecutionException ex) {
-					RedisConnection.this.breaker.recovered();
-					this.result.complete(reply);
-				}
+				RedisConnection.this.breaker.succeeded();
+				this.result.complete(reply);
 			}
 		}
 

@@ -1,10 +1,14 @@
 package dev.cached.redis;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.lettuce.core.RedisConnectionException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 
@@ -26,6 +30,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnection;
  * (for every command, on any thread) use it; none of its methods blocks.
  */
 final class RedisConnector {
+
+	private static final Log logger = LogFactory.getLog(RedisConnector.class);
 
 	private static final long STARTUP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -60,7 +66,8 @@ final class RedisConnector {
 
 	/**
 	 * Start opening the connection in the background, so that the first commands need
-	 * not wait for it; its startup begins now. Called by the tier when it starts.
+	 * not wait for it; its startup begins now. Called by the tier when it is made and
+	 * again when it starts.
 	 */
 	void connect() {
 		this.openingSince = System.nanoTime();
@@ -103,8 +110,64 @@ final class RedisConnector {
 		return this.commands == null && System.nanoTime() - this.openingSince < STARTUP_GRACE_NANOS;
 	}
 
+	/**
+	 * Wait until the connection is open, at most {@code nanos}: while the application
+	 * starts, so that its first calls find it open.
+	 * @param nanos the bound
+	 * @return whether it is open
+	 */
+	boolean awaitOpen(long nanos) {
+		if (this.commands != null) {
+			return true;
+		}
+		try {
+			opening().get(nanos, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (Exception ex) {
+			// not open in time, or Redis is down: the first calls go local, the outbox keeps the writes
+		}
+		return this.commands != null;
+	}
+
+	/**
+	 * Tell whether a command that failed with {@code cause} found the connection lost:
+	 * Lettuce could not make it, or has it closed now (it reconnects by itself), as
+	 * opposed to a Redis that is merely slow to answer on an open connection.
+	 * @param cause why the command failed
+	 * @return whether the connection is lost
+	 */
+	boolean lost(Throwable cause) {
+		if (cause instanceof RedisConnectionException || cause instanceof ClosedChannelException) {
+			return true;
+		}
+		RedisClusterAsyncCommands<byte[], byte[]> commands = this.commands;
+		return (commands == null) ? !starting() : !commands.isOpen();
+	}
+
 	@SuppressWarnings("unchecked")
 	private RedisClusterAsyncCommands<byte[], byte[]> open() {
+		long start = System.nanoTime();
+		RedisClusterAsyncCommands<byte[], byte[]> commands;
+		try {
+			commands = openNow();
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Opening the connection to Redis failed after "
+					+ TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms", ex);
+			throw ex;
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("Opened the connection to Redis in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+					+ " ms");
+		}
+		return commands;
+	}
+
+	@SuppressWarnings("unchecked")
+	private RedisClusterAsyncCommands<byte[], byte[]> openNow() {
 		// Lettuce's shared connection: it reconnects by itself after Redis comes back
 		RedisConnection connection = this.connectionFactory.getConnection();
 		if (!(connection instanceof LettuceConnection lettuce)) {

@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -46,7 +47,8 @@ import dev.cached.engine.Durations;
  * subscription that failed while it was made): Spring's container itself only recovers a
  * subscription it once had. A subscription made again after one was lost invalidates
  * every cache locally, loads running at that moment included, since messages sent
- * meanwhile were missed.
+ * meanwhile were missed; each subscription made is told to the tier (its outage breaker
+ * and its start wait for one).
  * <p>
  * <b>Callers and threads.</b> The tier starts and stops it (under the tier's lock); the
  * per-cache operations ({@link RedisRemoteCache}) make messages and register waiters on
@@ -74,6 +76,11 @@ final class RedisEvents {
 
 	/** Follows every cache's version: gaps, periodic checks, repairs. */
 	private final RedisVersions versions;
+	/**
+	 * Told on a listening thread each time a subscription is made: {@code true} if one was
+	 * made before (messages sent meanwhile may have been missed); the tier's.
+	 */
+	private final Consumer<Boolean> subscribedHook;
 
 	/** Makes (and remakes) the subscription, whose start may block up to seconds; the tier's. */
 	private final ScheduledExecutorService subscriber;
@@ -115,15 +122,18 @@ final class RedisEvents {
 	 * @param connection the tier's connection, for the checks of the caches' versions
 	 * @param settings the tier's settings
 	 * @param caches the tier's caches by name
+	 * @param subscribed told each time a subscription is made, whether one was made before
 	 * @param subscriber the thread that makes the subscription
 	 * @param listening the threads that listen to the channel
 	 */
 	RedisEvents(RedisConnectionFactory connectionFactory, RedisConnection connection, RedisTierSettings settings,
-			Map<String, RedisRemoteCache> caches, ScheduledExecutorService subscriber, ExecutorService listening) {
+			Map<String, RedisRemoteCache> caches, Consumer<Boolean> subscribed, ScheduledExecutorService subscriber,
+			ExecutorService listening) {
 		this.connectionFactory = connectionFactory;
 		this.settings = settings;
 		this.caches = caches;
 		this.versions = new RedisVersions(connection, settings, caches, this::isSubscribed);
+		this.subscribedHook = subscribed;
 		this.subscriber = subscriber;
 		this.listening = listening;
 	}
@@ -154,6 +164,24 @@ final class RedisEvents {
 		this.container = null;
 		if (container != null) {
 			destroyQuietly(container);
+		}
+	}
+
+	/**
+	 * Make the subscription again, on the subscriber thread, whether or not one holds: after
+	 * a lost connection, the one Lettuce may have made again cannot be told from one that
+	 * missed messages.
+	 */
+	void resubscribe() {
+		if (!this.running) {
+			return;
+		}
+		this.subscribed = false;
+		try {
+			this.subscriber.execute(this::ensureSubscribed);
+		}
+		catch (RuntimeException ex) {
+			// the tier was destroyed
 		}
 	}
 
@@ -329,7 +357,8 @@ final class RedisEvents {
 		@Override
 		public void onChannelSubscribed(byte[] channel, long count) {
 			RedisEvents.this.subscribed = true;
-			if (RedisEvents.this.subscriptions.getAndIncrement() > 0) {
+			boolean again = RedisEvents.this.subscriptions.getAndIncrement() > 0;
+			if (again) {
 				// subscribed again after a lost connection: invalidations sent meanwhile were missed,
 				// and a load running now may have read what one of them invalidated
 				RedisEvents.this.versions.resubscribed();
@@ -337,6 +366,7 @@ final class RedisEvents {
 						+ " again; the local stores were cleared, loads running now included, since invalidations "
 						+ "sent meanwhile were missed");
 			}
+			RedisEvents.this.subscribedHook.accept(again);
 			// where this cache's messages start: checked now rather than at the next period
 			RedisEvents.this.versions.checkSoon();
 		}

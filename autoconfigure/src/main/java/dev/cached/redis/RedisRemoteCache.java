@@ -59,13 +59,17 @@ final class RedisRemoteCache implements RemoteCache {
 
 	private final RedisSequence sequence = new RedisSequence();
 
+	/** Keeps the writes Redis did not take yet; the tier's. */
+	private final RedisOutbox outbox;
+
 	RedisRemoteCache(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
-			CachedCache cache, @Nullable RedisValues values) {
+			CachedCache cache, @Nullable RedisValues values, RedisOutbox outbox) {
+		this.outbox = outbox;
 		this.events = events;
 		this.settings = settings;
 		this.cache = cache;
 		this.entries = new RedisEntries(connection, events, leases, settings, cache, values, this.sequence);
-		this.writer = new RedisWriter(connection, events, this.entries, this);
+		this.writer = new RedisWriter(connection, events, this.entries, this, outbox);
 		this.statistics = cache.getRemoteStatistics();
 	}
 
@@ -97,7 +101,7 @@ final class RedisRemoteCache implements RemoteCache {
 
 	@Override
 	public @Nullable Object load(Object key, Load load, Call call) throws Throwable {
-		String stable = this.entries.remoteKey(key);
+		String stable = remoteKey(key);
 		if (stable == null) {
 			return call.run();
 		}
@@ -111,7 +115,7 @@ final class RedisRemoteCache implements RemoteCache {
 
 	@Override
 	public @Nullable Object reload(Object key, Load load, long takeIfRemainingAbove, Call call) throws Throwable {
-		String stable = this.entries.remoteKey(key);
+		String stable = remoteKey(key);
 		if (stable == null) {
 			return call.run();
 		}
@@ -129,6 +133,15 @@ final class RedisRemoteCache implements RemoteCache {
 			return SKIPPED;
 		}
 		return runWithLease(load, call, lease);
+	}
+
+	/**
+	 * The key's stable form if its load goes through Redis; {@code null} to load locally:
+	 * a key with no stable form, a cache whose values stay local, or one with a write that
+	 * Redis has not taken yet (reading Redis could bring back the value it invalidated).
+	 */
+	private @Nullable String remoteKey(Object key) {
+		return this.outbox.holds(this.cache.getName()) ? null : this.entries.remoteKey(key);
 	}
 
 	/** Run the call; with a lease, write its value or release the lease, whatever happens. */
@@ -219,7 +232,7 @@ final class RedisRemoteCache implements RemoteCache {
 
 	@Override
 	public @Nullable CompletionStage<?> loadAsync(Object key, Load load, AsyncCall call) throws Throwable {
-		String stable = this.entries.remoteKey(key);
+		String stable = remoteKey(key);
 		if (stable == null) {
 			return call.start();
 		}

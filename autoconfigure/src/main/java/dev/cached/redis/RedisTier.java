@@ -1,15 +1,23 @@
 package dev.cached.redis;
 
 import java.lang.reflect.Method;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -31,21 +39,27 @@ import dev.cached.engine.RemoteTier;
  * <li>{@link RedisEvents}: the subscription to the channel the instances share, the
  * messages on it and the callers waiting for news of a key;</li>
  * <li>{@link RedisLeases}: the leases this instance holds and their renewal;</li>
+ * <li>{@link RedisOutbox}: the writes Redis has not taken yet, sent in order, and the end
+ * of an outage;</li>
  * <li>{@link RedisRemoteCache}: one cache's operations, made by {@link #attach}.</li>
  * </ul>
  * The engine calls the tier through {@link RemoteTier} while the application starts
  * ({@link #attach}) and for the actuator ({@link #status()}); Spring starts
  * and stops it as a {@link SmartLifecycle} (after the connection factory starts, before it
- * stops) and destroys it as a bean. Starting never blocks on Redis and never fails.
+ * stops) and destroys it as a bean. It opens its connection and subscribes from its
+ * creation on, in the background; starting waits for both, each at most
+ * {@code cached.redis.timeout}, and never fails.
  * <p>
- * Threads, each a daemon: {@code cached-redis} (lease renewal, and the end of an outage
- * found by an asynchronous command), {@code cached-redis-timeout} (the timeouts of
+ * Threads, each a daemon: {@code cached-redis} (lease renewal), {@code cached-redis-outbox}
+ * (the writes kept, and the probes and end of an outage), {@code cached-redis-timeout} (the timeouts of
  * asynchronous commands), {@code cached-redis-connect} (opening the connection),
  * {@code cached-redis-subscribe} (making the subscription) and
  * {@code cached-redis-events} (listening to the channel and applying its messages, one at
  * a time).
  */
 public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBean {
+
+	private static final Log logger = LogFactory.getLog(RedisTier.class);
 
 	/** The application's mapper, made strict once: read by {@link #attach}. */
 	private final JsonMapper mapper;
@@ -55,7 +69,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	/** The attached caches by name: written while the application starts, read by anyone. */
 	private final Map<String, RedisRemoteCache> caches = new ConcurrentHashMap<>();
 
-	/** Renews leases; ends the outages found by asynchronous commands. */
+	/** Renews leases. */
 	private final ScheduledExecutorService scheduler;
 
 	/** Ends asynchronous commands at their timeout, and nothing else, so that it is never late. */
@@ -82,6 +96,17 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 
 	private final RedisLeases leases;
 
+	private final RedisOutbox outbox;
+
+	/** Completed by the first subscription made: the start waits for it, at most the timeout. */
+	private final CompletableFuture<Void> firstSubscription = new CompletableFuture<>();
+
+	/** When a subscription made again last invalidated every cache locally. */
+	private volatile Instant invalidatedAt = Instant.MIN;
+
+	/** Whether the subscription is kept: written by the constructor, start and stop (under this object's lock). */
+	private boolean subscribing;
+
 	/** Whether the tier is started: written by start and stop (under this object's lock). */
 	private volatile boolean running;
 
@@ -104,12 +129,23 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.subscriber = Executors.newSingleThreadScheduledExecutor(daemon("cached-redis-subscribe"));
 		// one thread applies the messages, in the order they came: never a thread per message
 		this.listening = Executors.newSingleThreadExecutor(daemon("cached-redis-events"));
-		this.breaker = new RedisBreaker(settings, this::clearLocalStores);
+		this.breaker = new RedisBreaker(settings, this::outageEnded);
 		this.connector = new RedisConnector(connectionFactory, this.opener);
-		this.connection = new RedisConnection(settings, this.connector, this.breaker, this.timer, this.scheduler);
-		this.events = new RedisEvents(connectionFactory, this.connection, settings, this.caches, this.subscriber,
+		this.connection = new RedisConnection(settings, this.connector, this.breaker, this.timer);
+		this.events = new RedisEvents(connectionFactory, this.connection, settings, this.caches, this::subscribed,
+				this.subscriber,
 				this.listening);
 		this.leases = new RedisLeases(this.connection, settings, this.scheduler);
+		this.outbox = new RedisOutbox(settings, this.connection, this.breaker, this::isSubscribed,
+				this.events::resubscribe, daemon("cached-redis-outbox"));
+		// open the connection and subscribe in the background while the rest of the
+		// application starts: a cold JVM's first connection takes longer than the timeout
+		// that start() waits for it (Spring Data Redis starts its connection factory early)
+		synchronized (this) {
+			this.connector.connect();
+			this.events.start();
+			this.subscribing = true;
+		}
 	}
 
 	private static ThreadFactory daemon(String name) {
@@ -121,9 +157,10 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	}
 
 	/**
-	 * Start listening to the other instances and renewing leases, and open the
-	 * connection. Never blocks on Redis and never fails: when Redis is down, the
-	 * subscription is retried in the background.
+	 * Open the connection and subscribe, waiting for each at most {@code cached.redis.timeout}
+	 * (before the application reports ready, so that its first calls read Redis like any
+	 * other); start renewing leases and sending the writes kept. Never fails: when Redis
+	 * is down, both are retried in the background, and the writes are kept meanwhile.
 	 */
 	@Override
 	public synchronized void start() {
@@ -132,9 +169,23 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		}
 		this.running = true;
 		this.leases.start();
-		this.events.start();
-		// open the connection now, so that the first calls need not wait for it
+		if (!this.subscribing) {
+			this.events.start();
+			this.subscribing = true;
+		}
 		this.connector.connect();
+		this.outbox.start();
+		long timeout = this.settings.timeout().toNanos();
+		this.connector.awaitOpen(timeout);
+		try {
+			this.firstSubscription.get(timeout, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			// not subscribed yet: retried in the background
+		}
 	}
 
 	/**
@@ -148,6 +199,8 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		this.running = false;
 		this.leases.stop();
 		this.events.stop();
+		this.subscribing = false;
+		this.outbox.stop();
 	}
 
 	@Override
@@ -164,6 +217,11 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	@Override
 	public void destroy() {
 		stop();
+		synchronized (this) {
+			// subscribing since the constructor, even if never started
+			this.events.stop();
+			this.subscribing = false;
+		}
 		this.scheduler.shutdownNow();
 		this.timer.shutdownNow();
 		this.opener.shutdownNow();
@@ -177,7 +235,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	public RemoteCache attach(CachedCache cache, Method method) {
 		RedisValues values = cache.getSettings().isRemote() ? RedisValues.of(this.mapper, method) : null;
 		RedisRemoteCache remote = new RedisRemoteCache(this.connection, this.events, this.leases, this.settings, cache,
-				values);
+				values, this.outbox);
 		this.caches.put(cache.getName(), remote);
 		return remote;
 	}
@@ -185,12 +243,12 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	@Override
 	public Map<String, Object> status() {
 		Map<String, Object> status = new LinkedHashMap<>();
-		boolean up = this.breaker.status(status);
-		// Lettuce says nothing when a subscription's connection drops: during an outage it is lost
-		status.put("subscribed", this.events.isSubscribed() && up);
+		this.breaker.status(status);
+		status.put("subscribed", isSubscribed());
+		status.put("pending-writes", this.outbox.size());
+		status.put("last-gap-repaired", this.events.versions().lastGapRepaired());
 		status.put("key-prefix", this.settings.keyPrefix());
 		status.put("timeout", Durations.format(this.settings.timeout()));
-		status.put("lastGapRepaired", this.events.versions().lastGapRepaired());
 		return status;
 	}
 
@@ -203,11 +261,47 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	}
 
 	/**
-	 * Whether this instance listens to the other instances now.
+	 * Whether this instance listens to the other instances now: a subscription was made,
+	 * and the connection was not lost since (Lettuce says nothing when a subscription's
+	 * connection drops; it is trusted again once made again).
 	 * @return whether the subscription holds
 	 */
 	boolean isSubscribed() {
-		return this.events.isSubscribed();
+		return this.events.isSubscribed() && !this.breaker.connectionLost();
+	}
+
+	/**
+	 * Return how many writes (invalidations, clears, puts) Redis has not taken yet.
+	 * @return the number kept in the outbox
+	 */
+	int pendingWrites() {
+		return this.outbox.size();
+	}
+
+	/**
+	 * A subscription was made: if one was made before, messages sent meanwhile were missed,
+	 * and the local stores are cleared (with {@code clear-on-reconnect}), unless an outage
+	 * is on: its end clears them, once.
+	 */
+	private void subscribed(boolean again) {
+		if (again) {
+			// the events side invalidated every cache locally, loads running now included
+			this.invalidatedAt = Instant.now();
+		}
+		this.breaker.subscribed();
+		this.firstSubscription.complete(null);
+	}
+
+	/**
+	 * The end of an outage that began at {@code since} (with {@code clear-on-reconnect}):
+	 * clear the local stores, unless a subscription made again during the outage has
+	 * already invalidated them, so that ending an outage clears each store at most once.
+	 */
+	private void outageEnded(Instant since) {
+		if (this.invalidatedAt.isAfter(since)) {
+			return;
+		}
+		clearLocalStores();
 	}
 
 	/**

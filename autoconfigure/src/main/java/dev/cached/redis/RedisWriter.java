@@ -14,8 +14,9 @@ import dev.cached.engine.RemoteStatistics;
  * The writes of one cache on the Redis tier: a put, an invalidation or a clear reaches
  * Redis (where a remote cache's entry and lease are deleted or replaced, so that no load
  * running anywhere writes over it) and every other instance; and the other instances'
- * invalidations are applied to this instance's local store. A write that Redis does not
- * take is lost (see {@code cached.redis.clear-on-reconnect}); none throws.
+ * invalidations are applied to this instance's local store. Every write goes through the
+ * tier's {@link RedisOutbox}: one that Redis does not take is kept and sent later, in
+ * order, never lost; none throws.
  */
 final class RedisWriter {
 
@@ -31,9 +32,18 @@ final class RedisWriter {
 
 	private final RedisRemoteCache remote;
 
-	RedisWriter(RedisConnection connection, RedisEvents events, RedisEntries entries, RedisRemoteCache remote) {
+	/** Sends the writes, or keeps those Redis does not take; the tier's. */
+	private final RedisOutbox outbox;
+
+	/** A clear of this cache, what its kept writes collapse into. */
+	private final RedisOutbox.Write clear = this::sendClear;
+
+	RedisWriter(RedisConnection connection, RedisEvents events, RedisEntries entries, RedisRemoteCache remote,
+			RedisOutbox outbox) {
 		this.remote = remote;
+		this.outbox = outbox;
 		this.connection = connection;
+		this.outbox = outbox;
 		this.events = events;
 		this.entries = entries;
 		this.cache = entries.cache();
@@ -53,8 +63,8 @@ final class RedisWriter {
 		byte[] name = RedisConnection.bytes(stable);
 		byte[] head = this.entries.head('i');
 		byte[] tail = this.entries.tail(stable);
-		versioned("invalidate", (c) -> c.eval(Scripts.INVALIDATE, ScriptOutputType.INTEGER, this.entries.meta(),
-				this.entries.baseBytes(), name, this.entries.channel(), head, tail));
+		send(() -> versioned("invalidate", (c) -> c.eval(Scripts.INVALIDATE, ScriptOutputType.INTEGER,
+				this.entries.meta(), this.entries.baseBytes(), name, this.entries.channel(), head, tail)));
 	}
 
 	/**
@@ -62,20 +72,23 @@ final class RedisWriter {
 	 * read, whatever the size of the keyspace) and tell every instance to clear it.
 	 */
 	void invalidateAll() {
+		send(this.clear);
+	}
+
+	private void sendClear() throws Unavailable {
 		byte[] head = this.entries.head('c');
 		byte[] tail = this.entries.tail(null);
-		if (versioned("clear", (c) -> c.eval(Scripts.CLEAR, ScriptOutputType.INTEGER, this.entries.meta(),
-				this.entries.channel(), head, tail))) {
-			this.events.versions().cleared(this.remote);
-		}
+		versioned("clear", (c) -> c.eval(Scripts.CLEAR, ScriptOutputType.INTEGER, this.entries.meta(),
+				this.entries.channel(), head, tail));
+		this.events.versions().cleared(this.remote);
 	}
 
 	/** Tell every instance to clear the cache, leaving Redis' entries alone. */
 	private void notifyCleared() {
 		byte[] head = this.entries.head('c');
 		byte[] tail = this.entries.tail(null);
-		versioned("publish", (c) -> c.eval(Scripts.NOTIFY, ScriptOutputType.INTEGER, this.entries.meta(),
-				this.entries.channel(), head, tail));
+		send(() -> versioned("publish", (c) -> c.eval(Scripts.NOTIFY, ScriptOutputType.INTEGER,
+				this.entries.meta(), this.entries.channel(), head, tail)));
 	}
 
 	/** Store a value put directly, winning over every load of the key, and tell every instance. */
@@ -94,26 +107,25 @@ final class RedisWriter {
 		byte[] ttl = RedisConnection.bytes(Long.toString(RedisEntries.millis(ttlNanos)));
 		byte[] head = this.entries.head('i');
 		byte[] tail = this.entries.tail(stable);
-		if (versioned("put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, this.entries.meta(),
-				this.entries.baseBytes(), name, payload, ttl, this.entries.channel(), head, tail))) {
+		send(() -> {
+			versioned("put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, this.entries.meta(),
+					this.entries.baseBytes(), name, payload, ttl, this.entries.channel(), head, tail));
 			this.statistics.recordWrite();
+		});
+	}
+
+	/** Run a script that raises the cache's version and wait for Redis to take it. */
+	private void versioned(String what, Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> script)
+			throws Unavailable {
+		Long v = this.connection.call(this.cache, what, script);
+		if (v != null) {
+			this.entries.sequence().saw(v);
 		}
 	}
 
-	/** Run a script that raises the cache's version; {@code false} if Redis did not take it. */
-	private boolean versioned(String what,
-			Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> script) {
-		try {
-			Long v = this.connection.call(this.cache, what, script);
-			if (v != null) {
-				this.entries.sequence().saw(v);
-			}
-			return true;
-		}
-		catch (Unavailable ex) {
-			// lost: see cached.redis.clear-on-reconnect
-			return false;
-		}
+	/** Send a write now, or keep it to be sent in order once Redis takes it. */
+	private void send(RedisOutbox.Write write) {
+		this.outbox.send(this.cache.getName(), write, this.clear);
 	}
 
 	/**

@@ -28,7 +28,8 @@ class CachedPropertiesMetadataTests {
 				"cached.defaults.cache-null-values", "cached.defaults.refresh-after", "cached.defaults.ttl-jitter",
 				"cached.defaults.early-refresh-beta", "cached.defaults.remote", "cached.caches", "cached.redis.enabled",
 				"cached.redis.key-prefix", "cached.redis.timeout", "cached.redis.lease-time", "cached.redis.retry-after",
-				"cached.redis.clear-on-reconnect", "cached.redis.max-staleness", "cached.redis.max-value-size");
+				"cached.redis.clear-on-reconnect", "cached.redis.max-staleness", "cached.redis.max-value-size",
+				"cached.redis.max-pending");
 		assertThat(properties.values())
 			.allSatisfy((property) -> assertThat(property.path("description").asString()).isNotBlank());
 		assertThat(properties.get("cached.enabled").get("defaultValue").asBoolean()).isTrue();
@@ -54,6 +55,7 @@ class CachedPropertiesMetadataTests {
 		assertThat(properties.get("cached.redis.clear-on-reconnect").get("defaultValue").asBoolean()).isTrue();
 		assertThat(properties.get("cached.redis.max-staleness").get("defaultValue").asString()).isEqualTo("5s");
 		assertThat(properties.get("cached.redis.max-value-size").get("defaultValue").asString()).isEqualTo("1MB");
+		assertThat(properties.get("cached.redis.max-pending").get("defaultValue").asInt()).isEqualTo(10000);
 		assertThat(properties.get("cached.caches").get("type").asString())
 			.isEqualTo("java.util.Map<java.lang.String,dev.cached.autoconfigure.CachedProperties$Settings>");
 	}

@@ -83,7 +83,7 @@ class RedisBackInTimeTests {
 
 	@SuppressWarnings("unchecked")
 	private static Map<String, Object> lastGap(Instances instances, int instance) {
-		return (Map<String, Object>) instances.bean(instance, RedisTier.class).status().get("lastGapRepaired");
+		return (Map<String, Object>) instances.bean(instance, RedisTier.class).status().get("last-gap-repaired");
 	}
 
 	@SpringBootConfiguration(proxyBeanMethods = false)

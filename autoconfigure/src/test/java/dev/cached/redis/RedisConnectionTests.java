@@ -51,8 +51,6 @@ class RedisConnectionTests {
 
 	private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon(TIMER_THREAD));
 
-	private final ExecutorService recovery = Executors.newSingleThreadExecutor(daemon("test-cached-redis"));
-
 	/** How many times the connection cleared the local stores. */
 	private final AtomicInteger clears = new AtomicInteger();
 
@@ -78,9 +76,9 @@ class RedisConnectionTests {
 		this.factory.start();
 		RedisTierSettings settings = new RedisTierSettings("cached:", TIMEOUT, Duration.ofSeconds(30), RETRY_AFTER,
 				true);
-		this.breaker = new RedisBreaker(settings, this.clears::incrementAndGet);
+		this.breaker = new RedisBreaker(settings, (since) -> this.clears.incrementAndGet());
 		this.connector = new RedisConnector(this.factory, this.opener);
-		this.connection = new RedisConnection(settings, this.connector, this.breaker, this.timer, this.recovery);
+		this.connection = new RedisConnection(settings, this.connector, this.breaker, this.timer);
 	}
 
 	@AfterEach
@@ -98,7 +96,6 @@ class RedisConnectionTests {
 		}
 		this.opener.shutdownNow();
 		this.timer.shutdownNow();
-		this.recovery.shutdownNow();
 	}
 
 	@Test
@@ -131,8 +128,14 @@ class RedisConnectionTests {
 		assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(TIMEOUT)
 			.isLessThan(Duration.ofSeconds(5));
 		assertThat(failure(reply)).isSameAs(Unavailable.FAILED);
-		// the fault is counted, and starts an outage
+		// the fault is counted; one late answer is no outage
 		assertThat(this.cache.getRemoteStatistics().errors()).isOne();
+		assertThat(this.breaker.isUp()).isTrue();
+		// the third in a row is
+		for (int i = 0; i < RedisBreaker.OUTAGE_AFTER - 1; i++) {
+			assertThat(failure(this.connection.callAsync(this.cache, "look up", (c) -> c.get(bytes("b")))))
+				.isSameAs(Unavailable.FAILED);
+		}
 		assertThat(this.breaker.isUp()).isFalse();
 		Map<String, Object> status = new LinkedHashMap<>();
 		this.breaker.status(status);
@@ -140,39 +143,62 @@ class RedisConnectionTests {
 	}
 
 	@Test
-	void callAsyncFailsAtOnceDuringTheQuietWindowAndEndsTheOutageAfterIt() throws Exception {
+	void aLateAnswerBetweenAnswersIsNoOutage() throws Exception {
+		open();
+		for (int i = 0; i < RedisBreaker.OUTAGE_AFTER * 2; i++) {
+			this.redis.pause();
+			assertThatExceptionOfType(Unavailable.class)
+				.isThrownBy(() -> this.connection.call(this.cache, "look up", (c) -> c.get(bytes("a"))))
+				.isSameAs(Unavailable.FAILED);
+			this.redis.resume();
+			String pong = this.connection.call(this.cache, "ping", (c) -> c.ping());
+			assertThat(pong).isEqualTo("PONG");
+		}
+		assertThat(this.cache.getRemoteStatistics().errors()).isEqualTo(RedisBreaker.OUTAGE_AFTER * 2);
+		assertThat(this.breaker.isUp()).isTrue();
+		assertThat(this.clears).hasValue(0);
+	}
+
+	@Test
+	void duringAnOutageOnlyTheProberReachesRedisAndOnlyItsEndClearsTheLocalStoresOnce() throws Exception {
 		open();
 		this.redis.pause();
-		CompletableFuture<String> late = this.connection.callAsync(this.cache, "ping", (c) -> c.ping());
-		assertThat(failure(late)).isSameAs(Unavailable.FAILED);
-		// within retry-after: failed before the call returns, no new fault, and the blocking
-		// path shares the window
+		for (int i = 0; i < RedisBreaker.OUTAGE_AFTER; i++) {
+			CompletableFuture<String> late = this.connection.callAsync(this.cache, "ping", (c) -> c.ping());
+			assertThat(failure(late)).isSameAs(Unavailable.FAILED);
+		}
+		assertThat(this.breaker.isUp()).isFalse();
+		// during the outage: failed before the call returns, no new fault, and the blocking
+		// path shares it
 		CompletableFuture<String> quiet = this.connection.callAsync(this.cache, "ping", (c) -> c.ping());
 		assertThat(quiet).isCompletedExceptionally();
 		assertThat(failure(quiet)).isSameAs(Unavailable.QUIET);
 		assertThatExceptionOfType(Unavailable.class)
 			.isThrownBy(() -> this.connection.call(this.cache, "ping", (c) -> c.ping()))
 			.isSameAs(Unavailable.QUIET);
-		assertThat(this.cache.getRemoteStatistics().errors()).isOne();
+		assertThat(this.cache.getRemoteStatistics().errors()).isEqualTo(RedisBreaker.OUTAGE_AFTER);
 		this.redis.resume();
-		// after the window the first answer ends the outage, and the local stores are
-		// cleared before that answer is handed out
-		AtomicInteger clearsBeforeTheAnswer = new AtomicInteger(-1);
-		await().atMost(RETRY_AFTER.multipliedBy(3)).until(() -> {
-			CompletableFuture<String> pong = this.connection.callAsync(this.cache, "ping", (c) -> c.ping());
-			pong.thenAccept((answer) -> clearsBeforeTheAnswer.compareAndSet(-1, this.clears.get()));
+		// the prober's commands are admitted; an answer does not end the outage by itself
+		CompletableFuture<Object> probed = new CompletableFuture<>();
+		Thread prober = new Thread(() -> {
 			try {
-				return "PONG".equals(pong.get(10, TimeUnit.SECONDS));
+				probed.complete(this.connection.call(null, "ping", (c) -> c.ping()));
 			}
-			catch (ExecutionException ex) {
-				assertThat(ex.getCause()).isSameAs(Unavailable.QUIET);
-				return false;
+			catch (Throwable ex) {
+				probed.completeExceptionally(ex);
 			}
 		});
+		this.breaker.prober(prober);
+		prober.start();
+		assertThat(probed.get(10, TimeUnit.SECONDS)).isEqualTo("PONG");
+		assertThat(this.breaker.isUp()).isFalse();
+		assertThat(this.clears).hasValue(0);
+		this.breaker.end();
+		this.breaker.end();
 		assertThat(this.breaker.isUp()).isTrue();
 		assertThat(this.clears).hasValue(1);
-		await().untilAsserted(() -> assertThat(clearsBeforeTheAnswer).hasValue(1));
-		assertThat(this.cache.getRemoteStatistics().errors()).isOne();
+		assertThat(this.connection.callAsync(this.cache, "ping", (c) -> c.ping()).get(10, TimeUnit.SECONDS))
+			.isEqualTo("PONG");
 	}
 
 	@Test

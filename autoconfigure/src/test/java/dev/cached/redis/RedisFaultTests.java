@@ -174,8 +174,10 @@ class RedisFaultTests {
 			String id = "during-" + during.size();
 			during.add(id);
 			assertThat(books.book(id)).isEqualTo(new Book(id, 1));
-			return errors(context, "books") >= 3;
+			return !tier.isUp();
 		});
+		// a lost connection begins an outage at once
+		assertThat(errors(context, "books")).isPositive();
 		for (String id : during) {
 			assertThat(books.book(id)).isEqualTo(new Book(id, 1));
 			assertThat(books.loads(id)).isEqualTo(1);
@@ -211,12 +213,17 @@ class RedisFaultTests {
 				assertThat(books.book("slow")).isEqualTo(new Book("slow", 1));
 				Duration took = Duration.ofNanos(System.nanoTime() - start);
 				assertThat(took).isLessThan(Duration.ofSeconds(5));
+				assertThat(errors(context, "books")).isPositive();
+				// one late answer is no outage; the third in a row begins one
+				assertThat(tier.status()).containsEntry("status", "UP");
+				for (int i = 2; i <= RedisBreaker.OUTAGE_AFTER; i++) {
+					assertThat(books.book("slow-" + i)).isEqualTo(new Book("slow-" + i, 1));
+				}
 				double errors = errors(context, "books");
-				assertThat(errors).isPositive();
 				assertThat(tier.status()).containsEntry("status", "DOWN")
 					.containsEntry("error", "no answer within 250ms")
 					.containsEntry("timeout", "250ms");
-				// within retry-after (5s by default) calls do not reach Redis: no wait, no new fault
+				// during the outage calls do not reach Redis: no wait, no new fault
 				double misses = remoteGets(context, "books", "miss");
 				start = System.nanoTime();
 				for (int i = 0; i < 10; i++) {
@@ -251,6 +258,9 @@ class RedisFaultTests {
 				assertThat(books.book("slow")).isEqualTo(new Book("slow", 1));
 				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
 				assertThat(errors(context, "books")).isPositive();
+				for (int i = 2; i <= RedisBreaker.OUTAGE_AFTER; i++) {
+					assertThat(books.book("slow-" + i)).isEqualTo(new Book("slow-" + i, 1));
+				}
 				assertThat(tier.status()).containsEntry("status", "DOWN")
 					.containsEntry("error", "no answer within 100ms")
 					.containsEntry("timeout", "100ms");

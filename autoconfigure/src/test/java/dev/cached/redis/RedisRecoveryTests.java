@@ -58,7 +58,7 @@ class RedisRecoveryTests {
 			redis.restart();
 			// the subscription is made again first: that invalidates every cache, loads running then
 			// included, which must not be the load whose value this test follows
-			await().atMost(Duration.ofSeconds(30)).until(() -> tier.status().get("lastGapRepaired") != null);
+			await().atMost(Duration.ofSeconds(30)).until(() -> tier.status().get("last-gap-repaired") != null);
 
 			// after retry-after, the first look-up reaches Redis again and ends the outage
 			await().atMost(Duration.ofSeconds(10)).until(() -> {

@@ -98,6 +98,18 @@ class RedisStartupTests {
 		});
 	}
 
+	@ParameterizedTest
+	@CsvSource({ "0", "-1" })
+	void maxPendingBelowOneFailsStartupNamingThePropertyAndTheValue(String value) {
+		this.runner.withPropertyValues("cached.redis.max-pending=" + value).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessage("Property cached.redis.max-pending with value '" + value
+						+ "' is invalid: It must be at least 1.");
+		});
+	}
+
 	@Test
 	void remoteCacheWhoseDefaultKeyHasAPlainClassFailsStartupNamingTheMethod() {
 		this.runner.withPropertyValues("cached.caches.orders.remote=true").run((context) -> {

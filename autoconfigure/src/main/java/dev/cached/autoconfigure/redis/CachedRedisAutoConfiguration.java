@@ -53,6 +53,10 @@ public final class CachedRedisAutoConfiguration {
 				throw new InvalidConfigurationPropertyValueException("cached.redis.max-value-size",
 						String.valueOf(redis.getMaxValueSize()), "It must be positive.");
 			}
+			if (redis.getMaxPending() < 1) {
+				throw new InvalidConfigurationPropertyValueException("cached.redis.max-pending", redis.getMaxPending(),
+						"It must be at least 1.");
+			}
 			RedisConnectionFactory factory = connectionFactory.getIfAvailable();
 			if (factory == null) {
 				throw new IllegalStateException("cached.redis.enabled=true needs a RedisConnectionFactory bean: add "
@@ -67,7 +71,7 @@ public final class CachedRedisAutoConfiguration {
 			JsonMapper mapper = jsonMapper.getIfAvailable(() -> JsonMapper.builder().build());
 			RedisTier tier = new RedisTier(factory, mapper, new RedisTierSettings(redis.getKeyPrefix(),
 					redis.getTimeout(), redis.getLeaseTime(), redis.getRetryAfter(), redis.isClearOnReconnect(),
-					redis.getMaxStaleness(), redis.getMaxValueSize().toBytes()));
+					redis.getMaxStaleness(), redis.getMaxValueSize().toBytes(), redis.getMaxPending()));
 			try {
 				// the methods read so far are checked now, those read later as they are read
 				methodValidator.ifAvailable(CachedMethodValidator::checkRemoteKeys);
