@@ -43,7 +43,6 @@ final class RedisWriter {
 		this.remote = remote;
 		this.outbox = outbox;
 		this.connection = connection;
-		this.outbox = outbox;
 		this.events = events;
 		this.entries = entries;
 		this.cache = entries.cache();

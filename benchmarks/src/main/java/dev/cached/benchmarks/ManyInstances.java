@@ -319,7 +319,11 @@ public final class ManyInstances {
 
 		/** Whether Redis holds the entry of {@code key} in {@code cache}. */
 		boolean inRedis(CachedCache cache, Object key) {
-			return this.redis.get("cached:{" + cache.getName() + "}:" + StableKeys.encode(key)) != null;
+			// under the cache's current generation (the field g of its meta hash, 0 before any clear)
+			String base = "cached:{" + cache.getName() + "}:";
+			Object generation = this.redis.command("HGET", base + "meta", "g");
+			String g = (generation != null) ? generation.toString() : "0";
+			return this.redis.get(base + g + ":" + StableKeys.encode(key)) != null;
 		}
 
 		long[] slowExecutions() {

@@ -84,8 +84,11 @@ public class RedisBenchmarks {
 
 	private final byte[][] redisKeys = new byte[Keys.COUNT][];
 
-	/** The look-up script's keys per key: the entry and its lease. */
-	private final byte[][][] scriptKeys = new byte[Keys.COUNT][][];
+	/** The look-up script's key: the cache's meta hash. */
+	private byte[][] metaKey;
+
+	/** The look-up script's arguments per key: base, key, token, lease time, least version, largest size. */
+	private final byte[][][] scriptArguments = new byte[Keys.COUNT][][];
 
 	private String lookupScript;
 
@@ -144,21 +147,30 @@ public class RedisBenchmarks {
 				RedisBenchmarkApplication.BY_ID_KEY_CACHE, true);
 		this.payload = RedisBenchmarkApplication.cache(this.context, RemoteService.PAYLOAD_CACHE, true);
 		this.payloadStore = this.payload.getNativeCache();
+		String base = "cached:{" + RemoteService.PAYLOAD_CACHE + "}:";
+		byte[] baseBytes = base.getBytes(StandardCharsets.UTF_8);
+		byte[] generationBytes = this.lettuce.hget((base + "meta").getBytes(StandardCharsets.UTF_8),
+				"g".getBytes(StandardCharsets.UTF_8));
+		String generation = (generationBytes != null) ? new String(generationBytes, StandardCharsets.UTF_8) : "0";
+		this.metaKey = new byte[][] { (base + "meta").getBytes(StandardCharsets.UTF_8) };
 		for (int i = 0; i < Keys.COUNT; i++) {
 			check(byIdKeyCache.peek(Keys.BOXED[i]) != null, "the local hit's store lacks key " + i);
 			// the local invalidation must reach the stored key, or remoteHit would be a local hit
 			check(this.payload.peek(Keys.BOXED[i]) != null, "the remote hit's store lacks key " + i);
 			this.payload.invalidateLocally(Keys.BOXED[i]);
 			check(this.payload.peek(Keys.BOXED[i]) == null, "invalidateLocally left key " + i);
-			this.redisKeys[i] = ("cached:{" + RemoteService.PAYLOAD_CACHE + "}:" + i).getBytes(StandardCharsets.UTF_8);
+			// the cache's entries live under its current generation (the meta hash's field g)
+			this.redisKeys[i] = (base + generation + ":" + i).getBytes(StandardCharsets.UTF_8);
 			byte[] expected = ("\"" + Keys.VALUES[i] + "\"").getBytes(StandardCharsets.UTF_8);
 			check(Arrays.equals(expected, this.lettuce.get(this.redisKeys[i])),
 					"Redis does not hold the JSON of key " + i + " where the raw GET reads it");
-			this.scriptKeys[i] = new byte[][] { this.redisKeys[i],
-					("cached:{" + RemoteService.PAYLOAD_CACHE + "}:lease:" + i).getBytes(StandardCharsets.UTF_8) };
+			this.scriptArguments[i] = new byte[][] { baseBytes, Integer.toString(i).getBytes(StandardCharsets.UTF_8),
+					this.token, this.leaseMillis, "0".getBytes(StandardCharsets.UTF_8),
+					Integer.toString(1024 * 1024).getBytes(StandardCharsets.UTF_8) };
 			List<Object> reply = lookUp(i);
-			check(reply.size() == 3 && Long.valueOf(1).equals(reply.get(0))
-					&& Arrays.equals(expected, (byte[]) reply.get(1)),
+			// {1, v, value, pttl}
+			check(reply.size() == 4 && Long.valueOf(1).equals(reply.get(0))
+					&& Arrays.equals(expected, (byte[]) reply.get(2)),
 					"the look-up script does not find key " + i + " where the tier reads it");
 		}
 		long before = this.payload.getRemoteStatistics().hits();
@@ -282,8 +294,7 @@ public class RedisBenchmarks {
 	}
 
 	private List<Object> lookUp(int i) {
-		return this.lettuce.eval(this.lookupScript, ScriptOutputType.MULTI, this.scriptKeys[i], this.token,
-				this.leaseMillis);
+		return this.lettuce.eval(this.lookupScript, ScriptOutputType.MULTI, this.metaKey, this.scriptArguments[i]);
 	}
 
 	private static void check(boolean condition, String problem) {
