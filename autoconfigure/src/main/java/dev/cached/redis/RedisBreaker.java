@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -44,7 +44,7 @@ final class RedisBreaker {
 	private final RedisTierSettings settings;
 
 	/** Clears the local store of every cache of the tier. */
-	private final Consumer<Instant> clearLocalStores;
+	private final Predicate<Instant> clearLocalStores;
 
 	/** Faults since the last command that succeeded: written by every command's outcome. */
 	private final AtomicInteger faultsInARow = new AtomicInteger();
@@ -78,9 +78,10 @@ final class RedisBreaker {
 	 * Create the breaker of a tier's connection, Redis up.
 	 * @param settings the tier's settings
 	 * @param clearLocalStores clears the local store of every cache of the tier, told when
-	 * the outage that ends began
+	 * the outage that ends began; {@code false} if they had been invalidated since (by a
+	 * subscription made again) and were left alone
 	 */
-	RedisBreaker(RedisTierSettings settings, Consumer<Instant> clearLocalStores) {
+	RedisBreaker(RedisTierSettings settings, Predicate<Instant> clearLocalStores) {
 		this.settings = settings;
 		this.clearLocalStores = clearLocalStores;
 	}
@@ -185,10 +186,7 @@ final class RedisBreaker {
 		if (since == null) {
 			return;
 		}
-		boolean clear = this.settings.clearOnReconnect();
-		if (clear) {
-			this.clearLocalStores.accept(since);
-		}
+		boolean clear = this.settings.clearOnReconnect() && this.clearLocalStores.test(since);
 		synchronized (this) {
 			if (this.downSince == null) {
 				return;

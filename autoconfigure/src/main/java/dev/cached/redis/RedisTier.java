@@ -296,12 +296,14 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	 * The end of an outage that began at {@code since} (with {@code clear-on-reconnect}):
 	 * clear the local stores, unless a subscription made again during the outage has
 	 * already invalidated them, so that ending an outage clears each store at most once.
+	 * @return whether the stores were cleared
 	 */
-	private void outageEnded(Instant since) {
+	private boolean outageEnded(Instant since) {
 		if (this.invalidatedAt.isAfter(since)) {
-			return;
+			return false;
 		}
 		clearLocalStores();
+		return true;
 	}
 
 	/**

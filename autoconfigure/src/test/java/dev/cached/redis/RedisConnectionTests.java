@@ -76,7 +76,7 @@ class RedisConnectionTests {
 		this.factory.start();
 		RedisTierSettings settings = new RedisTierSettings("cached:", TIMEOUT, Duration.ofSeconds(30), RETRY_AFTER,
 				true);
-		this.breaker = new RedisBreaker(settings, (since) -> this.clears.incrementAndGet());
+		this.breaker = new RedisBreaker(settings, (since) -> this.clears.incrementAndGet() > 0);
 		this.connector = new RedisConnector(this.factory, this.opener);
 		this.connection = new RedisConnection(settings, this.connector, this.breaker, this.timer);
 	}
