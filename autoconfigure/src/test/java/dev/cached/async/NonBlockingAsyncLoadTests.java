@@ -489,15 +489,16 @@ class NonBlockingAsyncLoadTests {
 	}
 
 	private static String entry(String cache, String key) {
-		return "cached:{" + cache + "}:" + StableKeys.encode(key);
+		// generation 0: these caches are never cleared
+		return "cached:{" + cache + "}:0:" + StableKeys.encode(key);
 	}
 
 	private static String entries(String cache) {
-		return "cached:{" + cache + "}:\"*";
+		return "cached:{" + cache + "}:0:\"*";
 	}
 
 	private static String leases(String cache) {
-		return "cached:{" + cache + "}:lease:*";
+		return "cached:{" + cache + "}:0:lease:*";
 	}
 
 	private static ConfigurableApplicationContext application(String... args) {
