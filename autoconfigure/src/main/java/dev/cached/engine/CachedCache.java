@@ -281,6 +281,10 @@ public final class CachedCache {
 		this.store.invalidateAll();
 	}
 
+	void setLoadObserver(LoadObserver observer) {
+		this.singleFlight.setObserver(observer);
+	}
+
 	void setWriteRepeater(WriteRepeater writeRepeater) {
 		this.writeRepeater = writeRepeater;
 	}
