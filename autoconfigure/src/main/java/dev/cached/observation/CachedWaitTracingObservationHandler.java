@@ -18,10 +18,11 @@ import org.jspecify.annotations.Nullable;
  * {@code DefaultTracingObservationHandler} among the tracing handlers (the
  * auto-configuration does).
  * <p>
- * The span is made when the wait ends, with the wait's start time: a caller may join a
- * load an instant before its owner has started the load's observation, and a link can
- * only be given when a span is built. Its parent is the span current where the wait
- * started. Nothing runs in a wait's scope, so it has no children.
+ * The span starts with the wait, as a child of the current span, linked to the load's
+ * span. A link can only be given when a span is built, and a caller may join a load an
+ * instant before its owner has started the load's observation: such a wait's span is
+ * built again when the wait ends, with the link and the first span's start time, and the
+ * first span is abandoned. Nothing runs in a wait's scope, so it has no children.
  */
 public class CachedWaitTracingObservationHandler implements TracingObservationHandler<CachedWaitContext> {
 
@@ -47,25 +48,42 @@ public class CachedWaitTracingObservationHandler implements TracingObservationHa
 			parent = this.tracer.currentSpan();
 		}
 		Instant now = Instant.now();
-		context.put(Started.class, new Started((parent != null) ? parent.context() : null,
-				now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000, System.nanoTime()));
+		Started started = new Started((parent != null) ? parent.context() : null,
+				now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000, System.nanoTime());
+		Span load = loadSpan(context);
+		context.put(Started.class, started);
+		getTracingContext(context).setSpan(build(context, started, load));
+		if (load == null) {
+			context.put(Unlinked.class, Unlinked.INSTANCE);
+		}
 	}
 
 	@Override
 	public void onError(CachedWaitContext context) {
-		// the error is given to the span when it is made, at the end of the wait
-	}
-
-	@Override
-	public void onEvent(Observation.Event event, CachedWaitContext context) {
+		// given to the span when it ends: the span may still be built again
 	}
 
 	@Override
 	public void onStop(CachedWaitContext context) {
-		Started started = context.get(Started.class);
-		if (started == null) {
-			return;
+		Started started = context.getRequired(Started.class);
+		Span span = getRequiredSpan(context);
+		Span load = (context.get(Unlinked.class) != null) ? loadSpan(context) : null;
+		if (load != null) {
+			// the load's span started after this wait's: build this one again, linked
+			span.abandon();
+			span = build(context, started, load);
+			getTracingContext(context).setSpan(span);
 		}
+		span.name(getSpanName(context));
+		tagSpan(context, span);
+		Throwable error = context.getError();
+		if (error != null) {
+			span.error(error);
+		}
+		span.end(started.epochMicros() + (System.nanoTime() - started.nanos()) / 1_000, TimeUnit.MICROSECONDS);
+	}
+
+	private Span build(CachedWaitContext context, Started started, @Nullable Span load) {
 		Span.Builder builder = this.tracer.spanBuilder();
 		if (started.parent() != null) {
 			builder.setParent(started.parent());
@@ -73,24 +91,15 @@ public class CachedWaitTracingObservationHandler implements TracingObservationHa
 		else {
 			builder.setNoParent();
 		}
-		Span load = loadSpan(context);
 		if (load != null) {
 			builder.addLink(new Link(load));
 		}
-		Span span = builder.name(getSpanName(context))
+		return builder.name(getSpanName(context))
 			.startTimestamp(started.epochMicros(), TimeUnit.MICROSECONDS)
 			.start();
-		getTracingContext(context).setSpan(span);
-		tagSpan(context, span);
-		Throwable error = context.getError();
-		if (error != null) {
-			span.error(error);
-		}
-		long micros = started.epochMicros() + (System.nanoTime() - started.nanos()) / 1_000;
-		span.end(micros, TimeUnit.MICROSECONDS);
 	}
 
-	/** The span of the load the caller waited for, if it was traced. */
+	/** The span of the load the caller waits for, if it was traced and has started. */
 	private static @Nullable Span loadSpan(CachedWaitContext context) {
 		CachedLoadContext load = context.getLoadContext();
 		TracingContext tracing = (load != null) ? load.get(TracingContext.class) : null;
@@ -104,6 +113,13 @@ public class CachedWaitTracingObservationHandler implements TracingObservationHa
 
 	/** Where and when a wait started. */
 	private record Started(@Nullable TraceContext parent, long epochMicros, long nanos) {
+	}
+
+	/** Marks a wait whose span was built before the load's span existed. */
+	private enum Unlinked {
+
+		INSTANCE
+
 	}
 
 }

@@ -5,6 +5,8 @@ import dev.cached.engine.LoadObserver;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.ObservationView;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * or the one the caller gives: for a {@code Mono} or {@code Flux}, the observation in the
  * Reactor {@code Context} of the subscription that starts the load; for a run on another
  * thread for a caller that waited (an asynchronous wait timeout or takeover), that
- * caller's parent. Handles are {@link Observation}s.
+ * caller's parent. Handles are {@link Observation}s. A handler that throws never fails
+ * the cached call: the failure is logged once, and the call goes on.
  */
 public final class ObservationLoadObserver implements LoadObserver {
 
@@ -24,7 +27,12 @@ public final class ObservationLoadObserver implements LoadObserver {
 
 	private static final CachedWaitObservationConvention DEFAULT_WAIT = new DefaultCachedWaitObservationConvention();
 
+	private static final Log logger = LogFactory.getLog(ObservationLoadObserver.class);
+
 	private final ObservationRegistry registry;
+
+	/** Whether a handler's failure was logged; racy on purpose (at worst logged twice). */
+	private volatile boolean failureLogged;
 
 	private final @Nullable CachedLoadObservationConvention loadConvention;
 
@@ -59,6 +67,16 @@ public final class ObservationLoadObserver implements LoadObserver {
 		if (this.registry.isNoop()) {
 			return null;
 		}
+		try {
+			return startLoad(cacheName, trigger, caller);
+		}
+		catch (RuntimeException ex) {
+			failed(ex);
+			return null;
+		}
+	}
+
+	private Observation startLoad(String cacheName, Trigger trigger, @Nullable Object caller) {
 		CachedLoadContext context = new CachedLoadContext(cacheName, trigger);
 		Observation observation = CachedObservationDocumentation.LOAD.observation(this.loadConvention, DEFAULT_LOAD,
 				() -> context, this.registry);
@@ -83,10 +101,15 @@ public final class ObservationLoadObserver implements LoadObserver {
 	public void loadEnded(Object load, @Nullable Throwable failure) {
 		Observation observation = (Observation) load;
 		((CachedLoadContext) observation.getContext()).setSuccess(failure == null);
-		if (failure != null) {
-			observation.error(failure);
+		try {
+			if (failure != null) {
+				observation.error(failure);
+			}
+			observation.stop();
 		}
-		observation.stop();
+		catch (RuntimeException ex) {
+			failed(ex);
+		}
 	}
 
 	@Override
@@ -95,9 +118,15 @@ public final class ObservationLoadObserver implements LoadObserver {
 			return null;
 		}
 		CachedWaitContext context = new CachedWaitContext(cacheName, running);
-		return CachedObservationDocumentation.WAIT
-			.observation(this.waitConvention, DEFAULT_WAIT, () -> context, this.registry)
-			.start();
+		try {
+			return CachedObservationDocumentation.WAIT
+				.observation(this.waitConvention, DEFAULT_WAIT, () -> context, this.registry)
+				.start();
+		}
+		catch (RuntimeException ex) {
+			failed(ex);
+			return null;
+		}
 	}
 
 	@Override
@@ -106,10 +135,24 @@ public final class ObservationLoadObserver implements LoadObserver {
 		if (!((CachedWaitContext) observation.getContext()).end(outcome)) {
 			return;
 		}
-		if (failure != null) {
-			observation.error(failure);
+		try {
+			if (failure != null) {
+				observation.error(failure);
+			}
+			observation.stop();
 		}
-		observation.stop();
+		catch (RuntimeException ex) {
+			failed(ex);
+		}
+	}
+
+	/** An observation handler failed: the cached call goes on, the first failure is logged. */
+	private void failed(RuntimeException ex) {
+		if (this.failureLogged) {
+			return;
+		}
+		this.failureLogged = true;
+		logger.warn("An observation of a cache failed; the call goes on unobserved where needed", ex);
 	}
 
 }
