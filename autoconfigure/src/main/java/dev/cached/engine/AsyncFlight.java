@@ -55,22 +55,38 @@ final class AsyncFlight {
 
 	/** See {@link SingleFlight#loadAsync(Object, AsyncLoader, Object)}. */
 	CompletableFuture<@Nullable Object> load(Object key, AsyncLoader loader, Object context) {
+		return load(key, loader, context, LoadObserver.Trigger.MISS, null);
+	}
+
+	/**
+	 * A call as the owner of a new load or its joiner; {@code caller} is the wait handle
+	 * of a caller that starts over on another thread after a takeover (see
+	 * {@link LoadObserver#loadStarted}).
+	 */
+	private CompletableFuture<@Nullable Object> load(Object key, AsyncLoader loader, Object context,
+			LoadObserver.Trigger trigger, @Nullable Object caller) {
 		Load load = new Load(Thread.currentThread());
 		Load running = this.flight.inFlight.putIfAbsent(key, load);
 		if (running != null) {
 			return join(key, running, loader, context);
 		}
 		CompletableFuture<@Nullable Object> mine = new CompletableFuture<>();
-		own(key, load, loader, context);
+		own(key, load, loader, context, trigger, caller);
 		load.thenAccept((outcome) -> deliver(mine, outcome));
 		return mine;
 	}
 
-	/** Steps 2 and 3 on the owner's thread; 4 to 6 where the stage completes. */
-	private void own(Object key, Load load, AsyncLoader loader, Object context) {
+	/**
+	 * Steps 2 and 3 on the owner's thread; 4 to 6 where the stage completes. The execution
+	 * is observed from step 3 until its stage completes, current on this thread while the
+	 * call starts.
+	 */
+	private void own(Object key, Load load, AsyncLoader loader, Object context, LoadObserver.Trigger trigger,
+			@Nullable Object caller) {
 		SingleFlight flight = this.flight;
 		OwnerAsyncCall call = null;
 		CompletionStage<?> stage;
+		LoadObserver.Scope scope = LoadObserver.Scope.NONE;
 		try {
 			Object stored = flight.store.lookup(key);
 			if (stored != null) {
@@ -79,10 +95,17 @@ final class AsyncFlight {
 				flight.succeed(key, load, value, false);
 				return;
 			}
+			Object observation = flight.observer.loadStarted(flight.cacheName, trigger,
+					(caller != null) ? caller : loader.caller());
+			if (observation != null) {
+				load.observation = observation;
+				scope = flight.observer.openScope(observation);
+			}
 			call = new OwnerAsyncCall(flight, load, loader, context);
 			stage = flight.tier.loadAsync(key, load, call);
 		}
 		catch (Throwable ex) {
+			scope.close();
 			finish(key, load, call, null, ex, Thread.currentThread().isInterrupted());
 			return;
 		}
@@ -90,6 +113,7 @@ final class AsyncFlight {
 			// the call has returned its stage, or starts elsewhere: no thread runs this load any more
 			load.owner = null;
 		}
+		scope.close();
 		OwnerAsyncCall started = call;
 		if (stage == null) {
 			finish(key, load, started, null, null, false);
@@ -103,6 +127,7 @@ final class AsyncFlight {
 	private void finish(Object key, Load load, @Nullable OwnerAsyncCall call, @Nullable Object value,
 			@Nullable Throwable error, boolean ownerInterrupted) {
 		SingleFlight flight = this.flight;
+		Throwable failed = null;
 		try {
 			if (error == null) {
 				boolean shared = load.isFromSharedTier();
@@ -112,16 +137,18 @@ final class AsyncFlight {
 				flight.succeed(key, load, value, shared || (call != null && call.storable()));
 			}
 			else {
-				Throwable failure = Execution.unwrap(error);
-				flight.fail(key, load, failure, failure instanceof CancellationException
-						|| Execution.isInterruption(failure, ownerInterrupted));
+				failed = Execution.unwrap(error);
+				flight.fail(key, load, failed, failed instanceof CancellationException
+						|| Execution.isInterruption(failed, ownerInterrupted));
 			}
 		}
 		catch (Throwable ex) {
 			// the store failed: shared like a failure of the call
+			failed = ex;
 			flight.fail(key, load, ex, false);
 		}
 		finally {
+			Execution.observed(flight, load.observation, LoadObserver.Scope.NONE, failed);
 			if (call != null && call.started && SingleFlight.logger.isDebugEnabled()) {
 				Execution.log(flight, key, load, System.nanoTime() - call.startNanos);
 			}
@@ -134,9 +161,19 @@ final class AsyncFlight {
 			mine.completeExceptionally(this.flight.recursion(key));
 			return mine;
 		}
-		CacheStatistics statistics = this.flight.statistics;
+		SingleFlight flight = this.flight;
+		CacheStatistics statistics = flight.statistics;
 		statistics.recordCoalesced();
 		Load.JOINED.incrementAndGet(running);
+		Object wait = flight.observer.waitStarted(flight.cacheName, running);
+		if (wait != null) {
+			// the caller's own cancellation (a disposed subscription) ends its wait
+			mine.whenComplete((value, error) -> {
+				if (error instanceof CancellationException) {
+					flight.observer.waitEnded(wait, LoadObserver.Outcome.CANCELLED, null);
+				}
+			});
+		}
 		CompletableFuture<Object> waited = running;
 		if (this.flight.waitTimeoutNanos >= 0) {
 			waited = new CompletableFuture<>();
@@ -146,32 +183,55 @@ final class AsyncFlight {
 		waited.thenAccept((outcome) -> {
 			if (outcome == TIMED_OUT) {
 				statistics.recordMiss();
-				CompletableFuture.runAsync(() -> runAlone(loader, context, mine));
+				ended(wait, LoadObserver.Outcome.TIMEOUT, null);
+				CompletableFuture.runAsync(() -> runAlone(loader, context, mine, wait));
 			}
-			else if (outcome instanceof Load.Abandoned) {
+			else if (outcome instanceof Load.Abandoned abandoned) {
 				// no outcome received, so no hit: start over, as the owner of a new load or its
 				// joiner, off the completing thread
-				CompletableFuture.runAsync(() -> load(key, loader, context).whenComplete((value, error) -> {
-					if (error != null) {
-						mine.completeExceptionally(error);
-					}
-					else {
-						mine.complete(value);
-					}
-				}));
+				ended(wait, LoadObserver.Outcome.INTERRUPTED, abandoned.error());
+				CompletableFuture.runAsync(() -> load(key, loader, context, LoadObserver.Trigger.TAKEOVER, wait)
+					.whenComplete((value, error) -> {
+						if (error != null) {
+							mine.completeExceptionally(error);
+						}
+						else {
+							mine.complete(value);
+						}
+					}));
 			}
 			else {
 				// a hit once the shared outcome is received
 				statistics.recordHit();
+				if (outcome instanceof Load.Failure failure) {
+					ended(wait, LoadObserver.Outcome.FAILURE, failure.error());
+				}
+				else {
+					ended(wait, LoadObserver.Outcome.VALUE, null);
+				}
 				deliver(mine, outcome);
 			}
 		});
 		return mine;
 	}
 
-	/** A joiner whose wait timed out starts the call for itself; nothing is stored. */
-	private void runAlone(AsyncLoader loader, Object context, CompletableFuture<@Nullable Object> mine) {
-		CacheStatistics statistics = this.flight.statistics;
+	private void ended(@Nullable Object wait, LoadObserver.Outcome outcome, @Nullable Throwable failure) {
+		if (wait != null) {
+			this.flight.observer.waitEnded(wait, outcome, failure);
+		}
+	}
+
+	/**
+	 * A joiner whose wait timed out starts the call for itself; nothing is stored. Observed
+	 * as an execution of its own, in the context of the caller's wait.
+	 */
+	private void runAlone(AsyncLoader loader, Object context, CompletableFuture<@Nullable Object> mine,
+			@Nullable Object wait) {
+		SingleFlight flight = this.flight;
+		CacheStatistics statistics = flight.statistics;
+		LoadObserver observer = flight.observer;
+		Object observation = observer.loadStarted(flight.cacheName, LoadObserver.Trigger.TIMEOUT, wait);
+		LoadObserver.Scope scope = (observation != null) ? observer.openScope(observation) : LoadObserver.Scope.NONE;
 		statistics.loadStarted();
 		long start = System.nanoTime();
 		CompletionStage<?> stage;
@@ -180,11 +240,14 @@ final class AsyncFlight {
 		}
 		catch (Throwable ex) {
 			statistics.recordLoadFailure(System.nanoTime() - start);
+			Execution.observed(flight, observation, scope, ex);
 			mine.completeExceptionally(ex);
 			return;
 		}
+		scope.close();
 		if (stage == null) {
 			statistics.recordLoadSuccess(System.nanoTime() - start);
+			Execution.observed(flight, observation, LoadObserver.Scope.NONE, null);
 			mine.complete(null);
 			return;
 		}
@@ -192,10 +255,13 @@ final class AsyncFlight {
 			long nanos = System.nanoTime() - start;
 			if (error != null) {
 				statistics.recordLoadFailure(nanos);
-				mine.completeExceptionally(Execution.unwrap(error));
+				Throwable failure = Execution.unwrap(error);
+				Execution.observed(flight, observation, LoadObserver.Scope.NONE, failure);
+				mine.completeExceptionally(failure);
 			}
 			else {
 				statistics.recordLoadSuccess(nanos);
+				Execution.observed(flight, observation, LoadObserver.Scope.NONE, null);
 				mine.complete(value);
 			}
 		});

@@ -31,6 +31,16 @@ public interface AsyncLoader {
 	}
 
 	/**
+	 * Return what the {@link LoadObserver} is given as the caller of an execution this
+	 * loader runs, when the caller's context is not the current thread's (e.g. the trace
+	 * context of the subscription that starts it, as a Reactor {@code Context} carries it).
+	 * @return the caller, or {@code null} for the current thread's context
+	 */
+	default @Nullable Object caller() {
+		return null;
+	}
+
+	/**
 	 * Whether the owner should publish this eventual value ({@code unless} veto).
 	 * @param context the calling caller's context
 	 * @param result the value the stage of {@link #loadAsync(Object)} completed with

@@ -46,6 +46,7 @@ final class BlockingJoin {
 			throw flight.recursion(key);
 		}
 		Object outcome;
+		Object wait = null;
 		WAITING.put(self, running);
 		try {
 			VarHandle.fullFence();
@@ -55,16 +56,20 @@ final class BlockingJoin {
 			}
 			flight.statistics.recordCoalesced();
 			Load.JOINED.incrementAndGet(running);
+			wait = flight.observer.waitStarted(flight.cacheName, running);
 			outcome = (flight.waitTimeoutNanos < 0) ? running.get()
 					: running.get(flight.waitTimeoutNanos, TimeUnit.NANOSECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new CacheWaitInterruptedException(flight.cacheName, ex);
+			CacheWaitInterruptedException interrupted = new CacheWaitInterruptedException(flight.cacheName, ex);
+			ended(flight, wait, LoadObserver.Outcome.INTERRUPTED, interrupted);
+			throw interrupted;
 		}
 		catch (TimeoutException ex) {
 			// no longer waiting: a caller running the method itself is no link of a cycle
 			WAITING.remove(self);
+			ended(flight, wait, LoadObserver.Outcome.TIMEOUT, null);
 			flight.statistics.recordMiss();
 			return Execution.unshared(flight, loader, context);
 		}
@@ -76,16 +81,26 @@ final class BlockingJoin {
 			WAITING.remove(self);
 		}
 		// outside of the try: the owner's exception is never this caller's interrupt or timeout
-		if (outcome instanceof Load.Abandoned) {
+		if (outcome instanceof Load.Abandoned abandoned) {
 			// no outcome received, so no hit: the retry counts this caller again
+			ended(flight, wait, LoadObserver.Outcome.INTERRUPTED, abandoned.error());
 			return TAKE_OVER;
 		}
 		// a hit once the shared outcome is received: no count is ever taken back
 		flight.statistics.recordHit();
 		if (outcome instanceof Load.Failure failure) {
+			ended(flight, wait, LoadObserver.Outcome.FAILURE, failure.error());
 			throw failure.error();
 		}
+		ended(flight, wait, LoadObserver.Outcome.VALUE, null);
 		return outcome;
+	}
+
+	private static void ended(SingleFlight flight, @Nullable Object wait, LoadObserver.Outcome outcome,
+			@Nullable Throwable failure) {
+		if (wait != null) {
+			flight.observer.waitEnded(wait, outcome, failure);
+		}
 	}
 
 	/** Whether the owner of {@code load}, transitively, waits for a load of {@code self}. */

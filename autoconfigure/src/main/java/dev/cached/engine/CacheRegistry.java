@@ -42,6 +42,8 @@ public final class CacheRegistry {
 
 	private volatile WriteRepeater writeRepeater = WriteRepeater.NONE;
 
+	private volatile LoadObserver loadObserver = LoadObserver.NONE;
+
 	private volatile @Nullable RemoteTier remoteTier;
 
 	/**
@@ -115,6 +117,7 @@ public final class CacheRegistry {
 			}
 			CachedCache cache = new CachedCache(name, settings, this.ticker, this.executor, refresher);
 			cache.setWriteRepeater(this.writeRepeater);
+			cache.setLoadObserver(this.loadObserver);
 			Entry candidate = new Entry(cache, method, annotationTtl);
 			entry = this.caches.putIfAbsent(name, candidate);
 			if (entry == null) {
@@ -165,6 +168,18 @@ public final class CacheRegistry {
 		this.writeRepeater = writeRepeater;
 		for (Entry entry : this.caches.values()) {
 			entry.cache.setWriteRepeater(writeRepeater);
+		}
+	}
+
+	/**
+	 * Set what is told about every execution of a method and every caller that waits for
+	 * one, in every cache; caches that exist already are switched over too.
+	 * @param loadObserver the observer ({@link LoadObserver#NONE} by default)
+	 */
+	public void setLoadObserver(LoadObserver loadObserver) {
+		this.loadObserver = loadObserver;
+		for (Entry entry : this.caches.values()) {
+			entry.cache.setLoadObserver(loadObserver);
 		}
 	}
 

@@ -341,6 +341,10 @@ public final class CachedCache {
 		this.entries.removeAll();
 	}
 
+	void setLoadObserver(LoadObserver observer) {
+		this.singleFlight.setObserver(observer);
+	}
+
 	void setWriteRepeater(WriteRepeater writeRepeater) {
 		this.writeRepeater = writeRepeater;
 	}

@@ -13,6 +13,11 @@ import org.jspecify.annotations.Nullable;
  * joined callers, or the owner's own interruption, G11). Every flight runs the method
  * through here: a blocking owner ({@link SingleFlight}, {@link OwnerCall}), a background
  * reload ({@link ReloadFlight}), a joined caller whose wait timed out ({@link BlockingJoin}).
+ * <p>
+ * Each execution is also told to the cache's {@link LoadObserver}: {@link #observe} when it
+ * starts (before the tier is asked, so that a shared tier's commands are part of it; the
+ * handle goes on the {@link Load}, where a wait for it finds it) and {@link #observed} when
+ * it ends. With {@link LoadObserver#NONE} both cost one call that returns at once.
  */
 final class Execution {
 
@@ -58,10 +63,15 @@ final class Execution {
 
 	/**
 	 * Run the call of a joined caller whose wait timed out, counted as a load (not as a
-	 * miss: the caller counts that); its value is its own and not stored.
+	 * miss: the caller counts that) and observed as one; its value is its own and not
+	 * stored.
 	 */
 	static @Nullable Object unshared(SingleFlight flight, Loader loader, Object context) throws Throwable {
 		CacheStatistics statistics = flight.statistics;
+		LoadObserver observer = flight.observer;
+		Object observation = observer.loadStarted(flight.cacheName, LoadObserver.Trigger.TIMEOUT, null);
+		LoadObserver.Scope scope = (observation != null) ? observer.openScope(observation) : LoadObserver.Scope.NONE;
+		Throwable failure = null;
 		statistics.loadStarted();
 		long start = System.nanoTime();
 		try {
@@ -70,8 +80,39 @@ final class Execution {
 			return value;
 		}
 		catch (Throwable ex) {
+			failure = ex;
 			statistics.recordLoadFailure(System.nanoTime() - start);
 			throw ex;
+		}
+		finally {
+			observed(flight, observation, scope, failure);
+		}
+	}
+
+	/**
+	 * Tell the observer that the execution of {@code load} starts on this thread, keep its
+	 * handle on the load, and make it current here.
+	 * @return the scope to close when the work on this thread is done
+	 */
+	static LoadObserver.Scope observe(SingleFlight flight, Load load, LoadObserver.Trigger trigger) {
+		LoadObserver observer = flight.observer;
+		Object observation = observer.loadStarted(flight.cacheName, trigger, null);
+		if (observation == null) {
+			return LoadObserver.Scope.NONE;
+		}
+		load.observation = observation;
+		return observer.openScope(observation);
+	}
+
+	/**
+	 * Close the scope of an execution and tell the observer that it ended, if it was
+	 * observed.
+	 */
+	static void observed(SingleFlight flight, @Nullable Object observation, LoadObserver.Scope scope,
+			@Nullable Throwable failure) {
+		scope.close();
+		if (observation != null) {
+			flight.observer.loadEnded(observation, failure);
 		}
 	}
 

@@ -29,6 +29,13 @@ public final class Load extends CompletableFuture<Object> {
 	/** Set once by an invalidator; read by the owner inside the store's publish and by a shared tier. */
 	volatile boolean invalidated;
 
+	/**
+	 * The {@link LoadObserver}'s handle of the execution, {@code null} while none started
+	 * or when it is not observed. Written by the thread that runs the execution before the
+	 * method runs; read by the observer when a wait for this load ends.
+	 */
+	volatile @Nullable Object observation;
+
 	/** Incremented by each joiner; read by the owner for its debug line. */
 	volatile int joined;
 
@@ -59,6 +66,15 @@ public final class Load extends CompletableFuture<Object> {
 	 */
 	public long loadNanos() {
 		return this.loadNanos;
+	}
+
+	/**
+	 * Return the {@link LoadObserver}'s handle of the execution that obtains this load's
+	 * value, once it started.
+	 * @return the handle, or {@code null} (not started yet, or not observed)
+	 */
+	public @Nullable Object observation() {
+		return this.observation;
 	}
 
 	/**

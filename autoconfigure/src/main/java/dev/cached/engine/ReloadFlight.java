@@ -62,6 +62,8 @@ final class ReloadFlight {
 		SingleFlight flight = this.flight;
 		load.owner = Thread.currentThread();
 		OwnerCall call = new OwnerCall(flight, load, loader, context, false);
+		LoadObserver.Scope scope = Execution.observe(flight, load, LoadObserver.Trigger.REFRESH);
+		Throwable failure = null;
 		try {
 			Object value = flight.tier.reload(key, load, takeSharedAbove, call);
 			if (value == RemoteCache.SKIPPED) {
@@ -77,10 +79,14 @@ final class ReloadFlight {
 			}
 		}
 		catch (Throwable ex) {
+			failure = ex;
 			// a reload stopped by the executor's interruption is no failure of a caller that joined it
 			flight.fail(key, load, ex, Execution.isInterruption(ex, Thread.currentThread().isInterrupted()));
 			flight.statistics.recordRefreshFailure();
 			refresher.failed(key, ex);
+		}
+		finally {
+			Execution.observed(flight, load.observation, scope, failure);
 		}
 	}
 

@@ -126,6 +126,9 @@ public final class SingleFlight {
 	 */
 	volatile RemoteCache tier = RemoteCache.LOCAL;
 
+	/** Told about every execution and wait; set when the cache is created or observed, read by every miss. */
+	volatile LoadObserver observer = LoadObserver.NONE;
+
 	private final AsyncFlight async = new AsyncFlight(this);
 
 	private final ReloadFlight reloads = new ReloadFlight(this);
@@ -176,26 +179,31 @@ public final class SingleFlight {
 	 * owner gets); the mapping is left unestablished
 	 */
 	public @Nullable Object load(Object key, Loader loader, Object context) throws Throwable {
+		LoadObserver.Trigger trigger = LoadObserver.Trigger.MISS;
 		for (;;) {
 			Load load = new Load(Thread.currentThread());
 			Load running = this.inFlight.putIfAbsent(key, load);
 			if (running == null) {
-				return own(key, load, loader, context);
+				return own(key, load, loader, context, trigger);
 			}
 			Object outcome = BlockingJoin.join(this, key, running, loader, context);
 			if (outcome != BlockingJoin.TAKE_OVER) {
 				return outcome;
 			}
 			// the owner was interrupted: start over, as the owner of a new load or its joiner
+			trigger = LoadObserver.Trigger.TAKEOVER;
 		}
 	}
 
-	/** Steps 2 to 6 of a blocking owner, on its own thread. */
-	private @Nullable Object own(Object key, Load load, Loader loader, Object context) throws Throwable {
+	/** Steps 2 to 6 of a blocking owner, on its own thread; step 3 is observed. */
+	private @Nullable Object own(Object key, Load load, Loader loader, Object context, LoadObserver.Trigger trigger)
+			throws Throwable {
 		// whether the call ran on this thread without an OwnerCall, and when it started
 		boolean ran = false;
 		long start = 0;
 		OwnerCall call = null;
+		LoadObserver.Scope scope = LoadObserver.Scope.NONE;
+		Throwable failure = null;
 		try {
 			Object stored = this.store.lookup(key);
 			if (stored != null) {
@@ -204,6 +212,7 @@ public final class SingleFlight {
 				succeed(key, load, value, false);
 				return value;
 			}
+			scope = Execution.observe(this, load, trigger);
 			RemoteCache tier = this.tier;
 			Object value;
 			boolean storable;
@@ -226,10 +235,12 @@ public final class SingleFlight {
 			return value;
 		}
 		catch (Throwable ex) {
+			failure = ex;
 			fail(key, load, ex, Execution.isInterruption(ex, Thread.currentThread().isInterrupted()));
 			throw ex;
 		}
 		finally {
+			Execution.observed(this, load.observation, scope, failure);
 			if (call != null && call.ran) {
 				ran = true;
 				start = call.startNanos;
@@ -365,6 +376,14 @@ public final class SingleFlight {
 	 */
 	public int inFlightKeys() {
 		return this.inFlight.size();
+	}
+
+	/**
+	 * Tell {@code observer} about every execution and wait from now on.
+	 * @param observer the observer, {@link LoadObserver#NONE} by default
+	 */
+	void setObserver(LoadObserver observer) {
+		this.observer = observer;
 	}
 
 	/**

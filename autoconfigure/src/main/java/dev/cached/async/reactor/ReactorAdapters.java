@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.util.context.ContextView;
 
 import org.springframework.core.MethodParameter;
@@ -38,6 +39,13 @@ import org.springframework.core.ResolvableType;
  * {@link #suspending()}).
  */
 public final class ReactorAdapters {
+
+	/**
+	 * The key of the current Micrometer {@code Observation} in a Reactor {@code Context}
+	 * ({@code ObservationThreadLocalAccessor.KEY}): the parent of the {@code cached.load}
+	 * observation of a load that a subscription starts.
+	 */
+	static final String OBSERVATION_KEY = "micrometer.observation";
 
 	private ReactorAdapters() {
 	}
@@ -84,13 +92,21 @@ public final class ReactorAdapters {
 		});
 	}
 
-	/** The subscriber's own {@code Mono} of its own future: cancelling it leaves the future alone. */
+	/**
+	 * The subscriber's own {@code Mono} of its own future: cancelling the subscription
+	 * cancels that future (which ends this caller's wait, if it waits) and nothing else.
+	 */
 	private static Mono<Object> own(CompletableFuture<@Nullable Object> future) {
 		if (future.isDone() && !future.isCompletedExceptionally()) {
 			// a hit: no need to go through the future's callbacks
 			return Mono.justOrEmpty(future.getNow(null));
 		}
-		return Mono.fromFuture(future, true);
+		// after the cancellation went upstream, so that the future's end is no dropped error
+		return Mono.fromFuture(future, true).doFinally((signal) -> {
+			if (signal == SignalType.CANCEL) {
+				future.cancel(false);
+			}
+		});
 	}
 
 	/**
@@ -209,9 +225,20 @@ public final class ReactorAdapters {
 			return (result != null) ? subscribe((Publisher<?>) result) : null;
 		}
 
+		/**
+		 * Subscribe once, with the subscription's {@code Context} and, over it, what the
+		 * thread that runs the method holds at that moment (Reactor's
+		 * {@code contextCapture()}, with the context-propagation library present): the
+		 * current observation there is the load's.
+		 */
 		CompletableFuture<?> subscribe(Publisher<?> result) {
-			Mono<?> value = this.adapter.value(result);
+			Mono<?> value = this.adapter.value(result).contextCapture();
 			return (this.view.isEmpty() ? value : value.contextWrite(this.view)).toFuture();
+		}
+
+		@Override
+		public @Nullable Object caller() {
+			return this.view.getOrDefault(OBSERVATION_KEY, null);
 		}
 
 		@Override
