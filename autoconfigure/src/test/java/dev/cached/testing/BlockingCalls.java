@@ -101,6 +101,10 @@ public final class BlockingCalls {
 		// which the pool starts once, under a spin lock, at the first timeout: start it now,
 		// as an application's first timeout would, before BlockHound watches
 		new CompletableFuture<Void>().completeOnTimeout(null, 1, TimeUnit.DAYS);
+		// Reactor's context propagation reads its accessors' service files once, when a
+		// subscription first captures a context: do it now, as an application's first
+		// request would, before BlockHound watches
+		reactor.core.publisher.Mono.just(1).contextCapture().block();
 		BlockHound.install(new Recorder());
 		installed = true;
 	}
