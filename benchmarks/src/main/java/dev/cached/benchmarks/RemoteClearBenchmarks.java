@@ -55,7 +55,11 @@ public class RemoteClearBenchmarks {
 		if (RedisBenchmarkApplication.redisServerBinary() == null) {
 			throw new IllegalStateException(RedisBenchmarkApplication.REDIS_MISSING);
 		}
-		this.redis = RedisBenchmarkApplication.startRedis();
+		// DEBUG POPULATE plants the unrelated keys in one command
+		this.redis = RedisServer.builder()
+			.executable(RedisBenchmarkApplication.redisServerBinary())
+			.arguments("--enable-debug-command", "yes")
+			.start();
 		try {
 			if (this.otherKeys > 0) {
 				this.redis.command("DEBUG", "POPULATE", Integer.toString(this.otherKeys), "unrelated");
