@@ -42,7 +42,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * same run.</li>
  * <li>{@link #remoteHit}: a local miss answered by Redis. Each call first removes the key
  * from the local store only ({@link CachedCache#invalidateLocally(Object)}, no Redis call),
- * then calls the method: the proxy, a local miss, one Lua script in Redis (GET and PTTL),
+ * then calls the method: the proxy, a local miss, one Lua script in Redis (the meta hash, STRLEN, GET and PTTL),
  * the JSON read back as a {@code String} and stored locally.</li>
  * <li>{@link #invalidateLocally}: what {@link #remoteHit} spends before its call: the
  * key put into the local store directly (Caffeine {@code put}) and removed again.</li>
