@@ -6,7 +6,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -105,7 +104,8 @@ public final class CachedCache {
 		if (stored != null) {
 			this.statistics.recordHit();
 			if (this.refresher != null) {
-				return readAhead(key, stored, this.refresher, loader, context);
+				return ReloadFlight.readAhead(this.singleFlight, this.entries, this.ticker, key, stored, this.refresher, loader,
+						context);
 			}
 			return NullValue.unmask(stored);
 		}
@@ -130,25 +130,12 @@ public final class CachedCache {
 			if (this.refresher != null) {
 				// the background reload waits for the method's future on the refresh executor
 				return CompletableFuture
-					.completedFuture(readAhead(key, stored, this.refresher, ReloadFlight.blocking(loader), context));
+					.completedFuture(ReloadFlight.readAhead(this.singleFlight, this.entries, this.ticker, key, stored,
+							this.refresher, ReloadFlight.blocking(loader), context));
 			}
 			return CompletableFuture.completedFuture(NullValue.unmask(stored));
 		}
 		return this.singleFlight.loadAsync(key, loader, context);
-	}
-
-	private @Nullable Object readAhead(Object key, Object stored, Refresher refresher, Loader loader,
-			Object context) {
-		if (!(stored instanceof StoredEntry entry)) {
-			return NullValue.unmask(stored);
-		}
-		Object value = NullValue.unmask(entry.value);
-		long now = this.ticker.read();
-		if (refresher.isDue(now - entry.writtenAt, this.entries.remainingNanos(entry, now), entry.loadNanos())) {
-			this.singleFlight.refresh(key, entry, value, loader, context, refresher,
-					this.entries.takeSharedAbove(entry, now));
-		}
-		return value;
 	}
 
 	/**
@@ -280,13 +267,7 @@ public final class CachedCache {
 		if (index == null) {
 			throw new IllegalStateException("Cache '" + this.name + "' does not index its keys by form");
 		}
-		// the loads first: one that stores its value after this point is detached (G8), and
-		// one that stored it before is in the index, which is read after this point
-		this.singleFlight.invalidateIf((key) -> form.equals(index.formOf(key)));
-		for (Object key : index.keys(form)) {
-			this.singleFlight.invalidate(key);
-			this.entries.remove(key);
-		}
+		index.invalidate(form, this.singleFlight, this.entries);
 	}
 
 	/**
@@ -295,17 +276,6 @@ public final class CachedCache {
 	 */
 	@Nullable KeyIndex keyIndex() {
 		return this.entries.index();
-	}
-
-	/**
-	 * Remove every key that {@code keys} accepts from this instance's store only (see
-	 * {@link #invalidateLocally(Object)}), loads running now included: for an invalidation
-	 * that names a key by its form in the shared tier.
-	 * @param keys the keys to remove
-	 */
-	public void invalidateLocally(Predicate<Object> keys) {
-		this.singleFlight.invalidateIf(keys);
-		this.store.asMap().keySet().removeIf(keys);
 	}
 
 	/**

@@ -79,6 +79,20 @@ public final class KeyIndex {
 		return this.keys.size();
 	}
 
+	/**
+	 * Detach the loads and remove the stored entries of every key of {@code form}: the
+	 * loads first, so that one storing its value after this point is detached (G8) and one
+	 * that stored it before is in the index, read after this point. Only the keys of the
+	 * loads in flight (few) have their form computed.
+	 */
+	void invalidate(String form, SingleFlight flight, CaffeineStore entries) {
+		flight.invalidateIf((key) -> form.equals(formOf(key)));
+		for (Object key : keys(form)) {
+			flight.invalidate(key);
+			entries.remove(key);
+		}
+	}
+
 	void add(Object key) {
 		String form = formOf(key);
 		if (form != null) {

@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -88,6 +89,23 @@ final class ReloadFlight {
 		finally {
 			Execution.observed(flight, load.observation, scope, failure);
 		}
+	}
+
+	/**
+	 * A hit in a cache that refreshes ahead: return the stored value, and start a background
+	 * reload of the key if the refresher finds it due.
+	 */
+	static @Nullable Object readAhead(SingleFlight flight, CaffeineStore entries, Ticker ticker, Object key,
+			Object stored, Refresher refresher, Loader loader, Object context) {
+		if (!(stored instanceof StoredEntry entry)) {
+			return NullValue.unmask(stored);
+		}
+		Object value = NullValue.unmask(entry.value);
+		long now = ticker.read();
+		if (refresher.isDue(now - entry.writtenAt, entries.remainingNanos(entry, now), entry.loadNanos())) {
+			flight.refresh(key, entry, value, loader, context, refresher, entries.takeSharedAbove(entry, now));
+		}
+		return value;
 	}
 
 	/**
