@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.lettuce.core.RedisConnectionException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 
@@ -144,7 +146,18 @@ final class RedisConnector {
 			return true;
 		}
 		RedisClusterAsyncCommands<byte[], byte[]> commands = this.commands;
-		return (commands == null) ? !starting() : !commands.isOpen();
+		return (commands == null) ? !starting() : !isOpen(commands);
+	}
+
+	/** Whether the connection behind {@code commands} is open (the same call on Lettuce 6 and 7). */
+	private static boolean isOpen(RedisClusterAsyncCommands<byte[], byte[]> commands) {
+		if (commands instanceof RedisAsyncCommands<byte[], byte[]> single) {
+			return single.getStatefulConnection().isOpen();
+		}
+		if (commands instanceof RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster) {
+			return cluster.getStatefulConnection().isOpen();
+		}
+		return true;
 	}
 
 	@SuppressWarnings("unchecked")
