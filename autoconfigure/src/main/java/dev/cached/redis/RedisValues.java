@@ -4,16 +4,26 @@ import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.BeanDescription;
 import tools.jackson.databind.DatabindContext;
+import tools.jackson.databind.DeserializationConfig;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JavaType;
+import tools.jackson.databind.deser.BeanDeserializerBuilder;
+import tools.jackson.databind.deser.ValueDeserializerModifier;
+import tools.jackson.databind.exc.InvalidDefinitionException;
+import tools.jackson.databind.introspect.BeanPropertyDefinition;
 import tools.jackson.databind.jsontype.PolymorphicTypeValidator;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
 
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.MethodParameter;
+import org.springframework.util.ClassUtils;
 
 /**
  * Values in Redis are JSON, written by the application's Jackson mapper and read back as
@@ -28,13 +38,23 @@ final class RedisValues {
 
 	private static final byte[] NULL = { 'n', 'u', 'l', 'l' };
 
+	private static final boolean SPRING_DATA = ClassUtils.isPresent("org.springframework.data.domain.Page",
+			RedisValues.class.getClassLoader());
+
 	private final JsonMapper mapper;
 
 	private final JavaType type;
 
-	private RedisValues(JsonMapper mapper, JavaType type) {
+	private final Method method;
+
+	/** How the other methods sharing the cache read their values, by method. */
+	private final ConcurrentMap<Method, RedisValues> others;
+
+	private RedisValues(JsonMapper mapper, Method method, ConcurrentMap<Method, RedisValues> others) {
 		this.mapper = mapper;
-		this.type = type;
+		this.method = method;
+		this.type = mapper.getTypeFactory().constructType(valueType(method));
+		this.others = others;
 	}
 
 	/**
@@ -44,15 +64,62 @@ final class RedisValues {
 	 * @return the mapper to use
 	 */
 	static JsonMapper strict(JsonMapper application) {
-		return application.rebuild()
+		JsonMapper.Builder builder = application.rebuild()
 			.deactivateDefaultTyping()
 			.polymorphicTypeValidator(DenyAll.INSTANCE)
 			.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-			.build();
+			.addModule(new SimpleModule("cached-getter-only").setDeserializerModifier(GetterOnly.INSTANCE));
+		if (SPRING_DATA) {
+			builder.addModule(SpringDataValues.module());
+		}
+		return builder.build();
 	}
 
 	static RedisValues of(JsonMapper mapper, Method method) {
-		return new RedisValues(mapper, mapper.getTypeFactory().constructType(valueType(method)));
+		return new RedisValues(mapper, method, new ConcurrentHashMap<>());
+	}
+
+	/**
+	 * Return how another method sharing the cache reads its values: as its own declared
+	 * return type.
+	 * @param method the method being called
+	 * @return its reader
+	 */
+	RedisValues forMethod(Method method) {
+		if (method.equals(this.method)) {
+			return this;
+		}
+		return this.others.computeIfAbsent(method, (m) -> new RedisValues(this.mapper, m, this.others));
+	}
+
+	/**
+	 * Return why values of a method's declared type cannot be read back, or {@code null}
+	 * if they can: an abstract class or an interface Jackson has no implementation for
+	 * (collections, maps, Spring Data's {@code Page} and {@code Slice} have one), unless
+	 * the type says which subtypes a payload may name ({@code @JsonTypeInfo}).
+	 * @param mapper the strict mapper
+	 * @param method the method
+	 * @return the reason, or {@code null}
+	 */
+	static @Nullable String unreadable(JsonMapper mapper, Method method) {
+		JavaType type = mapper.getTypeFactory().constructType(valueType(method));
+		Class<?> raw = type.getRawClass();
+		if (!type.isAbstract() || type.isContainerType() || raw == Object.class || raw.isArray()
+				|| (SPRING_DATA && SpringDataValues.handles(raw))) {
+			return null;
+		}
+		try {
+			// an abstract type that Jackson can read (@JsonTypeInfo, a module's or an
+			// annotated deserializer) refuses the empty object for another reason
+			mapper.readValue("{}", type);
+			return null;
+		}
+		catch (InvalidDefinitionException ex) {
+			return (raw.isInterface() ? "an interface" : "an abstract class") + " with no known implementation";
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
 	}
 
 	/**
@@ -146,6 +213,32 @@ final class RedisValues {
 		@Override
 		public Validity validateSubType(DatabindContext context, JavaType baseType, JavaType subType) {
 			return Validity.DENIED;
+		}
+
+	}
+
+	/**
+	 * Properties that a class only has as getters ({@code isNew()}, a computed count) are
+	 * written with its values: on reading they are ignored, never an unknown property.
+	 * Any other property the class does not know still fails.
+	 */
+	private static final class GetterOnly extends ValueDeserializerModifier {
+
+		private static final long serialVersionUID = 1L;
+
+		static final GetterOnly INSTANCE = new GetterOnly();
+
+		@Override
+		public BeanDeserializerBuilder updateBuilder(DeserializationConfig config, BeanDescription.Supplier description,
+				BeanDeserializerBuilder builder) {
+			for (BeanPropertyDefinition property : description.get().findProperties()) {
+				if (property.hasGetter() && !property.hasSetter() && !property.hasField()
+						&& !property.hasConstructorParameter()
+						&& !builder.hasProperty(property.getFullName())) {
+					builder.addIgnorable(property.getName());
+				}
+			}
+			return builder;
 		}
 
 	}
