@@ -23,6 +23,17 @@ public interface RemoteTier {
 	@Nullable RemoteCache attach(CachedCache cache, Method method);
 
 	/**
+	 * Say why the values of a method whose cache is kept in the tier could not be read
+	 * back there (e.g. its declared return type is an interface with no known
+	 * implementation), so that startup fails naming the method instead of every read.
+	 * @param method a method of a cache kept in the tier
+	 * @return the problem, to follow "whose values", or {@code null} if there is none
+	 */
+	default @Nullable String valueProblem(Method method) {
+		return null;
+	}
+
+	/**
 	 * Describe the tier's state for operators (e.g. {@code status}, {@code since},
 	 * {@code error}), never a key or a value.
 	 * @return the description
