@@ -12,10 +12,12 @@ import java.util.function.Function;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import org.aopalliance.intercept.MethodInvocation;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.ClassUtils;
 
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteStatistics;
@@ -342,7 +344,9 @@ final class RedisEntries extends RedisKeys {
 	@Nullable RedisValues reader(@Nullable Object context) {
 		RedisValues values = this.values;
 		if (values != null && context instanceof MethodInvocation invocation) {
-			return values.forMethod(invocation.getMethod());
+			Object target = invocation.getThis();
+			return values.forCall(invocation.getMethod(),
+					(target != null) ? ClassUtils.getUserClass(target.getClass()) : null);
 		}
 		return values;
 	}

@@ -1,8 +1,12 @@
 package dev.cached.redis;
 
+import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
+import java.lang.reflect.WildcardType;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -21,6 +25,8 @@ import tools.jackson.databind.jsontype.PolymorphicTypeValidator;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
 
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.GenericTypeResolver;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.MethodParameter;
 import org.springframework.util.ClassUtils;
@@ -48,12 +54,16 @@ final class RedisValues {
 	private final Method method;
 
 	/** How the other methods sharing the cache read their values, by method. */
-	private final ConcurrentMap<Method, RedisValues> others;
+	private final ConcurrentMap<Object, RedisValues> others;
 
-	private RedisValues(JsonMapper mapper, Method method, ConcurrentMap<Method, RedisValues> others) {
+	private RedisValues(JsonMapper mapper, Method method, ConcurrentMap<Object, RedisValues> others) {
+		this(mapper, method, valueType(method), others);
+	}
+
+	private RedisValues(JsonMapper mapper, Method method, Type valueType, ConcurrentMap<Object, RedisValues> others) {
 		this.mapper = mapper;
 		this.method = method;
-		this.type = mapper.getTypeFactory().constructType(valueType(method));
+		this.type = mapper.getTypeFactory().constructType(valueType);
 		this.others = others;
 	}
 
@@ -80,16 +90,60 @@ final class RedisValues {
 	}
 
 	/**
-	 * Return how another method sharing the cache reads its values: as its own declared
-	 * return type.
-	 * @param method the method being called
+	 * Return how a method called on a target reads its values: as its own declared return
+	 * type (several methods may share a cache), that of the target class's most specific
+	 * method, as the cache registered it, with the type variables the target's class binds
+	 * resolved; where that one leaves a variable open (an implementation inherited from a
+	 * generic class, as a Spring Data repository's), the called method's type (its
+	 * interface's) if that one does not.
+	 * @param method the method called (an interface's, for a proxy)
+	 * @param targetClass the class of the target, or {@code null}
 	 * @return its reader
 	 */
-	RedisValues forMethod(Method method) {
-		if (method.equals(this.method)) {
+	RedisValues forCall(Method method, @Nullable Class<?> targetClass) {
+		if (method.equals(this.method) && targetClass == null) {
 			return this;
 		}
-		return this.others.computeIfAbsent(method, (m) -> new RedisValues(this.mapper, m, this.others));
+		return this.others.computeIfAbsent(new Call(method, targetClass), (call) -> {
+			// the method the cache registered: the target class's most specific one
+			Method specific = (targetClass != null && !Proxy.isProxyClass(targetClass))
+					? AopUtils.getMostSpecificMethod(method, targetClass) : method;
+			Type type = valueType(specific, targetClass);
+			if (hasVariable(type)) {
+				Type called = valueType(method, targetClass);
+				if (!hasVariable(called)) {
+					type = called;
+				}
+			}
+			return new RedisValues(this.mapper, method, type, this.others);
+		});
+	}
+
+	private static Type valueType(Method method, @Nullable Class<?> targetClass) {
+		if (targetClass == null || KotlinDetector.isSuspendingFunction(method)) {
+			return valueType(method);
+		}
+		return valueType(GenericTypeResolver.resolveType(method.getGenericReturnType(), targetClass));
+	}
+
+	private static boolean hasVariable(Type type) {
+		if (type instanceof TypeVariable<?> || type instanceof WildcardType) {
+			return true;
+		}
+		if (type instanceof ParameterizedType parameterized) {
+			for (Type argument : parameterized.getActualTypeArguments()) {
+				if (hasVariable(argument)) {
+					return true;
+				}
+			}
+		}
+		if (type instanceof GenericArrayType array) {
+			return hasVariable(array.getGenericComponentType());
+		}
+		return false;
+	}
+
+	private record Call(Method method, @Nullable Class<?> targetClass) {
 	}
 
 	/**

@@ -157,6 +157,16 @@ class RedisApplicationValuesTests {
 		assertThat(instances.count(B, "cache.remote.errors", "vets")).isEqualTo(errors + 1);
 	}
 
+	@Test
+	void aMethodInheritedFromAGenericClassReadsItsTypeBoundByTheBean() {
+		double errors = instances.count(B, "cache.remote.errors", "repository");
+		Collection<Vet> all = instances.bean(A, VetRepository.class).findAll("all");
+		Collection<Vet> read = instances.bean(B, VetRepository.class).findAll("all");
+		assertThat(read).isEqualTo(all).allSatisfy((vet) -> assertThat(vet).isInstanceOf(Vet.class));
+		assertThat(instances.bean(B, VetRepository.class).loads()).isZero();
+		assertThat(instances.count(B, "cache.remote.errors", "repository")).isEqualTo(errors);
+	}
+
 	private static Vets vets(int instance) {
 		return instances.bean(instance, Vets.class);
 	}
@@ -168,6 +178,11 @@ class RedisApplicationValuesTests {
 		@Bean
 		Vets vets() {
 			return new Vets();
+		}
+
+		@Bean
+		VetRepository vetRepository() {
+			return new VetRepository();
 		}
 
 	}
@@ -296,6 +311,39 @@ class RedisApplicationValuesTests {
 		@Override
 		public String toString() {
 			return "Vet " + this.id + " " + this.lastName;
+		}
+
+	}
+
+	/**
+	 * A generic implementation, like Spring Data's {@code SimpleJpaRepository}.
+	 *
+	 * @param <T> the entity type
+	 */
+	public abstract static class GenericRepository<T> {
+
+		private final AtomicInteger loads = new AtomicInteger();
+
+		@Cached(name = "repository")
+		public Collection<T> findAll(String tag) {
+			this.loads.incrementAndGet();
+			return entities();
+		}
+
+		abstract List<T> entities();
+
+		public int loads() {
+			return this.loads.get();
+		}
+
+	}
+
+	/** A repository of vets that inherits its cached method. */
+	public static class VetRepository extends GenericRepository<Vet> {
+
+		@Override
+		List<Vet> entities() {
+			return Vets.ALL;
 		}
 
 	}
