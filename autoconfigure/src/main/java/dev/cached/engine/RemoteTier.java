@@ -17,7 +17,8 @@ public interface RemoteTier {
 	/**
 	 * Attach a cache to the tier; called once per cache.
 	 * @param cache the cache
-	 * @param method the first method that uses it (its return type is the type of values)
+	 * @param method the first method that uses it (its return type is the type of values,
+	 * unless the {@link RemoteCache.Call#context() context} of a call names another)
 	 * @return the cache's view of the tier, or {@code null} to keep the cache local
 	 */
 	@Nullable RemoteCache attach(CachedCache cache, Method method);

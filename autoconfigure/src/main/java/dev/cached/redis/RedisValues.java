@@ -38,7 +38,11 @@ import org.springframework.util.ClassUtils;
  * type is ever taken from a payload, whatever the application's mapper does: its copy
  * here has default typing off and a validator that denies every class a type id names
  * (annotations and mix-ins included), so a payload planted in Redis can only become the
- * declared type or fail to read (unknown properties and trailing tokens fail too).
+ * declared type or fail to read (unknown properties and trailing tokens fail too, but for
+ * the properties a class only has as getters, which it writes and ignores on reading).
+ * Each method sharing a cache reads as its own declared type ({@link #forCall}); with
+ * Spring Data Commons present, {@code Page} and {@code Slice} travel as
+ * {@link SpringDataValues} describes.
  */
 final class RedisValues {
 
