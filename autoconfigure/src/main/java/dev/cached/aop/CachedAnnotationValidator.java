@@ -9,6 +9,7 @@ import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
+import dev.cached.engine.RemoteTier;
 import dev.cached.expression.MethodExpressions;
 import dev.cached.key.StableKeys;
 import org.jspecify.annotations.Nullable;
@@ -127,8 +128,8 @@ final class CachedAnnotationValidator {
 	 * @param operation its operation
 	 * @throws IllegalStateException if {@link #remoteKeyProblem} finds one
 	 */
-	static void checkRemoteKey(Method method, CachedOperation operation) {
-		String problem = remoteKeyProblem(method, operation);
+	static void checkRemoteKey(Method method, CachedOperation operation, @Nullable RemoteTier tier) {
+		String problem = remoteKeyProblem(method, operation, tier);
 		if (problem != null) {
 			throw invalid(method, "@Cached", problem);
 		}
@@ -140,14 +141,22 @@ final class CachedAnnotationValidator {
 	 * form ({@link StableKeys#isStableType}) for each parameter type (of a Kotlin
 	 * {@code suspend} function, its declared parameters, without the {@code Continuation}).
 	 * A key expression is not checked here: its values are checked when they are made.
+	 * With the tier given, the values of its declared return type must be readable there
+	 * ({@link RemoteTier#valueProblem}).
 	 * @param method the method that was read
 	 * @param operation its operation
+	 * @param tier the tier, or {@code null} to check the key only
 	 * @return the problem, to follow the method's name in a message, or {@code null}
 	 */
-	static @Nullable String remoteKeyProblem(Method method, CachedOperation operation) {
+	static @Nullable String remoteKeyProblem(Method method, CachedOperation operation, @Nullable RemoteTier tier) {
 		CachedCache cache = operation.getCache();
 		if (!cache.getSettings().isRemote()) {
 			return null;
+		}
+		String values = (tier != null) ? tier.valueProblem(method) : null;
+		if (values != null) {
+			return "uses remote cache '" + cache.getName() + "' whose values " + values + ", or set cached.caches.["
+					+ cache.getName() + "].remote=false";
 		}
 		if (!operation.hasDefaultKey()) {
 			return null;

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.cached.engine.CacheRegistry;
+import dev.cached.engine.RemoteTier;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.Advisor;
@@ -206,12 +207,22 @@ public final class CachedMethodValidator
 	 * and saying what to do
 	 */
 	public void checkRemoteKeys() {
+		checkRemoteKeys(null);
+	}
+
+	/**
+	 * {@link #checkRemoteKeys()}, and that the tier can read back the values of each
+	 * method of a remote cache ({@link RemoteTier#valueProblem}).
+	 * @param tier the tier about to be attached, or {@code null} to check the keys only
+	 * @throws IllegalStateException naming the first method that breaks a rule
+	 */
+	public void checkRemoteKeys(@Nullable RemoteTier tier) {
 		CachedOperationSource source = this.source.getIfAvailable();
 		if (source == null) {
 			return;
 		}
 		for (Map.Entry<Method, CachedOperation> entry : source.getCachedOperations().entrySet()) {
-			String problem = CachedAnnotationValidator.remoteKeyProblem(entry.getKey(), entry.getValue());
+			String problem = CachedAnnotationValidator.remoteKeyProblem(entry.getKey(), entry.getValue(), tier);
 			if (problem != null) {
 				throw new IllegalStateException("Method '" + CacheRegistry.describe(entry.getKey()) + "' " + problem);
 			}

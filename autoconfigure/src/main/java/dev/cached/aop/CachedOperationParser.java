@@ -14,6 +14,7 @@ import dev.cached.async.AsyncResultAdapter;
 import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
+import dev.cached.engine.RemoteTier;
 import dev.cached.expression.CallExpression;
 import dev.cached.expression.MethodExpressions;
 import dev.cached.key.KeyGenerator;
@@ -138,8 +139,9 @@ final class CachedOperationParser {
 		}
 		CachedOperation operation = new CachedOperation(annotated, cache, keyGenerator, defaultKey, condition,
 				unless, async);
-		if (this.registry.getRemoteTier() != null) {
-			CachedAnnotationValidator.checkRemoteKey(method, operation);
+		RemoteTier tier = this.registry.getRemoteTier();
+		if (tier != null) {
+			CachedAnnotationValidator.checkRemoteKey(method, operation, tier);
 		}
 		return operation;
 	}

@@ -373,6 +373,11 @@ final class AsyncFlight {
 			return this.storable;
 		}
 
+		@Override
+		public Object context() {
+			return this.context;
+		}
+
 	}
 
 }

@@ -52,4 +52,9 @@ final class OwnerCall implements RemoteCache.Call {
 		return this.storable;
 	}
 
+	@Override
+	public Object context() {
+		return this.context;
+	}
+
 }

@@ -152,6 +152,16 @@ public interface RemoteCache {
 		 */
 		boolean storable();
 
+		/**
+		 * Return the caller's context (for a method invocation, its
+		 * {@code MethodInvocation}): a tier that keeps values reads them as the called
+		 * method's type, since several methods may share a cache.
+		 * @return the context, or {@code null} if unknown
+		 */
+		default @Nullable Object context() {
+			return null;
+		}
+
 	}
 
 	/**
@@ -179,6 +189,14 @@ public interface RemoteCache {
 		 * @return whether the value may be stored
 		 */
 		boolean storable();
+
+		/**
+		 * Return the caller's context, as {@link Call#context()}.
+		 * @return the context, or {@code null} if unknown
+		 */
+		default @Nullable Object context() {
+			return null;
+		}
 
 	}
 

@@ -25,6 +25,8 @@ import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.util.ClassUtils;
+
 /**
  * The stable form of a cache key: a string that is the same for equal keys in every JVM,
  * across restarts and versions of the application, so that instances sharing a remote
@@ -62,6 +64,12 @@ import org.jspecify.annotations.Nullable;
  * {@code []}</li>
  * <li>an array (of objects or primitives) or a {@link List}: its elements as a JSON
  * array, e.g. {@code [1,2]}</li>
+ * <li>with Spring Data Commons on the classpath, a {@code Sort}: its orders as a JSON
+ * array of objects, {@code [{"property":"lastName","direction":"ASC"}]}, an order that
+ * ignores case adding {@code "ignoreCase":true}, one whose null handling is not
+ * {@code NATIVE} adding {@code "nullHandling":"NULLS_FIRST"} (or {@code NULLS_LAST}); and
+ * a {@code Pageable}: {@code {"page":0,"size":20,"sort":[...]}}, or {@code {"sort":[...]}}
+ * when unpaged</li>
  * </ul>
  * A value of any other type, for example an entity, a {@link java.util.Map} or a
  * {@link java.util.Set}, has no stable form.
@@ -110,6 +118,9 @@ public final class StableKeys {
 
 	};
 
+	private static final boolean SPRING_DATA = ClassUtils.isPresent("org.springframework.data.domain.Pageable",
+			StableKeys.class.getClassLoader());
+
 	private StableKeys() {
 	}
 
@@ -150,6 +161,9 @@ public final class StableKeys {
 		}
 		if (Enum.class.isAssignableFrom(type)) {
 			return type != Enum.class;
+		}
+		if (SPRING_DATA && SpringDataKeys.isStableType(type)) {
+			return true;
 		}
 		if (type.isArray()) {
 			return isStableType(type.getComponentType(), visiting);
@@ -237,6 +251,9 @@ public final class StableKeys {
 		else if (value instanceof Record) {
 			appendRecord(out, value, depth);
 		}
+		else if (SPRING_DATA && SpringDataKeys.append(out, value)) {
+			// a Pageable or a Sort
+		}
 		else {
 			throw new IllegalArgumentException("Cache key part of type " + value.getClass().getName()
 					+ " has no stable string form; use a key expression that yields strings, numbers, booleans, "
@@ -270,7 +287,7 @@ public final class StableKeys {
 		out.append('}');
 	}
 
-	private static void appendString(StringBuilder out, String string) {
+	static void appendString(StringBuilder out, String string) {
 		out.append('"');
 		int length = string.length();
 		for (int i = 0; i < length; i++) {

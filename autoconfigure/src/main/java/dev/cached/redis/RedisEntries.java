@@ -12,9 +12,12 @@ import java.util.function.Function;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import org.aopalliance.intercept.MethodInvocation;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.ClassUtils;
 
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteStatistics;
@@ -116,7 +119,7 @@ final class RedisEntries extends RedisKeys {
 	 * Look at an entry once: its value, else its lease taken for this instance, else the
 	 * time another instance's lease has left.
 	 */
-	Look look(String stable) {
+	Look look(String stable, @Nullable RedisValues reader) {
 		byte[] token = token();
 		List<Object> reply;
 		try {
@@ -125,17 +128,18 @@ final class RedisEntries extends RedisKeys {
 		catch (Unavailable ex) {
 			return UNAVAILABLE;
 		}
-		return answer(stable, token, reply);
+		return answer(stable, token, reply, reader);
 	}
 
 	/**
 	 * {@link #look} without blocking: the answer is read (the value's JSON parsed) on
 	 * {@code executor}, never on Lettuce's event loop.
 	 */
-	CompletableFuture<Look> lookAsync(String stable, Executor executor) {
+	CompletableFuture<Look> lookAsync(String stable, @Nullable RedisValues reader, Executor executor) {
 		byte[] token = token();
 		return this.connection.callAsync(this.cache, "look up", lookup(stable, token))
-			.handleAsync((reply, error) -> (error != null) ? UNAVAILABLE : answer(stable, token, reply), executor);
+			.handleAsync((reply, error) -> (error != null) ? UNAVAILABLE : answer(stable, token, reply, reader),
+					executor);
 	}
 
 	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<List<Object>>> lookup(String stable,
@@ -147,7 +151,7 @@ final class RedisEntries extends RedisKeys {
 	}
 
 	/** Read the reply of {@link Scripts#LOOKUP}. */
-	private Look answer(String stable, byte[] token, List<Object> reply) {
+	private Look answer(String stable, byte[] token, List<Object> reply, @Nullable RedisValues reader) {
 		long kind = (Long) reply.get(0);
 		if (!versionOk(reply)) {
 			return UNAVAILABLE;
@@ -159,10 +163,10 @@ final class RedisEntries extends RedisKeys {
 		if (kind == 1) {
 			long ttl = (Long) reply.get(3);
 			try {
-				return new Look(new Found(read((byte[]) reply.get(2)), nanos(ttl)), null, -1);
+				return new Look(new Found(read((byte[]) reply.get(2), reader), nanos(ttl)), null, -1);
 			}
 			catch (RuntimeException ex) {
-				foreignPayload(ex);
+				foreignPayload(ex, reader);
 				// not ours: a miss, and whoever loads next overwrites it
 				return FOREIGN;
 			}
@@ -188,7 +192,7 @@ final class RedisEntries extends RedisKeys {
 	}
 
 	/** Read an entry without taking a lease: {@code null} if absent, not ours or too large. */
-	@Nullable Found peek(String stable) {
+	@Nullable Found peek(String stable, @Nullable RedisValues reader) {
 		byte[] key = RedisConnection.bytes(stable);
 		byte[] least = RedisConnection.bytes(Long.toString(this.sequence.seen()));
 		try {
@@ -202,13 +206,13 @@ final class RedisEntries extends RedisKeys {
 				tooLarge();
 				return null;
 			}
-			return new Found(read((byte[]) reply.get(2)), nanos((Long) reply.get(3)));
+			return new Found(read((byte[]) reply.get(2), reader), nanos((Long) reply.get(3)));
 		}
 		catch (Unavailable ex) {
 			return null;
 		}
 		catch (RuntimeException ex) {
-			foreignPayload(ex);
+			foreignPayload(ex, reader);
 			return null;
 		}
 	}
@@ -331,8 +335,24 @@ final class RedisEntries extends RedisKeys {
 		return (c) -> c.eval(Scripts.RELEASE, ScriptOutputType.INTEGER, keys, lease.token(), channel(), message);
 	}
 
-	private @Nullable Object read(byte[] payload) {
+	/**
+	 * Return how the method of a caller's context reads its values: each method sharing a
+	 * cache reads as its own declared return type.
+	 * @param context the caller's context (a {@link MethodInvocation}), or {@code null}
+	 * @return the reader, or {@code null} for a cache whose values stay local
+	 */
+	@Nullable RedisValues reader(@Nullable Object context) {
 		RedisValues values = this.values;
+		if (values != null && context instanceof MethodInvocation invocation) {
+			Object target = invocation.getThis();
+			return values.forCall(invocation.getMethod(),
+					(target != null) ? ClassUtils.getUserClass(target.getClass()) : null);
+		}
+		return values;
+	}
+
+	private @Nullable Object read(byte[] payload, @Nullable RedisValues reader) {
+		RedisValues values = (reader != null) ? reader : this.values;
 		if (values == null) {
 			throw new IllegalStateException("no values kept in Redis");
 		}
@@ -381,13 +401,14 @@ final class RedisEntries extends RedisKeys {
 		}
 	}
 
-	private void foreignPayload(RuntimeException ex) {
+	private void foreignPayload(RuntimeException ex, @Nullable RedisValues reader) {
+		RedisValues values = (reader != null) ? reader : this.values;
 		this.statistics.recordError();
 		if (this.foreignPayloadLogged.compareAndSet(false, true)) {
 			// neither the key (personal data, maybe) nor the exception's message (it may quote
 			// the payload) is logged: the cache's name, the declared type and the reason only
 			logger.warn("A Redis entry of cache '" + this.cache.getName() + "' is not JSON of "
-					+ ((this.values != null) ? this.values.type() : "?") + " (" + ex.getClass().getSimpleName()
+					+ ((values != null) ? values.type() : "?") + " (" + ex.getClass().getSimpleName()
 					+ "): read as a miss and overwritten by the next load; logged once per cache");
 		}
 	}

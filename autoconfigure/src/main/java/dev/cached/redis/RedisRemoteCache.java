@@ -105,7 +105,7 @@ final class RedisRemoteCache implements RemoteCache {
 		if (stable == null) {
 			return call.run();
 		}
-		Object looked = lookup(stable);
+		Object looked = lookup(stable, this.entries.reader(call.context()));
 		if (looked instanceof Found found) {
 			load.fromSharedTier(found.remainingNanos());
 			return found.value();
@@ -121,7 +121,7 @@ final class RedisRemoteCache implements RemoteCache {
 		}
 		if (takeIfRemainingAbove != Long.MAX_VALUE) {
 			// another instance may have reloaded the key already: take its value instead
-			Found found = this.entries.peek(stable);
+			Found found = this.entries.peek(stable, this.entries.reader(call.context()));
 			if (found != null && storable(found.value()) && found.remainingNanos() >= 0
 					&& found.remainingNanos() > takeIfRemainingAbove) {
 				load.fromSharedTier(found.remainingNanos());
@@ -174,7 +174,7 @@ final class RedisRemoteCache implements RemoteCache {
 	 * {@link Lease} taken, or {@code null} to load without a lease (a fault, a wait
 	 * timeout, or a {@code null} value in a cache that does not keep them).
 	 */
-	private @Nullable Object lookup(String stable) {
+	private @Nullable Object lookup(String stable, @Nullable RedisValues reader) {
 		String entry = this.entries.entryKey(stable);
 		Duration waitTimeout = this.cache.getSettings().waitTimeout().value();
 		long deadline = (waitTimeout != null) ? System.nanoTime() + waitTimeout.toNanos() : Long.MAX_VALUE;
@@ -183,7 +183,7 @@ final class RedisRemoteCache implements RemoteCache {
 			for (;;) {
 				// registered before the look, so that the news of the lease's end is never missed
 				news = this.events.waiter(entry);
-				Look look = this.entries.look(stable);
+				Look look = this.entries.look(stable, reader);
 				long leaseLeft = look.leaseLeftMillis();
 				if (look.found() != null) {
 					this.statistics.recordHit();
@@ -239,7 +239,7 @@ final class RedisRemoteCache implements RemoteCache {
 		// the method starts where Redis answered, with a copy of the caller's context
 		AsyncCall detached = call.detach();
 		CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
-		lookupAsync(stable, deadline()).whenCompleteAsync((looked, error) -> {
+		lookupAsync(stable, this.entries.reader(call.context()), deadline()).whenCompleteAsync((looked, error) -> {
 			if (looked instanceof Found found) {
 				load.fromSharedTier(found.remainingNanos());
 				result.complete(found.value());
@@ -298,11 +298,12 @@ final class RedisRemoteCache implements RemoteCache {
 	 * {@link #lookup} without blocking: the news of another instance's lease, or the end of
 	 * the wait, completes a timer of this caller's own, and the next look follows it.
 	 */
-	private CompletableFuture<@Nullable Object> lookupAsync(String stable, long deadline) {
+	private CompletableFuture<@Nullable Object> lookupAsync(String stable, @Nullable RedisValues reader,
+			long deadline) {
 		String entry = this.entries.entryKey(stable);
 		// registered before the look, so that the news of the lease's end is never missed
 		CompletableFuture<Void> news = this.events.waiter(entry);
-		return this.entries.lookAsync(stable, ASYNC).thenCompose((look) -> {
+		return this.entries.lookAsync(stable, reader, ASYNC).thenCompose((look) -> {
 			if (look.found() != null) {
 				this.events.forget(entry, news);
 				this.statistics.recordHit();
@@ -320,16 +321,16 @@ final class RedisRemoteCache implements RemoteCache {
 						this.statistics.recordMiss();
 						return CompletableFuture.completedFuture(lease);
 					}
-					return waitThenLook(stable, deadline, entry, news, this.settings.leaseTime().toMillis());
+					return waitThenLook(stable, reader, deadline, entry, news, this.settings.leaseTime().toMillis());
 				});
 			}
-			return waitThenLook(stable, deadline, entry, news, look.leaseLeftMillis());
+			return waitThenLook(stable, reader, deadline, entry, news, look.leaseLeftMillis());
 		});
 	}
 
 	/** Another instance loads the key: wait for its news, or for its lease to end, then look again. */
-	private CompletableFuture<@Nullable Object> waitThenLook(String stable, long deadline, String entry,
-			CompletableFuture<Void> news, long leaseLeftMillis) {
+	private CompletableFuture<@Nullable Object> waitThenLook(String stable, @Nullable RedisValues reader,
+			long deadline, String entry, CompletableFuture<Void> news, long leaseLeftMillis) {
 		long left = deadline - System.nanoTime();
 		if (left <= 0) {
 			this.events.forget(entry, news);
@@ -342,7 +343,7 @@ final class RedisRemoteCache implements RemoteCache {
 				TimeUnit.NANOSECONDS);
 		return waited.thenComposeAsync((ignored) -> {
 			this.events.forget(entry, news);
-			return lookupAsync(stable, deadline);
+			return lookupAsync(stable, reader, deadline);
 		}, ASYNC);
 	}
 

@@ -241,6 +241,17 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	}
 
 	@Override
+	public @Nullable String valueProblem(Method method) {
+		String problem = RedisValues.unreadable(this.mapper, method);
+		if (problem == null) {
+			return null;
+		}
+		return "are read back from Redis as its declared type " + RedisValues.valueType(method).getTypeName()
+				+ ", " + problem + "; declare a concrete return type, or annotate the type with "
+				+ "@JsonTypeInfo(use = JsonTypeInfo.Id.NAME) and @JsonSubTypes";
+	}
+
+	@Override
 	public Map<String, Object> status() {
 		Map<String, Object> status = new LinkedHashMap<>();
 		this.breaker.status(status);

@@ -28,6 +28,10 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
@@ -35,6 +39,30 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * The stable form of cache keys, {@link StableKeys}.
  */
 class StableKeysTests {
+
+	@Test
+	void springDataSortsAreArraysOfOrders() {
+		assertThat(StableKeys.encode(Sort.unsorted())).isEqualTo("[]");
+		assertThat(StableKeys.encode(Sort.by("lastName").and(Sort.by(Sort.Order.desc("id").ignoreCase().nullsLast()))))
+			.isEqualTo("[{\"property\":\"lastName\",\"direction\":\"ASC\"},"
+					+ "{\"property\":\"id\",\"direction\":\"DESC\",\"ignoreCase\":true,"
+					+ "\"nullHandling\":\"NULLS_LAST\"}]");
+		assertThat(StableKeys.encode(Sort.by("a\"b"))).isEqualTo("[{\"property\":\"a\\\"b\",\"direction\":\"ASC\"}]");
+		assertThat(StableKeys.isStableType(Sort.class)).isTrue();
+	}
+
+	@Test
+	void springDataPageablesArePageSizeAndSort() {
+		assertThat(StableKeys.encode(PageRequest.of(2, 20, Sort.by("lastName"))))
+			.isEqualTo("{\"page\":2,\"size\":20,\"sort\":[{\"property\":\"lastName\",\"direction\":\"ASC\"}]}");
+		assertThat(StableKeys.encode(Pageable.unpaged())).isEqualTo("{\"sort\":[]}");
+		assertThat(StableKeys.encode(CacheKey.of(Pageable.ofSize(5), "vets")))
+			.isEqualTo("[{\"page\":0,\"size\":5,\"sort\":[]},\"vets\"]");
+		assertThat(StableKeys.encode(PageRequest.of(1, 3))).isEqualTo(StableKeys.encode(PageRequest.of(1, 3)))
+			.isNotEqualTo(StableKeys.encode(PageRequest.of(3, 1)));
+		assertThat(StableKeys.isStableType(Pageable.class)).isTrue();
+		assertThat(StableKeys.isStableType(PageRequest.class)).isTrue();
+	}
 
 	@Test
 	void nullIsNull() {

@@ -74,7 +74,7 @@ public final class CachedRedisAutoConfiguration {
 					redis.getMaxStaleness(), redis.getMaxValueSize().toBytes(), redis.getMaxPending()));
 			try {
 				// the methods read so far are checked now, those read later as they are read
-				methodValidator.ifAvailable(CachedMethodValidator::checkRemoteKeys);
+				methodValidator.ifAvailable((validator) -> validator.checkRemoteKeys(tier));
 				registry.setRemoteTier(tier);
 			}
 			catch (RuntimeException ex) {
