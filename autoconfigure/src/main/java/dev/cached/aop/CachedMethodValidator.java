@@ -57,6 +57,39 @@ import org.springframework.util.ReflectionUtils;
 public final class CachedMethodValidator
 		implements BeanPostProcessor, SmartInitializingSingleton, BeanFactoryAware, Ordered {
 
+	/**
+	 * Whether a type or one of its supertypes declares a method that carries one of our
+	 * annotations itself (or as a meta-annotation), worked out once per type.
+	 */
+	private static final ClassValue<Boolean> DECLARES_ANNOTATED_METHOD = new ClassValue<>() {
+
+		@Override
+		protected Boolean computeValue(Class<?> type) {
+			try {
+				for (Method method : type.getDeclaredMethods()) {
+					if (CachedOperationSource.isDirectlyAnnotated(method)) {
+						return true;
+					}
+				}
+			}
+			catch (LinkageError ex) {
+				// a signature naming a class that is not there: read it as before
+				return true;
+			}
+			Class<?> superclass = type.getSuperclass();
+			if (superclass != null && superclass != Object.class && get(superclass)) {
+				return true;
+			}
+			for (Class<?> ifc : type.getInterfaces()) {
+				if (get(ifc)) {
+					return true;
+				}
+			}
+			return false;
+		}
+
+	};
+
 	private final ObjectProvider<CachedOperationSource> source;
 
 	private @Nullable ConfigurableListableBeanFactory beanFactory;
@@ -135,11 +168,17 @@ public final class CachedMethodValidator
 				methods.addAll(Arrays.asList(type.getMethods()));
 			}
 		}
-		// Spring's own types never carry our annotations: skipping them keeps the scan cheap
+		// Spring's own types never carry our annotations: skipping them keeps the scan
+		// cheap. Their package alone does not tell them apart, since an application may
+		// live under org.springframework too (Spring PetClinic does), so a type there is
+		// read only when it or one of its supertypes declares an annotated method.
 		methods.removeIf((method) -> method.isBridge() || method.isSynthetic()
-				|| method.getDeclaringClass() == Object.class
-				|| method.getDeclaringClass().getName().startsWith("org.springframework."));
+				|| method.getDeclaringClass() == Object.class || isUnannotatedSpringType(method.getDeclaringClass()));
 		return methods;
+	}
+
+	private static boolean isUnannotatedSpringType(Class<?> type) {
+		return type.getName().startsWith("org.springframework.") && !DECLARES_ANNOTATED_METHOD.get(type);
 	}
 
 	@Override

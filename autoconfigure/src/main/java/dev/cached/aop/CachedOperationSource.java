@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.core.annotation.MergedAnnotations;
 import org.springframework.format.datetime.standard.DurationFormatterUtils;
 import org.springframework.util.ClassUtils;
 
@@ -121,6 +122,22 @@ public class CachedOperationSource {
 	 */
 	public static boolean isCandidateClass(Class<?> type) {
 		return AnnotationUtils.isCandidateClass(type, ANNOTATIONS);
+	}
+
+	/**
+	 * Whether a method itself carries one of our annotations, or an annotation
+	 * meta-annotated with one, not looking at the methods it overrides.
+	 * @param method the method
+	 * @return whether it is annotated
+	 */
+	public static boolean isDirectlyAnnotated(Method method) {
+		MergedAnnotations annotations = MergedAnnotations.from(method, MergedAnnotations.SearchStrategy.DIRECT);
+		for (Class<? extends java.lang.annotation.Annotation> type : ANNOTATIONS) {
+			if (annotations.isPresent(type)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
