@@ -24,7 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -156,7 +155,6 @@ class PetClinicJpaInstancesTests {
 	// the other instance's read of the entry fail (UnrecognizedPropertyException), so it
 	// loads again. Enable once values ignore getter-only properties on reading.
 	@Test
-	@Disabled("needs the values fix: getter-only properties ignored when reading a value from Redis")
 	void coldCollectionOfVetsIsSelectedOnceForAllCallersOfBothInstances() throws Exception {
 		long before = queries(A) + queries(B);
 		List<Collection<Vet>> results = callConcurrently(VetRepository::findAll);
@@ -167,7 +165,6 @@ class PetClinicJpaInstancesTests {
 	}
 
 	@Test
-	@Disabled("needs the values fix: getter-only properties ignored when reading a value from Redis")
 	void vetsComeBackFromRedisWithTheirSpecialtiesOnTheOtherInstance() {
 		Collection<Vet> loaded = repository(A).findAll();
 		long before = queries(B);
@@ -177,11 +174,9 @@ class PetClinicJpaInstancesTests {
 		assertThat(describe(read)).containsExactlyInAnyOrderElementsOf(describe(loaded));
 	}
 
-	// Also needs the values fix: Page<Vet> read back as a PageImpl, by this method's own
-	// type on the cache it shares with findAll(); with Pageable's stable key form, drop
-	// the key expression on VetRepository.findAll(Pageable).
+	// Page<Vet> read back as a PageImpl, by this method's own type on the cache it shares
+	// with findAll(), under the Pageable's stable key form
 	@Test
-	@Disabled("needs the values fix: Page<T> and getter-only properties read back from Redis as a PageImpl of the method's own type on a shared cache")
 	void coldPageOfVetsIsSelectedOnceForAllCallersOfBothInstances() throws Exception {
 		PageRequest pageable = PageRequest.of(0, 10);
 		long before = queries(A) + queries(B);

@@ -22,11 +22,10 @@ public interface VetRepository extends Repository<Vet, Integer> {
 	@Cached(name = "vets")
 	Collection<Vet> findAll();
 
-	// PetClinic keys this method by its Pageable (the default key). Until Pageable has a
-	// stable key form across instances, the key is spelled out; with it, drop the
-	// expression (the integrator's step once the values and keys work is merged).
+	// keyed by its Pageable (the default key), as PetClinic has it: a Pageable has a
+	// stable form across instances
 	@Transactional(readOnly = true)
-	@Cached(name = "vets", key = "'page ' + #pageable.pageNumber + ' of ' + #pageable.pageSize + ' ' + #pageable.sort")
+	@Cached(name = "vets")
 	Page<Vet> findAll(Pageable pageable);
 
 	@Transactional(readOnly = true)
