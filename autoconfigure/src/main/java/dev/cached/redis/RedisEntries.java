@@ -6,18 +6,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import org.aopalliance.intercept.MethodInvocation;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.util.ClassUtils;
 
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteStatistics;
@@ -50,15 +47,14 @@ final class RedisEntries extends RedisKeys {
 	/** How values are read and written; {@code null} for a cache whose values stay local. */
 	private final @Nullable RedisValues values;
 
+	/** The JSON of this cache's values, and the faults of reading and writing it. */
+	private final RedisPayloads payloads;
+
 	private final RemoteStatistics statistics;
 
 	private final byte[] leaseMillis;
 
 	private final byte[] maxValueSize;
-
-	private final AtomicBoolean foreignPayloadLogged = new AtomicBoolean();
-
-	private final AtomicBoolean tooLargeLogged = new AtomicBoolean();
 
 	RedisEntries(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
 			CachedCache cache, @Nullable RedisValues values, RedisSequence sequence) {
@@ -67,6 +63,7 @@ final class RedisEntries extends RedisKeys {
 		this.events = events;
 		this.leases = leases;
 		this.values = values;
+		this.payloads = new RedisPayloads(cache, values, settings.maxValueSize());
 		this.sequence = sequence;
 		this.statistics = cache.getRemoteStatistics();
 		this.leaseMillis = RedisConnection.bytes(Long.toString(Math.max(1, settings.leaseTime().toMillis())));
@@ -79,6 +76,10 @@ final class RedisEntries extends RedisKeys {
 
 	RedisSequence sequence() {
 		return this.sequence;
+	}
+
+	RedisPayloads payloads() {
+		return this.payloads;
 	}
 
 	/** Whether this cache keeps its values in Redis. */
@@ -157,16 +158,16 @@ final class RedisEntries extends RedisKeys {
 			return UNAVAILABLE;
 		}
 		if (kind == 5) {
-			tooLarge();
+			this.payloads.tooLarge();
 			return FOREIGN;
 		}
 		if (kind == 1) {
 			long ttl = (Long) reply.get(3);
 			try {
-				return new Look(new Found(read((byte[]) reply.get(2), reader), nanos(ttl)), null, -1);
+				return new Look(new Found(this.payloads.read((byte[]) reply.get(2), reader), nanos(ttl)), null, -1);
 			}
 			catch (RuntimeException ex) {
-				foreignPayload(ex, reader);
+				this.payloads.foreign(ex, reader);
 				// not ours: a miss, and whoever loads next overwrites it
 				return FOREIGN;
 			}
@@ -203,16 +204,16 @@ final class RedisEntries extends RedisKeys {
 				return null;
 			}
 			if ((Long) reply.get(0) == 5) {
-				tooLarge();
+				this.payloads.tooLarge();
 				return null;
 			}
-			return new Found(read((byte[]) reply.get(2), reader), nanos((Long) reply.get(3)));
+			return new Found(this.payloads.read((byte[]) reply.get(2), reader), nanos((Long) reply.get(3)));
 		}
 		catch (Unavailable ex) {
 			return null;
 		}
 		catch (RuntimeException ex) {
-			foreignPayload(ex, reader);
+			this.payloads.foreign(ex, reader);
 			return null;
 		}
 	}
@@ -269,7 +270,7 @@ final class RedisEntries extends RedisKeys {
 	 * {@code max-value-size}, only releases it.
 	 */
 	void write(Lease lease, @Nullable Object value, long ttlNanos) {
-		byte[] payload = payload(value);
+		byte[] payload = this.payloads.write(value);
 		if (payload == null) {
 			release(lease);
 			return;
@@ -287,7 +288,7 @@ final class RedisEntries extends RedisKeys {
 	 * JSON is written and the command sent; nothing waits for the reply.
 	 */
 	void writeAsync(Lease lease, @Nullable Object value, long ttlNanos) {
-		byte[] payload = payload(value);
+		byte[] payload = this.payloads.write(value);
 		if (payload == null) {
 			releaseAsync(lease);
 			return;
@@ -333,84 +334,6 @@ final class RedisEntries extends RedisKeys {
 		byte[] message = this.events.message('l', this.cache.getName(), lease.stable());
 		byte[][] keys = { RedisConnection.bytes(lease.key()) };
 		return (c) -> c.eval(Scripts.RELEASE, ScriptOutputType.INTEGER, keys, lease.token(), channel(), message);
-	}
-
-	/**
-	 * Return how the method of a caller's context reads its values: each method sharing a
-	 * cache reads as its own declared return type.
-	 * @param context the caller's context (a {@link MethodInvocation}), or {@code null}
-	 * @return the reader, or {@code null} for a cache whose values stay local
-	 */
-	@Nullable RedisValues reader(@Nullable Object context) {
-		RedisValues values = this.values;
-		if (values != null && context instanceof MethodInvocation invocation) {
-			Object target = invocation.getThis();
-			return values.forCall(invocation.getMethod(),
-					(target != null) ? ClassUtils.getUserClass(target.getClass()) : null);
-		}
-		return values;
-	}
-
-	private @Nullable Object read(byte[] payload, @Nullable RedisValues reader) {
-		RedisValues values = (reader != null) ? reader : this.values;
-		if (values == null) {
-			throw new IllegalStateException("no values kept in Redis");
-		}
-		return values.read(payload);
-	}
-
-	/**
-	 * The JSON of a value, or {@code null} (counted and logged) if it cannot be written or
-	 * is larger than {@code cached.redis.max-value-size}.
-	 */
-	byte @Nullable [] payload(@Nullable Object value) {
-		RedisValues values = this.values;
-		if (values == null) {
-			return null;
-		}
-		byte[] payload;
-		try {
-			payload = values.write(value);
-		}
-		catch (RuntimeException ex) {
-			this.statistics.recordError();
-			// the exception's message may quote the value: only its type is logged
-			logger.warn("A value of cache '" + this.cache.getName() + "' could not be written as JSON ("
-					+ ex.getClass().getSimpleName() + "); it stays local");
-			return null;
-		}
-		if (payload.length > this.settings().maxValueSize()) {
-			this.statistics.recordError();
-			if (this.tooLargeLogged.compareAndSet(false, true)) {
-				logger.warn("A value of cache '" + this.cache.getName() + "' is " + payload.length
-						+ " bytes as JSON, more than cached.redis.max-value-size (" + this.settings().maxValueSize()
-						+ " bytes): it stays local; logged once per cache");
-			}
-			return null;
-		}
-		return payload;
-	}
-
-	private void tooLarge() {
-		this.statistics.recordError();
-		if (this.tooLargeLogged.compareAndSet(false, true)) {
-			// never the key: it may be personal data
-			logger.warn("A Redis entry of cache '" + this.cache.getName() + "' is larger than "
-					+ "cached.redis.max-value-size (" + this.settings().maxValueSize()
-					+ " bytes): not read, a miss, and overwritten by the next load; logged once per cache");
-		}
-	}
-
-	private void foreignPayload(RuntimeException ex, @Nullable RedisValues reader) {
-		RedisValues values = (reader != null) ? reader : this.values;
-		this.statistics.recordError();
-		if (this.foreignPayloadLogged.compareAndSet(false, true)) {
-			// neither the key (personal data, maybe) nor the exception's message (it may quote
-			// the payload) is logged: the cache's name, the declared type and the reason only
-			logger.warn("A Redis entry of cache '" + this.cache.getName() + "' is not JSON of "
-					+ ((values != null) ? values.type() : "?") + " (" + ex.getClass().getSimpleName()
-					+ "): read as a miss and overwritten by the next load; logged once per cache");
-		}
 	}
 
 	private static long nanos(long pttl) {

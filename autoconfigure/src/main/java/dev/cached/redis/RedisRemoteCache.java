@@ -105,7 +105,7 @@ final class RedisRemoteCache implements RemoteCache {
 		if (stable == null) {
 			return call.run();
 		}
-		Object looked = lookup(stable, this.entries.reader(call.context()));
+		Object looked = lookup(stable, this.entries.payloads().reader(call.context()));
 		if (looked instanceof Found found) {
 			load.fromSharedTier(found.remainingNanos());
 			return found.value();
@@ -121,7 +121,7 @@ final class RedisRemoteCache implements RemoteCache {
 		}
 		if (takeIfRemainingAbove != Long.MAX_VALUE) {
 			// another instance may have reloaded the key already: take its value instead
-			Found found = this.entries.peek(stable, this.entries.reader(call.context()));
+			Found found = this.entries.peek(stable, this.entries.payloads().reader(call.context()));
 			if (found != null && storable(found.value()) && found.remainingNanos() >= 0
 					&& found.remainingNanos() > takeIfRemainingAbove) {
 				load.fromSharedTier(found.remainingNanos());
@@ -239,7 +239,7 @@ final class RedisRemoteCache implements RemoteCache {
 		// the method starts where Redis answered, with a copy of the caller's context
 		AsyncCall detached = call.detach();
 		CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
-		lookupAsync(stable, this.entries.reader(call.context()), deadline()).whenCompleteAsync((looked, error) -> {
+		lookupAsync(stable, this.entries.payloads().reader(call.context()), deadline()).whenCompleteAsync((looked, error) -> {
 			if (looked instanceof Found found) {
 				load.fromSharedTier(found.remainingNanos());
 				result.complete(found.value());

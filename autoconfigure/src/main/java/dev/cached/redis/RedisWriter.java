@@ -97,7 +97,7 @@ final class RedisWriter {
 			notifyCleared();
 			return;
 		}
-		byte[] payload = this.entries.payload(value);
+		byte[] payload = this.entries.payloads().write(value);
 		if (payload == null) {
 			invalidate(key);
 			return;
