@@ -310,6 +310,9 @@ public final class BlockingCalls {
 		public void applyTo(BlockHound.Builder builder) {
 			builder.nonBlockingThreadPredicate((current) -> current.or(BlockingCalls::isAsyncPool));
 			builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
+			// a lazily made singleton, once per application: with Spring Boot 4.1, the first
+			// observation that reaches the Prometheus exemplars' span context makes the tracer
+			builder.allowBlockingCallsInside("org.springframework.util.function.SingletonSupplier", "get");
 			builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache",
 					"_createAndCacheValueDeserializer");
 			builder.blockingMethodCallback(BlockingCalls::found);
