@@ -142,9 +142,14 @@ final class Processes {
 
 	/** The end of a log from {@code offset} on (at most its last 8000 bytes). */
 	static String logSince(Path log, long offset) {
+		return logSince(log, offset, LOG_TAIL);
+	}
+
+	/** The end of a log from {@code offset} on (at most its last {@code tail} bytes). */
+	static String logSince(Path log, long offset, int tail) {
 		try {
 			byte[] content = Files.exists(log) ? Files.readAllBytes(log) : new byte[0];
-			int from = (int) Math.max(Math.min(offset, content.length), content.length - LOG_TAIL);
+			int from = (int) Math.max(Math.min(offset, content.length), content.length - tail);
 			String text = new String(content, from, content.length - from, StandardCharsets.UTF_8);
 			return text.isBlank() ? "(empty)" : text;
 		}
