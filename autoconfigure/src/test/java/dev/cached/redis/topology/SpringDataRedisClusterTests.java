@@ -76,7 +76,11 @@ class SpringDataRedisClusterTests {
 			.socketOptions(SocketOptions.builder().connectTimeout(Duration.ofMillis(500)).build())
 			.timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(1)))
 			.build();
-		return LettuceClientConfiguration.builder().clientOptions(options).commandTimeout(Duration.ofSeconds(1)).build();
+		return LettuceClientConfiguration.builder()
+			.clientOptions(options)
+			.commandTimeout(Duration.ofSeconds(1))
+			.clientName(Subscriber.CLIENT_NAME)
+			.build();
 	}
 
 	@AfterAll
@@ -182,7 +186,7 @@ class SpringDataRedisClusterTests {
 	/** The primary whose clients include a subscriber, if any ({@code CLIENT LIST}). */
 	private static RedisServer subscriptionHolder() {
 		for (RedisServer node : cluster.nodes()) {
-			if (node.isRunning() && String.valueOf(node.command("CLIENT", "LIST")).contains("cmd=subscribe")) {
+			if (node.isRunning() && Subscriber.holdsSubscription(node)) {
 				System.out.println("SpringDataRedisClusterTests: the subscription is on " + node + " ("
 						+ (cluster.primaries().contains(node) ? "a primary" : "a replica") + ")");
 				return cluster.primaries().contains(node) ? node : null;

@@ -15,6 +15,8 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
+import dev.cached.testing.redis.RedisServer;
+
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,6 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class Subscriber implements AutoCloseable, MessageListener {
 
 	static final String CHANNEL = "topology-events";
+
+	/** The name the tests' clients give their connections ({@code CLIENT SETNAME}). */
+	static final String CLIENT_NAME = "topology-tests";
 
 	private final RedisMessageListenerContainer container = new RedisMessageListenerContainer();
 
@@ -84,6 +89,19 @@ final class Subscriber implements AutoCloseable, MessageListener {
 		long at = this.received.get(last[0]);
 		assertThat(at - faultNanos).isPositive();
 		return Duration.ofNanos(at - faultNanos);
+	}
+
+	/**
+	 * Whether a server has a subscribed connection of the tests' clients
+	 * ({@code CLIENT LIST}: the sentinels' own subscriptions do not count).
+	 */
+	static boolean holdsSubscription(RedisServer server) {
+		for (String client : String.valueOf(server.command("CLIENT", "LIST")).split("\n")) {
+			if (client.contains(" name=" + CLIENT_NAME + " ") && !client.contains(" sub=0 ")) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	@Override
