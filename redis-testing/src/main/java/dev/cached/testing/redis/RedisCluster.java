@@ -163,6 +163,9 @@ public final class RedisCluster implements AutoCloseable {
 	 */
 	public Duration failover(RedisServer replica) {
 		long start = System.nanoTime();
+		// a replica still syncing lets a manual failover time out (after 5 s) without a word
+		Topology.await(replica + " to be in sync with its primary", READY_TIMEOUT, this.nodes,
+				() -> "up".equals(Topology.info(replica, "master_link_status", "INFO", "replication")));
 		Resp.expectOk("CLUSTER FAILOVER", replica.command("CLUSTER", "FAILOVER"));
 		Topology.await(replica + " to become a primary", READY_TIMEOUT, this.nodes,
 				() -> "master".equals(Topology.role(replica)));
@@ -200,16 +203,23 @@ public final class RedisCluster implements AutoCloseable {
 
 	/**
 	 * Wait until every node that answers (not killed, not paused) reports
-	 * {@code cluster_state:ok}, and every slot is served by a primary that answers.
+	 * {@code cluster_state:ok}, every slot is served by a primary that answers, and every
+	 * replica that answers is in sync with its primary.
 	 * @return how long it took
 	 * @throws IllegalStateException if that does not happen within 20 seconds; the
 	 * message has the nodes' logs
 	 */
 	public Duration awaitReady() {
-		return Topology.await("cluster_state:ok on every node that answers", READY_TIMEOUT, this.nodes, () -> {
+		String what = "cluster_state:ok and replicas in sync on every node that answers";
+		return Topology.await(what, READY_TIMEOUT, this.nodes, () -> {
 			List<RedisServer> answering = Topology.answering(this.nodes);
 			for (RedisServer node : answering) {
 				if (!"ok".equals(Topology.info(node, "cluster_state", "CLUSTER", "INFO"))) {
+					return false;
+				}
+			}
+			for (RedisServer replica : replicas()) {
+				if (!"up".equals(Topology.info(replica, "master_link_status", "INFO", "replication"))) {
 					return false;
 				}
 			}
