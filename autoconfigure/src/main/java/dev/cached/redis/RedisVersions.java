@@ -168,7 +168,7 @@ final class RedisVersions {
 			Long v;
 			try {
 				v = this.connection.call(null, "check a version",
-						(c) -> c.eval(Scripts.VERSION, ScriptOutputType.INTEGER, cache.entries().meta()));
+						(c) -> Scripts.VERSION.run(c, ScriptOutputType.INTEGER, cache.entries().meta()));
 			}
 			catch (Unavailable ex) {
 				return;
@@ -210,7 +210,7 @@ final class RedisVersions {
 				List<Object> reply;
 				try {
 					reply = this.connection.call(null, "repair a version",
-							(c) -> c.eval(Scripts.REPAIR, ScriptOutputType.MULTI, cache.entries().meta(),
+							(c) -> Scripts.REPAIR.run(c, ScriptOutputType.MULTI, cache.entries().meta(),
 									RedisConnection.bytes(Long.toString(seen)), cache.entries().channel(),
 									cache.entries().head('c'), cache.entries().tail(null)));
 				}
