@@ -224,6 +224,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		}
 		this.scheduler.shutdownNow();
 		this.timer.shutdownNow();
+		this.connector.close();
 		this.opener.shutdownNow();
 		this.subscriber.shutdownNow();
 		this.listening.shutdownNow();
