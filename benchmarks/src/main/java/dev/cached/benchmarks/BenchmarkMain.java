@@ -108,6 +108,7 @@ public final class BenchmarkMain {
 			}
 			if (redisMissing) {
 				options.exclude(RedisBenchmarks.class.getSimpleName());
+				options.exclude(TierHitBenchmarks.class.getSimpleName());
 			}
 			if (!command.getTimeUnit().hasValue()) {
 				options.timeUnit((mode == Mode.Throughput) ? TimeUnit.MICROSECONDS : TimeUnit.NANOSECONDS);
