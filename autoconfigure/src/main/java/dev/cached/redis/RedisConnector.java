@@ -67,7 +67,7 @@ final class RedisConnector {
 	/** When a connection of the factory first reached Redis ({@link System#nanoTime()}, never 0); 0 until then. */
 	private volatile long reachedAt;
 
-	/** Whether Redis answered the handshake of a connection of the factory (Lettuce's {@link ConnectionActivatedEvent}). */
+	/** Whether Redis answered a handshake of the factory's connections (Lettuce's {@link ConnectionActivatedEvent}). */
 	private volatile boolean answered;
 
 	/** Whether Lettuce's connection events are followed ({@link #watchConnections()}). */
@@ -138,11 +138,12 @@ final class RedisConnector {
 	 * calls find it open. What is waited for is Redis' time, at most {@code nanos} of it:
 	 * once a connection of the factory has reached Redis (Lettuce's {@link ConnectedEvent}),
 	 * Redis has {@code nanos} to answer a handshake ({@link ConnectionActivatedEvent}, of
-	 * any connection of the factory, the subscription's included). The JVM's own work (Lettuce's and Netty's first start in a fresh
-	 * JVM: a second or more on a busy machine, none of it Redis') is waited for too, before
-	 * a connection reaches Redis and once Redis has answered one, until
-	 * {@link #STARTUP_GRACE_NANOS} after {@link #connect()}. A Redis that refuses connections fails the attempt at once;
-	 * one that accepts them and does not answer delays startup by {@code nanos} after the
+	 * any connection of the factory, the subscription's included). The JVM's own work
+	 * (Lettuce's and Netty's first start in a fresh JVM: a second or more on a busy
+	 * machine, none of it Redis') is waited for too, before a connection reaches Redis and
+	 * once Redis has answered one, until {@link #STARTUP_GRACE_NANOS} after
+	 * {@link #connect()}. A Redis that refuses connections fails the attempt at once; one
+	 * that accepts them and does not answer delays startup by {@code nanos} after the
 	 * connection reached it. Without Lettuce's events (a factory without client
 	 * resources), the wait is {@code nanos}.
 	 * @param nanos how long Redis may take to answer

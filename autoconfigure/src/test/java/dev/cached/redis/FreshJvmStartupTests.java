@@ -133,7 +133,8 @@ class FreshJvmStartupTests {
 
 				@Override
 				public RedisConnection getConnection() {
-					if (Thread.currentThread().getName().equals("cached-redis-connect") && this.slowed.compareAndSet(false, true)) {
+					boolean tiers = Thread.currentThread().getName().equals("cached-redis-connect");
+					if (tiers && this.slowed.compareAndSet(false, true)) {
 						try {
 							Thread.sleep(3000);
 						}
