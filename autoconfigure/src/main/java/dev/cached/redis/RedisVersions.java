@@ -165,6 +165,9 @@ final class RedisVersions {
 	private void checkAll() {
 		boolean subscribed = this.subscribed.getAsBoolean();
 		for (RedisRemoteCache cache : new ArrayList<>(this.caches.values())) {
+			// what was seen before the check was sent: Redis held at least that when it ran the
+			// script; a version seen meanwhile (a message of a later write) says nothing of it
+			long seenBefore = cache.sequence().seen();
 			Long v;
 			try {
 				v = this.connection.call(null, "check a version",
@@ -173,7 +176,7 @@ final class RedisVersions {
 			catch (Unavailable ex) {
 				return;
 			}
-			Verdict verdict = cache.sequence().check(v, subscribed);
+			Verdict verdict = cache.sequence().check(v, seenBefore, subscribed);
 			if (verdict == Verdict.OLDER) {
 				repairAll();
 				return;
