@@ -4,19 +4,25 @@ import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.event.connection.ConnectedEvent;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
+import io.lettuce.core.resource.ClientResources;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
 
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnection;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
  * Opens the tier's connection to Redis: Lettuce's shared native connection of the
@@ -37,6 +43,8 @@ final class RedisConnector {
 
 	private static final long STARTUP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
+	private static final long AWAIT_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
 	private final RedisConnectionFactory connectionFactory;
 
 	/** Runs the attempts to open the connection: the tier's connect thread. */
@@ -56,6 +64,18 @@ final class RedisConnector {
 	/** When the tier started: written by {@link #connect()}, read by a command that could not have the connection. */
 	private volatile long openingSince;
 
+	/** When a connection of the factory first reached Redis ({@link System#nanoTime()}, never 0); 0 until then. */
+	private volatile long reachedAt;
+
+	/** Whether Redis answered a handshake of the factory's connections (Lettuce's {@link ConnectionActivatedEvent}). */
+	private volatile boolean answered;
+
+	/** Whether Lettuce's connection events are followed ({@link #watchConnections()}). */
+	private volatile boolean watching;
+
+	/** The subscription to Lettuce's connection events, disposed by {@link #close()}. */
+	private volatile @Nullable Disposable events;
+
 	/**
 	 * Create the connector; nothing is opened until {@link #connect()}.
 	 * @param connectionFactory the application's connection factory (Lettuce)
@@ -74,6 +94,7 @@ final class RedisConnector {
 	void connect() {
 		this.openingSince = System.nanoTime();
 		if (this.connecting.get() == null) {
+			watchConnections();
 			this.connecting.compareAndSet(null, CompletableFuture.supplyAsync(this::open, this.opener));
 		}
 	}
@@ -113,25 +134,95 @@ final class RedisConnector {
 	}
 
 	/**
-	 * Wait until the connection is open, at most {@code nanos}: while the application
-	 * starts, so that its first calls find it open.
-	 * @param nanos the bound
+	 * Wait until the connection is open, while the application starts, so that its first
+	 * calls find it open. What is waited for is Redis' time, at most {@code nanos} of it:
+	 * once a connection of the factory has reached Redis (Lettuce's {@link ConnectedEvent}),
+	 * Redis has {@code nanos} to answer a handshake ({@link ConnectionActivatedEvent}, of
+	 * any connection of the factory, the subscription's included). The JVM's own work
+	 * (Lettuce's and Netty's first start in a fresh JVM: a second or more on a busy
+	 * machine, none of it Redis') is waited for too, before a connection reaches Redis and
+	 * once Redis has answered one, until {@link #STARTUP_GRACE_NANOS} after
+	 * {@link #connect()}. A Redis that refuses connections fails the attempt at once; one
+	 * that accepts them and does not answer delays startup by {@code nanos} after the
+	 * connection reached it. Without Lettuce's events (a factory without client
+	 * resources), the wait is {@code nanos}.
+	 * @param nanos how long Redis may take to answer
 	 * @return whether it is open
 	 */
 	boolean awaitOpen(long nanos) {
-		if (this.commands != null) {
-			return true;
-		}
-		try {
-			opening().get(nanos, TimeUnit.NANOSECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		catch (Exception ex) {
-			// not open in time, or Redis is down: the first calls go local, the outbox keeps the writes
+		long start = System.nanoTime();
+		while (this.commands == null) {
+			long now = System.nanoTime();
+			long reached = this.reachedAt;
+			long deadline;
+			if (!this.watching) {
+				deadline = start + nanos;
+			}
+			else if (reached != 0 && !this.answered) {
+				// a connection reached Redis, and Redis has not answered any handshake yet
+				deadline = Math.max(start, reached) + nanos;
+			}
+			else {
+				// nothing reached Redis yet (the JVM's own work), or Redis answers (another
+				// connection, the subscription's, was made): what is left is this JVM's
+				deadline = Math.max(start + nanos, this.openingSince + STARTUP_GRACE_NANOS);
+			}
+			if (now - deadline >= 0) {
+				break;
+			}
+			try {
+				// woken at least every few milliseconds to see whether the connection reached Redis
+				opening().get(Math.min(deadline - now, AWAIT_STEP_NANOS), TimeUnit.NANOSECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+			catch (TimeoutException ex) {
+				// not open yet: look again
+			}
+			catch (Exception ex) {
+				// Redis is down: the first calls go local, the outbox keeps the writes
+				break;
+			}
 		}
 		return this.commands != null;
+	}
+
+	/**
+	 * Follow Lettuce's connection events of the factory's client resources (if it has
+	 * some): the time a connection first reached Redis, for {@link #awaitOpen}.
+	 */
+	private void watchConnections() {
+		if (!(this.connectionFactory instanceof LettuceConnectionFactory lettuce)) {
+			return;
+		}
+		ClientResources resources = lettuce.getClientResources();
+		if (resources == null) {
+			return;
+		}
+		try {
+			this.events = resources.eventBus().get().subscribe((event) -> {
+				if (event instanceof ConnectedEvent && this.reachedAt == 0) {
+					this.reachedAt = System.nanoTime() | 1;
+				}
+				else if (event instanceof ConnectionActivatedEvent) {
+					this.answered = true;
+				}
+			});
+			this.watching = true;
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Not following Lettuce's connection events", ex);
+		}
+	}
+
+	/** Stop following Lettuce's connection events. */
+	void close() {
+		Disposable events = this.events;
+		if (events != null) {
+			events.dispose();
+		}
 	}
 
 	/**

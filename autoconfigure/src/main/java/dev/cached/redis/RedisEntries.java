@@ -147,7 +147,7 @@ final class RedisEntries extends RedisKeys {
 			byte[] token) {
 		byte[] key = RedisConnection.bytes(stable);
 		byte[] least = RedisConnection.bytes(Long.toString(this.sequence.seen()));
-		return (c) -> c.eval(Scripts.LOOKUP, ScriptOutputType.MULTI, meta(), baseBytes(), key, token,
+		return (c) -> Scripts.LOOKUP.run(c, ScriptOutputType.MULTI, meta(), baseBytes(), key, token,
 				this.leaseMillis, least, this.maxValueSize);
 	}
 
@@ -198,7 +198,7 @@ final class RedisEntries extends RedisKeys {
 		byte[] least = RedisConnection.bytes(Long.toString(this.sequence.seen()));
 		try {
 			List<Object> reply = this.connection.call(this.cache, "look up",
-					(c) -> c.eval(Scripts.PEEK, ScriptOutputType.MULTI, meta(), baseBytes(), key, least,
+					(c) -> Scripts.PEEK.run(c, ScriptOutputType.MULTI, meta(), baseBytes(), key, least,
 							this.maxValueSize));
 			if (!versionOk(reply) || (Long) reply.get(0) == 0) {
 				return null;
@@ -245,7 +245,7 @@ final class RedisEntries extends RedisKeys {
 	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<List<Object>>> lease(String stable,
 			byte[] token) {
 		byte[] key = RedisConnection.bytes(stable);
-		return (c) -> c.eval(Scripts.LEASE, ScriptOutputType.MULTI, meta(), baseBytes(), key, token, this.leaseMillis);
+		return (c) -> Scripts.LEASE.run(c, ScriptOutputType.MULTI, meta(), baseBytes(), key, token, this.leaseMillis);
 	}
 
 	private Lease leased(String stable, byte[] token, @Nullable List<Object> reply) {
@@ -304,7 +304,7 @@ final class RedisEntries extends RedisKeys {
 		byte[] ttl = RedisConnection.bytes(Long.toString(millis(ttlNanos)));
 		byte[] message = this.events.message('l', this.cache.getName(), lease.stable());
 		byte[] leaseKey = RedisConnection.bytes(lease.key());
-		return (c) -> c.eval(Scripts.WRITE, ScriptOutputType.INTEGER, meta(), baseBytes(), key, lease.token(), payload,
+		return (c) -> Scripts.WRITE.run(c, ScriptOutputType.INTEGER, meta(), baseBytes(), key, lease.token(), payload,
 				ttl, channel(), message, leaseKey);
 	}
 
@@ -333,7 +333,7 @@ final class RedisEntries extends RedisKeys {
 		this.leases.drop(lease.key());
 		byte[] message = this.events.message('l', this.cache.getName(), lease.stable());
 		byte[][] keys = { RedisConnection.bytes(lease.key()) };
-		return (c) -> c.eval(Scripts.RELEASE, ScriptOutputType.INTEGER, keys, lease.token(), channel(), message);
+		return (c) -> Scripts.RELEASE.run(c, ScriptOutputType.INTEGER, keys, lease.token(), channel(), message);
 	}
 
 	private static long nanos(long pttl) {
@@ -344,9 +344,21 @@ final class RedisEntries extends RedisKeys {
 		return (nanos < 0) ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
 	}
 
+	private static final byte[] HEX = RedisConnection.bytes("0123456789abcdef");
+
+	/** A lease's token: 128 random bits as 32 hexadecimal digits, made in one array (every look makes one). */
 	private static byte[] token() {
 		ThreadLocalRandom random = ThreadLocalRandom.current();
-		return RedisConnection.bytes(Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()));
+		byte[] token = new byte[32];
+		long bits = random.nextLong();
+		for (int i = 0; i < 32; i++) {
+			if (i == 16) {
+				bits = random.nextLong();
+			}
+			token[i] = HEX[(int) (bits & 0xf)];
+			bits >>>= 4;
+		}
+		return token;
 	}
 
 }

@@ -93,7 +93,7 @@ final class RedisLeases {
 		for (Map.Entry<String, byte[]> lease : this.leases.entrySet()) {
 			try {
 				Long renewed = this.connection.call(null, "renew a lease",
-						(c) -> c.eval(Scripts.RENEW, ScriptOutputType.INTEGER,
+						(c) -> Scripts.RENEW.run(c, ScriptOutputType.INTEGER,
 								new byte[][] { RedisConnection.bytes(lease.getKey()) }, lease.getValue(),
 								RedisConnection.bytes(Long.toString(millis))));
 				if (renewed == null || renewed == 0) {

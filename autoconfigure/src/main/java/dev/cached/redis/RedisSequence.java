@@ -104,12 +104,15 @@ final class RedisSequence {
 	/**
 	 * Compare the version in Redis now with what was received.
 	 * @param v the version in Redis now
+	 * @param seenBefore what {@link #seen()} was before the check was sent: Redis went back
+	 * in time only if it holds less than that (a version seen while the check was on its
+	 * way, from a message of a later write, may be above {@code v})
 	 * @param subscribed whether the subscription holds (else only the first two verdicts
 	 * of the next check made while it holds count)
 	 * @return the verdict
 	 */
-	synchronized Verdict check(long v, boolean subscribed) {
-		if (v < this.seen) {
+	synchronized Verdict check(long v, long seenBefore, boolean subscribed) {
+		if (v < seenBefore) {
 			return Verdict.OLDER;
 		}
 		long before = this.checked;

@@ -47,8 +47,8 @@ import dev.cached.engine.RemoteTier;
  * ({@link #attach}) and for the actuator ({@link #status()}); Spring starts
  * and stops it as a {@link SmartLifecycle} (after the connection factory starts, before it
  * stops) and destroys it as a bean. It opens its connection and subscribes from its
- * creation on, in the background; starting waits for both, each at most
- * {@code cached.redis.timeout}, and never fails.
+ * creation on, in the background; starting waits for both ({@link #start()}), and never
+ * fails.
  * <p>
  * Threads, each a daemon: {@code cached-redis} (lease renewal), {@code cached-redis-outbox}
  * (the writes kept, and the probes and end of an outage), {@code cached-redis-timeout} (the timeouts of
@@ -157,9 +157,11 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 	}
 
 	/**
-	 * Open the connection and subscribe, waiting for each at most {@code cached.redis.timeout}
-	 * (before the application reports ready, so that its first calls read Redis like any
-	 * other); start renewing leases and sending the writes kept. Never fails: when Redis
+	 * Open the connection and subscribe, waiting for the connection (Redis' part of it at
+	 * most {@code cached.redis.timeout}, the JVM's own first start of Lettuce up to a few
+	 * seconds: {@link RedisConnector#awaitOpen}) and then for the subscription at most the
+	 * timeout, before the application reports ready, so that its first calls read Redis
+	 * like any other; start renewing leases and sending the writes kept. Never fails: when Redis
 	 * is down, both are retried in the background, and the writes are kept meanwhile.
 	 */
 	@Override
@@ -224,6 +226,7 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		}
 		this.scheduler.shutdownNow();
 		this.timer.shutdownNow();
+		this.connector.close();
 		this.opener.shutdownNow();
 		this.subscriber.shutdownNow();
 		this.listening.shutdownNow();

@@ -165,15 +165,18 @@ final class RedisVersions {
 	private void checkAll() {
 		boolean subscribed = this.subscribed.getAsBoolean();
 		for (RedisRemoteCache cache : new ArrayList<>(this.caches.values())) {
+			// what was seen before the check was sent: Redis held at least that when it ran the
+			// script; a version seen meanwhile (a message of a later write) says nothing of it
+			long seenBefore = cache.sequence().seen();
 			Long v;
 			try {
 				v = this.connection.call(null, "check a version",
-						(c) -> c.eval(Scripts.VERSION, ScriptOutputType.INTEGER, cache.entries().meta()));
+						(c) -> Scripts.VERSION.run(c, ScriptOutputType.INTEGER, cache.entries().meta()));
 			}
 			catch (Unavailable ex) {
 				return;
 			}
-			Verdict verdict = cache.sequence().check(v, subscribed);
+			Verdict verdict = cache.sequence().check(v, seenBefore, subscribed);
 			if (verdict == Verdict.OLDER) {
 				repairAll();
 				return;
@@ -210,7 +213,7 @@ final class RedisVersions {
 				List<Object> reply;
 				try {
 					reply = this.connection.call(null, "repair a version",
-							(c) -> c.eval(Scripts.REPAIR, ScriptOutputType.MULTI, cache.entries().meta(),
+							(c) -> Scripts.REPAIR.run(c, ScriptOutputType.MULTI, cache.entries().meta(),
 									RedisConnection.bytes(Long.toString(seen)), cache.entries().channel(),
 									cache.entries().head('c'), cache.entries().tail(null)));
 				}

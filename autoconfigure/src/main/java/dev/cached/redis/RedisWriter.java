@@ -62,7 +62,7 @@ final class RedisWriter {
 		byte[] name = RedisConnection.bytes(stable);
 		byte[] head = this.entries.head('i');
 		byte[] tail = this.entries.tail(stable);
-		send(() -> versioned("invalidate", (c) -> c.eval(Scripts.INVALIDATE, ScriptOutputType.INTEGER,
+		send(() -> versioned("invalidate", (c) -> Scripts.INVALIDATE.run(c, ScriptOutputType.INTEGER,
 				this.entries.meta(), this.entries.baseBytes(), name, this.entries.channel(), head, tail)));
 	}
 
@@ -77,7 +77,7 @@ final class RedisWriter {
 	private void sendClear() throws Unavailable {
 		byte[] head = this.entries.head('c');
 		byte[] tail = this.entries.tail(null);
-		versioned("clear", (c) -> c.eval(Scripts.CLEAR, ScriptOutputType.INTEGER, this.entries.meta(),
+		versioned("clear", (c) -> Scripts.CLEAR.run(c, ScriptOutputType.INTEGER, this.entries.meta(),
 				this.entries.channel(), head, tail));
 		this.events.versions().cleared(this.remote);
 	}
@@ -86,7 +86,7 @@ final class RedisWriter {
 	private void notifyCleared() {
 		byte[] head = this.entries.head('c');
 		byte[] tail = this.entries.tail(null);
-		send(() -> versioned("publish", (c) -> c.eval(Scripts.NOTIFY, ScriptOutputType.INTEGER,
+		send(() -> versioned("publish", (c) -> Scripts.NOTIFY.run(c, ScriptOutputType.INTEGER,
 				this.entries.meta(), this.entries.channel(), head, tail)));
 	}
 
@@ -107,7 +107,7 @@ final class RedisWriter {
 		byte[] head = this.entries.head('i');
 		byte[] tail = this.entries.tail(stable);
 		send(() -> {
-			versioned("put", (c) -> c.eval(Scripts.PUT, ScriptOutputType.INTEGER, this.entries.meta(),
+			versioned("put", (c) -> Scripts.PUT.run(c, ScriptOutputType.INTEGER, this.entries.meta(),
 					this.entries.baseBytes(), name, payload, ttl, this.entries.channel(), head, tail));
 			this.statistics.recordWrite();
 		});

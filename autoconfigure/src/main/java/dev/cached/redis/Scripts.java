@@ -30,7 +30,7 @@ final class Scripts {
 	 * older than the least version the caller has seen (nothing read); {5, v} the entry is
 	 * larger than allowed (not read).
 	 */
-	static final String LOOKUP = META + """
+	static final RedisScript LOOKUP = new RedisScript(META + """
 			if v < tonumber(ARGV[5]) then return {4, v} end
 			local entry = ARGV[1] .. g .. ':' .. ARGV[2]
 			if redis.call('STRLEN', entry) > tonumber(ARGV[6]) then return {5, v} end
@@ -39,27 +39,27 @@ final class Scripts {
 			local lease = ARGV[1] .. g .. ':lease:' .. ARGV[2]
 			if redis.call('SET', lease, ARGV[3], 'NX', 'PX', ARGV[4]) then return {2, v, g} end
 			return {3, v, g, redis.call('PTTL', lease)}
-			""";
+			""");
 
 	/**
 	 * KEYS meta; ARGV base, key, least version, largest size. {1, v, value, pttl} a value;
 	 * {0, v} none; {4, v} Redis is older than the caller has seen; {5, v} too large.
 	 */
-	static final String PEEK = META + """
+	static final RedisScript PEEK = new RedisScript(META + """
 			if v < tonumber(ARGV[3]) then return {4, v} end
 			local entry = ARGV[1] .. g .. ':' .. ARGV[2]
 			if redis.call('STRLEN', entry) > tonumber(ARGV[4]) then return {5, v} end
 			local value = redis.call('GET', entry)
 			if value then return {1, v, value, redis.call('PTTL', entry)} end
 			return {0, v}
-			""";
+			""");
 
 	/** KEYS meta; ARGV base, key, token, lease millis. {1, g} if the lease was taken, else {0, g}. */
-	static final String LEASE = META + """
+	static final RedisScript LEASE = new RedisScript(META + """
 			local lease = ARGV[1] .. g .. ':lease:' .. ARGV[2]
 			if redis.call('SET', lease, ARGV[3], 'NX', 'PX', ARGV[4]) then return {1, g} end
 			return {0, g}
-			""";
+			""");
 
 	/**
 	 * KEYS meta; ARGV base, key, token, value, ttl millis (0: none), channel, message, the
@@ -68,7 +68,7 @@ final class Scripts {
 	 * a new generation, and the lease of the old one is then deleted), then releases it and
 	 * tells the waiters. 1 if written.
 	 */
-	static final String WRITE = META + """
+	static final RedisScript WRITE = new RedisScript(META + """
 			local lease = ARGV[1] .. g .. ':lease:' .. ARGV[2]
 			if lease ~= ARGV[8] then
 			  if redis.call('GET', ARGV[8]) == ARGV[3] then redis.call('DEL', ARGV[8]) end
@@ -84,40 +84,40 @@ final class Scripts {
 			redis.call('DEL', lease)
 			redis.call('PUBLISH', ARGV[6], ARGV[7])
 			return 1
-			""";
+			""");
 
 	/** KEYS lease; ARGV token, channel, message. Releases the lease if it is the caller's. */
-	static final String RELEASE = """
+	static final RedisScript RELEASE = new RedisScript("""
 			if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 			redis.call('DEL', KEYS[1])
 			redis.call('PUBLISH', ARGV[2], ARGV[3])
 			return 1
-			""";
+			""");
 
 	/** KEYS lease; ARGV token, lease millis. Extends the lease if it is the caller's. */
-	static final String RENEW = """
+	static final RedisScript RENEW = new RedisScript("""
 			if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 			return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-			""";
+			""");
 
 	/**
 	 * KEYS meta; ARGV base, key, channel, message head, message tail. Deletes the entry and
 	 * its lease (so that no running load writes), raises the version and publishes. The
 	 * new version.
 	 */
-	static final String INVALIDATE = META + """
+	static final RedisScript INVALIDATE = new RedisScript(META + """
 			redis.call('DEL', ARGV[1] .. g .. ':' .. ARGV[2], ARGV[1] .. g .. ':lease:' .. ARGV[2])
 			local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
 			redis.call('PUBLISH', ARGV[3], ARGV[4] .. nv .. ARGV[5])
 			return nv
-			""";
+			""");
 
 	/**
 	 * KEYS meta; ARGV base, key, value, ttl millis (0: none), channel, message head, message
 	 * tail. A put wins over loads: writes the entry, deletes its lease, raises the version
 	 * and publishes. The new version.
 	 */
-	static final String PUT = META + """
+	static final RedisScript PUT = new RedisScript(META + """
 			local entry = ARGV[1] .. g .. ':' .. ARGV[2]
 			if tonumber(ARGV[4]) > 0 then
 			  redis.call('SET', entry, ARGV[3], 'PX', ARGV[4])
@@ -128,30 +128,30 @@ final class Scripts {
 			local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
 			redis.call('PUBLISH', ARGV[5], ARGV[6] .. nv .. ARGV[7])
 			return nv
-			""";
+			""");
 
 	/**
 	 * KEYS meta; ARGV channel, message head, message tail. Clears the cache in one step:
 	 * a new generation (the entries and leases of the old one are no longer read nor
 	 * written, and expire or are swept), a new version, and the message. The new version.
 	 */
-	static final String CLEAR = """
+	static final RedisScript CLEAR = new RedisScript("""
 			redis.call('HINCRBY', KEYS[1], 'g', 1)
 			local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
 			redis.call('PUBLISH', ARGV[1], ARGV[2] .. nv .. ARGV[3])
 			return nv
-			""";
+			""");
 
 	/**
 	 * KEYS meta; ARGV channel, message head, message tail. Raises the version and
 	 * publishes, touching no entry (an invalidation of a key that has no stable form). The
 	 * new version.
 	 */
-	static final String NOTIFY = """
+	static final RedisScript NOTIFY = new RedisScript("""
 			local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
 			redis.call('PUBLISH', ARGV[1], ARGV[2] .. nv .. ARGV[3])
 			return nv
-			""";
+			""");
 
 	/**
 	 * KEYS meta; ARGV least version, channel, message head, message tail. Repairs a Redis
@@ -160,19 +160,19 @@ final class Scripts {
 	 * state is read again) and the instances are told to clear it. {v, 1} if repaired,
 	 * {v, 0} if the version was not behind.
 	 */
-	static final String REPAIR = META + """
+	static final RedisScript REPAIR = new RedisScript(META + """
 			if v >= tonumber(ARGV[1]) then return {v, 0} end
 			redis.call('HSET', KEYS[1], 'v', ARGV[1])
 			redis.call('HINCRBY', KEYS[1], 'g', 1)
 			local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
 			redis.call('PUBLISH', ARGV[2], ARGV[3] .. nv .. ARGV[4])
 			return {nv, 1}
-			""";
+			""");
 
 	/** KEYS meta. The version, {@code 0} if the cache has none yet. */
-	static final String VERSION = META + """
+	static final RedisScript VERSION = new RedisScript(META + """
 			return v
-			""";
+			""");
 
 	private Scripts() {
 	}

@@ -1,6 +1,7 @@
 package dev.cached.redis;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.cached.redis.RemoteClearTests.Application;
 import dev.cached.redis.RemoteClearTests.Books;
@@ -17,12 +18,17 @@ class RedisAclTests {
 
 	/** As in the docs, but for the user's name and password. */
 	private static final String RULES = "resetkeys ~cached:* resetchannels &cached:* -@all +get +set +del +unlink +pttl "
-			+ "+pexpire +strlen +hget +hmget +hset +hincrby +scan +eval +publish +subscribe +unsubscribe +ping +hello";
+			+ "+pexpire +strlen +hget +hmget +hset +hincrby +scan +eval +evalsha +publish +subscribe +unsubscribe +ping +hello";
 
-	@Test
-	void theDocumentedAclLetsTheStarterReadWriteInvalidateAndClear() {
+	/**
+	 * The documented ACL, and the one documented before the starter sent scripts by their
+	 * digest (without {@code +evalsha}): each script is then sent with its text.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "", " -evalsha" })
+	void theDocumentedAclLetsTheStarterReadWriteInvalidateAndClear(String change) {
 		try (RedisServer redis = RedisServer.start()) {
-			String[] acl = ("ACL SETUSER orders-service on >s3cret " + RULES).split(" ");
+			String[] acl = ("ACL SETUSER orders-service on >s3cret " + RULES + change).split(" ");
 			assertThat(redis.command(acl)).isEqualTo("OK");
 			try (Instances instances = Instances.start(redis, Application.class, 2, "--cached.caches.books.remote=true",
 					"--spring.data.redis.username=orders-service", "--spring.data.redis.password=s3cret")) {

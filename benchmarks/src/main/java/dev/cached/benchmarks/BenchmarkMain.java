@@ -107,7 +107,7 @@ public final class BenchmarkMain {
 				options.addProfiler(GCProfiler.class);
 			}
 			if (redisMissing) {
-				options.exclude(RedisBenchmarks.class.getSimpleName());
+				options.exclude(RedisBenchmarks.class.getSimpleName() + "|" + TierHitBenchmarks.class.getSimpleName());
 			}
 			if (!command.getTimeUnit().hasValue()) {
 				options.timeUnit((mode == Mode.Throughput) ? TimeUnit.MICROSECONDS : TimeUnit.NANOSECONDS);

@@ -98,17 +98,20 @@ class RedisBenchmarkApplication {
 	/**
 	 * Start one instance on a Redis.
 	 * @param port the Redis port (on {@value RedisServer#HOST})
-	 * @param args further properties, as {@code --name=value}; {@code cached.redis.timeout} is
-	 * {@code 2s} unless they set it
+	 * @param args further properties, as {@code --name=value}; {@code cached.redis.enabled} is
+	 * {@code true} and {@code cached.redis.timeout} is {@code 2s} unless they set them
 	 * @return the running instance
 	 */
 	static ConfigurableApplicationContext start(int port, String... args) {
 		List<String> all = new ArrayList<>(List.of("--spring.main.banner-mode=off", "--logging.level.root=WARN",
 				"--spring.jmx.enabled=false", "--spring.data.redis.host=" + RedisServer.HOST,
-				"--spring.data.redis.port=" + port, "--cached.redis.enabled=true",
+				"--spring.data.redis.port=" + port,
 				"--cached.caches.[" + BY_ID_KEY_CACHE + "].remote=true",
 				"--cached.caches.[" + RemoteService.SLOW_CACHE + "].remote=true",
 				"--cached.caches.[" + RemoteService.PAYLOAD_CACHE + "].remote=true"));
+		if (List.of(args).stream().noneMatch((arg) -> arg.startsWith("--cached.redis.enabled="))) {
+			all.add("--cached.redis.enabled=true");
+		}
 		if (List.of(args).stream().noneMatch((arg) -> arg.startsWith("--cached.redis.timeout="))) {
 			// generous: a busy two-core machine must not look like a Redis outage
 			all.add("--cached.redis.timeout=2s");

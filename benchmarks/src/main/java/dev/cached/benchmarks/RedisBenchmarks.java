@@ -1,8 +1,12 @@
 package dev.cached.benchmarks;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -50,9 +54,11 @@ import org.springframework.context.ConfigurableApplicationContext;
  * {@link #remoteHit} reads (34 bytes, a JSON string of 32 characters), on the same server,
  * through a connection of its own ({@code RedisClient.connect(ByteArrayCodec).sync()}).</li>
  * <li>{@link #lettuceEval}: the same connection running the tier's own look-up script
- * (read from {@code dev.cached.redis.Scripts.LOOKUP}, sent with {@code EVAL} as the tier
- * sends it) on the same entries: what Redis and the round trip cost in a remote hit,
- * without the tier's Java side.</li>
+ * (read from {@code dev.cached.redis.Scripts.LOOKUP}) on the same entries, sent with its
+ * text ({@code EVAL}), as the tier sent it before it sent scripts by their digest.</li>
+ * <li>{@link #lettuceEvalsha}: the same script sent by its digest ({@code EVALSHA}), as the
+ * tier sends it: what Redis and the round trip cost in a remote hit, without the tier's
+ * Java side.</li>
  * </ul>
  * All but the first walk keys that no other thread touches ({@link Partition}). The fork
  * fails (and so does the run) if, once measured, a remote hit turned out to be anything
@@ -92,6 +98,8 @@ public class RedisBenchmarks {
 
 	private String lookupScript;
 
+	private String lookupSha;
+
 	private final byte[] token = "benchmark".getBytes(StandardCharsets.UTF_8);
 
 	private final byte[] leaseMillis = "10000".getBytes(StandardCharsets.UTF_8);
@@ -103,14 +111,25 @@ public class RedisBenchmarks {
 	private long remoteHits;
 
 	@Setup(Level.Trial)
-	public void setUp() throws ReflectiveOperationException {
+	public void setUp() throws ReflectiveOperationException, NoSuchAlgorithmException {
 		if (RedisBenchmarkApplication.redisServerBinary() == null) {
 			throw new IllegalStateException(RedisBenchmarkApplication.REDIS_MISSING);
 		}
 		// the tier's own script, not a copy that could drift from it
 		Field lookup = Class.forName("dev.cached.redis.Scripts").getDeclaredField("LOOKUP");
 		lookup.setAccessible(true);
-		this.lookupScript = (String) lookup.get(null);
+		Object script = lookup.get(null);
+		if (script instanceof String text) {
+			// a build before the tier sent scripts by their digest: measured with the same code
+			this.lookupScript = text;
+			this.lookupSha = sha1(text);
+		}
+		else {
+			Method text = script.getClass().getDeclaredMethod("text");
+			text.setAccessible(true);
+			this.lookupScript = (String) text.invoke(script);
+			this.lookupSha = sha1(this.lookupScript);
+		}
 		this.redis = RedisBenchmarkApplication.startRedis();
 		try {
 			this.context = RedisBenchmarkApplication.start(this.redis.port());
@@ -277,6 +296,13 @@ public class RedisBenchmarks {
 			this.next = this.first;
 		}
 
+		/** The whole key range, for one thread outside JMH ({@link RedisHitPairs}). */
+		static Partition all() {
+			Partition partition = new Partition();
+			partition.step = 1;
+			return partition;
+		}
+
 		int next() {
 			int key = this.next;
 			this.next = (key + this.step < Keys.COUNT) ? key + this.step : this.first;
@@ -293,8 +319,23 @@ public class RedisBenchmarks {
 		return lookUp(cursor.next());
 	}
 
+	/**
+	 * The same script sent as the tier sends it: by its digest ({@code EVALSHA}; the sanity
+	 * pass's {@code EVAL} made Redis hold it).
+	 */
+	@Benchmark
+	public List<Object> lettuceEvalsha(Partition cursor) {
+		return this.lettuce.evalsha(this.lookupSha, ScriptOutputType.MULTI, this.metaKey,
+				this.scriptArguments[cursor.next()]);
+	}
+
 	private List<Object> lookUp(int i) {
 		return this.lettuce.eval(this.lookupScript, ScriptOutputType.MULTI, this.metaKey, this.scriptArguments[i]);
+	}
+
+	private static String sha1(String script) throws NoSuchAlgorithmException {
+		return HexFormat.of()
+			.formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
 	}
 
 	private static void check(boolean condition, String problem) {
