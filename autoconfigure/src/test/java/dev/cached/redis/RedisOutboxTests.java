@@ -55,7 +55,7 @@ class RedisOutboxTests {
 	void anInvalidationMadeWhileRedisIsPausedReachesTheOtherInstanceOnceItAnswers() {
 		try (RedisServer redis = RedisServer.start();
 				Instances instances = Instances.start(redis, Application.class, 2, "--cached.caches.books.remote=true",
-						"--cached.redis.retry-after=2s")) {
+						"--cached.redis.retry-after=2s", "--cached.redis.timeout=1s")) {
 			Books a = instances.context(0).getBean(Books.class);
 			Books b = instances.context(1).getBean(Books.class);
 			assertThat(a.book("k")).isEqualTo("k@1");
@@ -94,7 +94,7 @@ class RedisOutboxTests {
 	void pastMaxPendingTheKeptWritesOfACacheCollapseIntoAClearOfIt() {
 		try (RedisServer redis = RedisServer.start();
 				Instances instances = Instances.start(redis, Application.class, 2, "--cached.caches.books.remote=true",
-						"--cached.redis.retry-after=2s",
+						"--cached.redis.retry-after=2s", "--cached.redis.timeout=1s",
 						"--cached.redis.max-pending=2")) {
 			Books a = instances.context(0).getBean(Books.class);
 			Books b = instances.context(1).getBean(Books.class);
