@@ -114,6 +114,10 @@ final class CachedAnnotationValidator {
 		if (invalidate.name().trim().isEmpty()) {
 			throw invalid(method, "@CacheInvalidate", "has an empty name; name the cache to invalidate");
 		}
+		if (invalidate.allEntries() && !invalidate.elements().isEmpty()) {
+			throw invalid(method, "@CacheInvalidate", "sets both elements \"" + invalidate.elements()
+					+ "\" and allEntries = true; use one of them");
+		}
 		if (invalidate.allEntries() && !invalidate.key().isEmpty()) {
 			throw invalid(method, "@CacheInvalidate", "sets both key \"" + invalidate.key()
 					+ "\" and allEntries = true; use one of them");
@@ -174,7 +178,7 @@ final class CachedAnnotationValidator {
 		return null;
 	}
 
-	private static void checkInterceptable(Method method, String annotation) {
+	static void checkInterceptable(Method method, String annotation) {
 		int modifiers = method.getModifiers();
 		String problem = Modifier.isPrivate(modifiers) ? "private" : Modifier.isStatic(modifiers) ? "static"
 				: Modifier.isFinal(modifiers) ? "final" : null;

@@ -14,6 +14,7 @@ import java.util.function.Function;
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
+import dev.cached.CachedAll;
 import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.expression.MethodExpressions;
@@ -42,7 +43,7 @@ import org.springframework.util.ClassUtils;
 public class CachedOperationSource {
 
 	private static final Set<Class<? extends java.lang.annotation.Annotation>> ANNOTATIONS = Set.of(Cached.class,
-			CachePut.class, CacheInvalidate.class, CacheInvalidate.List.class);
+			CachedAll.class, CachePut.class, CacheInvalidate.class, CacheInvalidate.List.class);
 
 	private static final Object NONE = new Object();
 

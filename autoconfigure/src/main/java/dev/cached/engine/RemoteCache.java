@@ -1,5 +1,8 @@
 package dev.cached.engine;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 import org.jspecify.annotations.Nullable;
@@ -35,6 +38,12 @@ public interface RemoteCache {
 		@Override
 		public @Nullable CompletionStage<?> loadAsync(Object key, Load load, AsyncCall call) throws Throwable {
 			return call.start();
+		}
+
+		@Override
+		public Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, BulkCall call)
+				throws Throwable {
+			return call.run(keys);
 		}
 
 		@Override
@@ -81,6 +90,29 @@ public interface RemoteCache {
 	 * @throws Throwable what {@code call} threw, unchanged
 	 */
 	@Nullable Object load(Object key, Load load, Call call) throws Throwable;
+
+	/**
+	 * {@link #load} for the owner of the local loads of several keys (a bulk call): obtain
+	 * their values on the owner's thread, from the tier or by running {@code call} for the
+	 * keys still missing. A tier that can, reads the keys in one round trip, takes the
+	 * leases of those still missing in one, and writes the values in one. This default
+	 * takes each key on its own through {@link #load}, running the method for that key
+	 * alone.
+	 * @param keys the keys, distinct
+	 * @param loads the owner's load of each key, in the same order
+	 * @param call the method
+	 * @return the values by key; a key left out has no value
+	 * @throws Throwable what {@code call} threw, unchanged
+	 */
+	default Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, BulkCall call)
+			throws Throwable {
+		Map<Object, @Nullable Object> values = new HashMap<>();
+		for (int i = 0; i < keys.size(); i++) {
+			Object key = keys.get(i);
+			values.put(key, load(key, loads.get(i), call.forKey(key)));
+		}
+		return values;
+	}
 
 	/**
 	 * {@link #load} for a method whose result is a future or a publisher. Never blocks the
@@ -156,6 +188,65 @@ public interface RemoteCache {
 		 * Return the caller's context (for a method invocation, its
 		 * {@code MethodInvocation}): a tier that keeps values reads them as the called
 		 * method's type, since several methods may share a cache.
+		 * @return the context, or {@code null} if unknown
+		 */
+		default @Nullable Object context() {
+			return null;
+		}
+
+	}
+
+	/**
+	 * The method call of a bulk owner, as the engine counts it: each key it runs for is a
+	 * miss, each run a load.
+	 */
+	interface BulkCall {
+
+		/**
+		 * Run the method once, on the calling thread, for the elements of {@code keys}.
+		 * @param keys some of the owner's keys, distinct
+		 * @return the values by key; a key left out has no value
+		 * @throws Throwable what it threw
+		 */
+		Map<Object, @Nullable Object> run(List<Object> keys) throws Throwable;
+
+		/**
+		 * After {@link #run} returned the value of {@code key}: whether it may be stored,
+		 * in the tier as locally.
+		 * @param key a key it ran for
+		 * @return whether its value may be stored
+		 */
+		boolean storable(Object key);
+
+		/**
+		 * Return the call of one key: it runs the method for that key alone.
+		 * @param key one of the owner's keys
+		 * @return the call
+		 */
+		default Call forKey(Object key) {
+			BulkCall bulk = this;
+			return new Call() {
+
+				@Override
+				public @Nullable Object run() throws Throwable {
+					return bulk.run(List.of(key)).get(key);
+				}
+
+				@Override
+				public boolean storable() {
+					return bulk.storable(key);
+				}
+
+				@Override
+				public @Nullable Object context() {
+					return bulk.context();
+				}
+
+			};
+		}
+
+		/**
+		 * Return the caller's context, as {@link Call#context()}.
 		 * @return the context, or {@code null} if unknown
 		 */
 		default @Nullable Object context() {
