@@ -43,6 +43,8 @@ public final class CachedCache {
 
 	private final BulkFlight bulkFlight;
 
+	private final AsyncBulkFlight asyncBulkFlight;
+
 	private final Set<String> methods = new CopyOnWriteArraySet<>();
 
 	/** Decides and runs background reloads; {@code null} when the cache does not refresh. */
@@ -91,6 +93,7 @@ public final class CachedCache {
 		this.singleFlight = new SingleFlight(name, this.entries, this.statistics, settings.waitTimeout().value(),
 				ticker);
 		this.bulkFlight = new BulkFlight(this.singleFlight);
+		this.asyncBulkFlight = new AsyncBulkFlight(this.singleFlight);
 	}
 
 	/**
@@ -155,6 +158,20 @@ public final class CachedCache {
 	 */
 	public @Nullable Object[] getAll(List<Object> keys, BulkLoader loader, Object context) throws Throwable {
 		return this.bulkFlight.load(keys, loader, context);
+	}
+
+	/**
+	 * {@link #getAll} for a bulk method whose answer is a future or a publisher (see
+	 * {@link AsyncBulkFlight}): never blocks, never throws; the future is this caller's own
+	 * and completes with the values in the order of {@code keys}, or with the failure.
+	 * @param keys the keys, distinct, in the caller's order
+	 * @param loader the bulk method, started at most once here for the keys this caller owns
+	 * @param context this caller's argument to the loader (its method invocation)
+	 * @return this caller's future of the values ({@code null}: none)
+	 */
+	public CompletableFuture<@Nullable Object[]> getAllAsync(List<Object> keys, AsyncBulkLoader loader,
+			Object context) {
+		return this.asyncBulkFlight.load(keys, loader, context);
 	}
 
 	/**

@@ -3,7 +3,9 @@ package dev.cached.engine;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 
@@ -44,6 +46,12 @@ public interface RemoteCache {
 		public Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, BulkCall call)
 				throws Throwable {
 			return call.run(keys);
+		}
+
+		@Override
+		public CompletionStage<? extends Map<Object, @Nullable Object>> loadAllAsync(List<Object> keys,
+				List<Load> loads, AsyncBulkCall call) throws Throwable {
+			return call.start(keys);
 		}
 
 		@Override
@@ -112,6 +120,45 @@ public interface RemoteCache {
 			values.put(key, load(key, loads.get(i), call.forKey(key)));
 		}
 		return values;
+	}
+
+	/**
+	 * {@link #loadAll} for a bulk method whose answer is a future or a publisher, with the
+	 * promises of {@link #loadAsync}. This default takes each key on its own through
+	 * {@link #loadAsync}, starting the method for that key alone.
+	 * @param keys the keys, distinct
+	 * @param loads the owner's load of each key, in the same order
+	 * @param call the method
+	 * @return the stage of the values by key; a key left out has no value
+	 * @throws Throwable what {@code call} threw before it returned a stage
+	 */
+	default CompletionStage<? extends Map<Object, @Nullable Object>> loadAllAsync(List<Object> keys, List<Load> loads,
+			AsyncBulkCall call) throws Throwable {
+		Map<Object, @Nullable Object> values = new ConcurrentHashMap<>();
+		CompletableFuture<?>[] each = new CompletableFuture<?>[keys.size()];
+		for (int i = 0; i < keys.size(); i++) {
+			Object key = keys.get(i);
+			CompletionStage<?> stage = loadAsync(key, loads.get(i), call.forKey(key));
+			CompletableFuture<Object> value = new CompletableFuture<>();
+			if (stage == null) {
+				value.complete(null);
+			}
+			else {
+				stage.whenComplete((result, error) -> {
+					if (error != null) {
+						value.completeExceptionally(error);
+					}
+					else {
+						if (result != null) {
+							values.put(key, result);
+						}
+						value.complete(result);
+					}
+				});
+			}
+			each[i] = value;
+		}
+		return CompletableFuture.allOf(each).thenApply((ignored) -> values);
 	}
 
 	/**
@@ -230,6 +277,77 @@ public interface RemoteCache {
 				@Override
 				public @Nullable Object run() throws Throwable {
 					return bulk.run(List.of(key)).get(key);
+				}
+
+				@Override
+				public boolean storable() {
+					return bulk.storable(key);
+				}
+
+				@Override
+				public @Nullable Object context() {
+					return bulk.context();
+				}
+
+			};
+		}
+
+		/**
+		 * Return the caller's context, as {@link Call#context()}.
+		 * @return the context, or {@code null} if unknown
+		 */
+		default @Nullable Object context() {
+			return null;
+		}
+
+	}
+
+	/**
+	 * The asynchronous method call of a bulk owner, as the engine counts it.
+	 */
+	interface AsyncBulkCall {
+
+		/**
+		 * Start the method once, on the calling thread, for the elements of {@code keys}.
+		 * @param keys some of the owner's keys, distinct
+		 * @return the stage of the values by key; a key left out has no value
+		 * @throws Throwable what it threw before it returned a stage
+		 */
+		CompletionStage<Map<Object, @Nullable Object>> start(List<Object> keys) throws Throwable;
+
+		/**
+		 * Return a call that starts the method with a copy of the owner's context, on
+		 * another thread; made on the owner's thread.
+		 * @return the detached call
+		 */
+		AsyncBulkCall detach();
+
+		/**
+		 * After a started stage completed normally: whether the value of {@code key} may
+		 * be stored, in the tier as locally.
+		 * @param key a key it started for
+		 * @return whether its value may be stored
+		 */
+		boolean storable(Object key);
+
+		/**
+		 * Return the call of one key: it starts the method for that key alone.
+		 * @param key one of the owner's keys
+		 * @return the call
+		 */
+		default AsyncCall forKey(Object key) {
+			AsyncBulkCall bulk = this;
+			return new AsyncCall() {
+
+				@Override
+				public CompletionStage<?> start() throws Throwable {
+					return bulk.start(List.of(key)).thenApply((values) -> values.get(key));
+				}
+
+				@Override
+				public AsyncCall detach() {
+					bulk.detach();
+					return this;
 				}
 
 				@Override
