@@ -120,6 +120,12 @@ public final class CachedAllOperation extends MethodOperation implements BulkLoa
 		return this.unless == null || !this.unless.isTrue(((Request) context).invocation, value);
 	}
 
+	/** A shared tier reads the method (and so the type of its values) from the call. */
+	@Override
+	public Object tierContext(Object context) {
+		return ((Request) context).invocation;
+	}
+
 	Object keyOf(MethodInvocation invocation, @Nullable Object element) {
 		return CacheKey.ofValue((this.key != null) ? this.key.getValue(invocation, null, element) : element);
 	}

@@ -327,7 +327,7 @@ final class BulkFlight {
 
 		@Override
 		public Object context() {
-			return this.context;
+			return this.loader.tierContext(this.context);
 		}
 
 	}

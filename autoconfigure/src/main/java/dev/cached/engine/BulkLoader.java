@@ -34,4 +34,14 @@ public interface BulkLoader {
 		return true;
 	}
 
+	/**
+	 * Return what a shared tier reads the called method from (see
+	 * {@link RemoteCache.Call#context()}): for a method invocation, the invocation.
+	 * @param context the calling caller's context
+	 * @return the context for the tier
+	 */
+	default Object tierContext(Object context) {
+		return context;
+	}
+
 }
