@@ -258,7 +258,7 @@ final class BulkFlight {
 	 * run, measures each run and sets the load time of the loads it ran for, and asks the
 	 * loader whether each value may be stored. Used by one thread at a time.
 	 */
-	static final class BulkOwnerCall implements RemoteCache.BulkCall {
+	static final class BulkOwnerCall implements BulkCall {
 
 		private final SingleFlight flight;
 

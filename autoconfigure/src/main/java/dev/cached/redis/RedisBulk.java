@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import io.lettuce.core.ScriptOutputType;
 import org.jspecify.annotations.Nullable;
 
+import dev.cached.engine.BulkCall;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.Load;
 import dev.cached.engine.RemoteCache;
@@ -132,7 +133,7 @@ final class RedisBulk {
 	}
 
 	/** See {@link RemoteCache#loadAll}. */
-	Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, RemoteCache.BulkCall call,
+	Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, BulkCall call,
 			boolean remote) throws Throwable {
 		List<Object> local = new ArrayList<>();
 		List<Object> remoteKeys = new ArrayList<>();
@@ -241,7 +242,7 @@ final class RedisBulk {
 	 * stored and the key was not invalidated here meanwhile), every other lease released.
 	 */
 	private void finishAll(List<Object> leased, List<Lease> held, @Nullable Map<Object, @Nullable Object> ran,
-			Map<Object, Load> loadOf, RemoteCache.BulkCall call) {
+			Map<Object, Load> loadOf, BulkCall call) {
 		if (held.isEmpty()) {
 			return;
 		}

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.cached.engine.BulkCall;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.Load;
 import dev.cached.engine.RemoteCache;

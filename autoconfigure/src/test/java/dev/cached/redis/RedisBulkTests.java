@@ -87,6 +87,12 @@ class RedisBulkTests {
 		assertThat(users(C).findUser(105)).isEqualTo(new User(105, "user 105"));
 		assertThat(Users.executions.get(105L)).hasValue(1);
 		assertThat(redis.keys(Instances.lease(redis, "users", 101L))).isEmpty();
+		// the same number of ids one at a time: a read and a write each (20 today)
+		redis.command("CONFIG", "RESETSTAT");
+		for (long id = 111; id <= 120; id++) {
+			users(C).findUser(id);
+		}
+		assertThat(scripts()).as("scripts run for 10 cold one-at-a-time calls").isGreaterThanOrEqualTo(10);
 	}
 
 	@Test
