@@ -20,6 +20,7 @@ import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.core.ResolvableType;
 
 /**
  * What {@code @CachedAll} says about one method, resolved and checked at startup: its
@@ -144,6 +145,20 @@ public final class CachedAllOperation extends MethodOperation implements BulkLoa
 	 */
 	public CachedCache getCache() {
 		return this.cache;
+	}
+
+	/**
+	 * Return the type of the elements when they are the keys (no key expression), as the
+	 * elements parameter declares it.
+	 * @return the element type, or {@code null} with a key expression or when the
+	 * parameter does not say
+	 */
+	@Nullable Class<?> elementType() {
+		if (this.key != null) {
+			return null;
+		}
+		return ResolvableType.forMethodParameter(this.method, this.elementsIndex).as(Iterable.class).getGeneric(0)
+			.resolve();
 	}
 
 	/**

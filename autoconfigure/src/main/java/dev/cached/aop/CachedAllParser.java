@@ -17,6 +17,7 @@ import dev.cached.async.AsyncResultAdapter;
 import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
+import dev.cached.engine.RemoteTier;
 import dev.cached.expression.CallExpression;
 import dev.cached.expression.MethodExpressions;
 import org.jspecify.annotations.Nullable;
@@ -98,7 +99,16 @@ final class CachedAllParser {
 		catch (IllegalArgumentException ex) {
 			throw invalid(method, ANNOTATION, ex.getMessage());
 		}
-		return new CachedAllOperation(annotated, cache, index, passSet, key, valueKey, condition, unless, async);
+		CachedAllOperation operation = new CachedAllOperation(annotated, cache, index, passSet, key, valueKey,
+				condition, unless, async);
+		RemoteTier tier = this.registry.getRemoteTier();
+		if (tier != null) {
+			String problem = CachedAnnotationValidator.remoteKeyProblem(method, operation, tier);
+			if (problem != null) {
+				throw invalid(method, ANNOTATION, problem);
+			}
+		}
+		return operation;
 	}
 
 	private static void checkAlone(Method method) {

@@ -276,6 +276,20 @@ public class CachedOperationSource {
 	}
 
 	/**
+	 * Return every {@code @CachedAll} operation read so far, by the method that was read.
+	 * @return the operations
+	 */
+	Map<Method, CachedAllOperation> getBulkOperations() {
+		Map<Method, CachedAllOperation> operations = new LinkedHashMap<>();
+		this.bySpecificMethod.forEach((method, operation) -> {
+			if (operation instanceof CachedAllOperation bulk) {
+				operations.put(method, bulk);
+			}
+		});
+		return operations;
+	}
+
+	/**
 	 * Return the cache registry.
 	 * @return the registry
 	 */
