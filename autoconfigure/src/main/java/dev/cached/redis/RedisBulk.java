@@ -4,11 +4,20 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 
+import dev.cached.engine.AsyncBulkCall;
 import dev.cached.engine.BulkCall;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.Load;
@@ -27,77 +36,11 @@ import dev.cached.redis.RedisEntries.Lease;
  * ({@link RedisRemoteCache#load}), which waits for that instance's news, so a bulk call
  * never waits while it holds leases. A key with no stable form, and every key when Redis
  * does not answer (or went back in time), are loaded locally in the same execution,
- * without a lease.
+ * without a lease. The asynchronous form ({@link #loadAllAsync}) takes the same steps
+ * without blocking: the method starts where Redis answered, on the given executor, and
+ * the write is sent without waiting for its reply.
  */
 final class RedisBulk {
-
-	/**
-	 * KEYS meta; ARGV base, token, lease millis, least version, largest size, then the
-	 * keys. {4, v} if Redis is older than the caller has seen; else {0, v, g} followed by
-	 * three items per key: {1, value, pttl} a value, {2, nil, 0} its lease taken,
-	 * {3, nil, pttl} another instance's lease and its time left, {5, nil, 0} too large.
-	 */
-	static final String LOOKUP_ALL = """
-			local m = redis.call('HMGET', KEYS[1], 'v', 'g')
-			local v = tonumber(m[1] or '0')
-			local g = m[2] or '0'
-			if v < tonumber(ARGV[4]) then return {4, v} end
-			local out = {0, v, g}
-			for i = 6, #ARGV do
-			  local entry = ARGV[1] .. g .. ':' .. ARGV[i]
-			  local kind, value, ttl = 3, false, 0
-			  if redis.call('STRLEN', entry) > tonumber(ARGV[5]) then
-			    kind = 5
-			  else
-			    value = redis.call('GET', entry)
-			    if value then
-			      kind, ttl = 1, redis.call('PTTL', entry)
-			    else
-			      local lease = ARGV[1] .. g .. ':lease:' .. ARGV[i]
-			      if redis.call('SET', lease, ARGV[2], 'NX', 'PX', ARGV[3]) then
-			        kind = 2
-			      else
-			        ttl = redis.call('PTTL', lease)
-			      end
-			    end
-			  end
-			  out[#out + 1] = kind
-			  out[#out + 1] = value
-			  out[#out + 1] = ttl
-			end
-			return out
-			""";
-
-	/**
-	 * KEYS meta; ARGV base, channel, token, then five items per key: key, lease name,
-	 * message, value, ttl millis (0: none; -1: release only). Each key as
-	 * {@link Scripts#WRITE} or {@link Scripts#RELEASE} does. The number of values written.
-	 */
-	static final String FINISH_ALL = """
-			local g = redis.call('HGET', KEYS[1], 'g') or '0'
-			local written = 0
-			for i = 4, #ARGV, 5 do
-			  local lease = ARGV[1] .. g .. ':lease:' .. ARGV[i]
-			  local ttl = tonumber(ARGV[i + 4])
-			  if lease ~= ARGV[i + 1] or ttl < 0 then
-			    if redis.call('GET', ARGV[i + 1]) == ARGV[3] then
-			      redis.call('DEL', ARGV[i + 1])
-			      if lease == ARGV[i + 1] then redis.call('PUBLISH', ARGV[2], ARGV[i + 2]) end
-			    end
-			  elseif redis.call('GET', lease) == ARGV[3] then
-			    local entry = ARGV[1] .. g .. ':' .. ARGV[i]
-			    if ttl > 0 then
-			      redis.call('SET', entry, ARGV[i + 3], 'PX', ttl)
-			    else
-			      redis.call('SET', entry, ARGV[i + 3])
-			    end
-			    redis.call('DEL', lease)
-			    redis.call('PUBLISH', ARGV[2], ARGV[i + 2])
-			    written = written + 1
-			  end
-			end
-			return written
-			""";
 
 	private static final byte[] RELEASE_ONLY = RedisConnection.bytes("-1");
 
@@ -133,86 +76,211 @@ final class RedisBulk {
 	}
 
 	/** See {@link RemoteCache#loadAll}. */
-	Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, BulkCall call,
-			boolean remote) throws Throwable {
-		List<Object> local = new ArrayList<>();
-		List<Object> remoteKeys = new ArrayList<>();
-		List<String> stables = new ArrayList<>();
-		Map<Object, Load> loadOf = new HashMap<>();
-		for (int i = 0; i < keys.size(); i++) {
-			Object key = keys.get(i);
-			loadOf.put(key, loads.get(i));
-			String stable = remote ? this.entries.remoteKey(key) : null;
-			if (stable == null) {
-				local.add(key);
-			}
-			else {
-				remoteKeys.add(key);
-				stables.add(stable);
-			}
-		}
-		Map<Object, @Nullable Object> values = new HashMap<>();
-		List<Object> leased = new ArrayList<>();
-		List<Lease> held = new ArrayList<>();
-		List<Object> oneByOne = new ArrayList<>();
-		byte[] token = token();
-		List<Object> reply = stables.isEmpty() ? null : lookAll(stables, token);
-		if (reply == null) {
-			local.addAll(remoteKeys);
-		}
-		else {
-			String generation = RedisEntries.generation(reply.get(2));
-			RedisValues reader = this.entries.payloads().reader(call.context());
-			for (int i = 0; i < remoteKeys.size(); i++) {
-				Object key = remoteKeys.get(i);
-				long kind = (Long) reply.get(3 + 3 * i);
-				if (kind == 1) {
-					Object value = read((byte[]) reply.get(4 + 3 * i), reader);
-					if (value != FOREIGN && (value != null || this.cache.getSettings().isCacheNullValues())) {
-						this.statistics.recordHit();
-						loadOf.get(key).fromSharedTier(nanos((Long) reply.get(5 + 3 * i)));
-						values.put(key, value);
-					}
-					else {
-						oneByOne.add(key);
-					}
-				}
-				else if (kind == 2) {
-					this.statistics.recordMiss();
-					leased.add(key);
-					held.add(this.entries.hold(stables.get(i), generation, token));
-				}
-				else {
-					if (kind == 5) {
-						this.entries.payloads().tooLarge();
-					}
-					oneByOne.add(key);
-				}
-			}
-		}
-		List<Object> run = new ArrayList<>(leased);
-		run.addAll(local);
+	Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, BulkCall call, boolean remote)
+			throws Throwable {
+		Plan plan = new Plan(keys, loads, remote);
+		plan.classify(plan.stables.isEmpty() ? null : lookAll(plan.stables, plan.token),
+				this.entries.payloads().reader(call.context()));
+		List<Object> run = plan.run();
 		if (!run.isEmpty()) {
 			Map<Object, @Nullable Object> ran;
 			try {
 				ran = call.run(run);
 			}
 			catch (Throwable ex) {
-				finishAll(leased, held, null, loadOf, call);
+				finishAll(plan, null, call::storable, false);
 				throw ex;
 			}
-			finishAll(leased, held, ran, loadOf, call);
-			values.putAll(ran);
+			finishAll(plan, ran, call::storable, false);
+			ran.forEach(plan::put);
 		}
 		// keys another instance is loading (or whose entry is not ours): one at a time, waiting for its news
-		for (Object key : oneByOne) {
-			values.put(key, this.remote.load(key, loadOf.get(key), call.forKey(key)));
+		for (Object key : plan.oneByOne) {
+			plan.put(key, this.remote.load(key, plan.loadOf.get(key), call.forKey(key)));
 		}
-		return values;
+		return plan.values;
+	}
+
+	/**
+	 * See {@link RemoteCache#loadAllAsync}: the same steps without blocking; the method
+	 * starts where Redis answered, on {@code executor}, with a copy of the caller's context.
+	 */
+	CompletionStage<Map<Object, @Nullable Object>> loadAllAsync(List<Object> keys, List<Load> loads,
+			AsyncBulkCall call, boolean remote, Executor executor) {
+		Plan plan = new Plan(keys, loads, remote);
+		AsyncBulkCall detached = call.detach();
+		RedisValues reader = this.entries.payloads().reader(call.context());
+		CompletableFuture<Map<Object, @Nullable Object>> result = new CompletableFuture<>();
+		CompletableFuture<@Nullable List<Object>> looked = plan.stables.isEmpty()
+				? CompletableFuture.completedFuture(null) : lookAllAsync(plan.stables, plan.token);
+		looked.whenCompleteAsync((reply, error) -> {
+			// off Lettuce's event loop: the version check, the JSON, the method
+			plan.classify((reply != null) ? checked(reply) : null, reader);
+			List<Object> run = plan.run();
+			CompletionStage<Map<Object, @Nullable Object>> ran;
+			try {
+				ran = run.isEmpty() ? CompletableFuture.completedFuture(Map.of()) : detached.start(run);
+			}
+			catch (Throwable ex) {
+				finishAll(plan, null, detached::storable, true);
+				result.completeExceptionally(ex);
+				return;
+			}
+			ran.whenComplete((values, failure) -> {
+				finishAll(plan, (failure != null) ? null : values, detached::storable, true);
+				if (failure != null) {
+					result.completeExceptionally(failure);
+					return;
+				}
+				values.forEach(plan::put);
+				List<CompletableFuture<?>> each = new ArrayList<>();
+				for (Object key : plan.oneByOne) {
+					CompletableFuture<@Nullable Object> one = new CompletableFuture<>();
+					try {
+						CompletionStage<?> stage = this.remote.loadAsync(key, plan.loadOf.get(key), detached.forKey(key));
+						if (stage == null) {
+							one.complete(null);
+						}
+						else {
+							stage.whenComplete((value, oneFailure) -> {
+								if (oneFailure != null) {
+									one.completeExceptionally(oneFailure);
+								}
+								else {
+									one.complete(value);
+								}
+							});
+						}
+					}
+					catch (Throwable ex) {
+						one.completeExceptionally(ex);
+					}
+					each.add(one.thenAccept((value) -> plan.put(key, value)));
+				}
+				CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0])).whenComplete((done, oneFailure) -> {
+					if (oneFailure != null) {
+						result.completeExceptionally(oneFailure);
+					}
+					else {
+						result.complete(plan.values);
+					}
+				});
+			});
+		}, executor);
+		return result;
+	}
+
+	/** {@link #lookAll} without blocking: {@code null} in the future if Redis did not answer. */
+	private CompletableFuture<@Nullable List<Object>> lookAllAsync(List<String> stables, byte[] token) {
+		byte[][] arguments = lookArguments(stables, token);
+		return this.connection.<List<Object>>callAsync(this.cache, "look up",
+				(c) -> c.eval(BulkScripts.LOOKUP_ALL, ScriptOutputType.MULTI, this.entries.meta(), arguments))
+			.handle((reply, error) -> (error != null) ? null : reply);
+	}
+
+	/**
+	 * The keys of one bulk load: those kept locally, those looked up in Redis (their stable
+	 * forms) and, once Redis answered, what it answered for each.
+	 */
+	private final class Plan {
+
+		final byte[] token = token();
+
+		final List<Object> local = new ArrayList<>();
+
+		final List<Object> remoteKeys = new ArrayList<>();
+
+		final List<String> stables = new ArrayList<>();
+
+		final Map<Object, Load> loadOf = new HashMap<>();
+
+		final Map<Object, @Nullable Object> values = new ConcurrentHashMap<>();
+
+		final List<Object> leased = new ArrayList<>();
+
+		final List<Lease> held = new ArrayList<>();
+
+		final List<Object> oneByOne = new ArrayList<>();
+
+		Plan(List<Object> keys, List<Load> loads, boolean remote) {
+			for (int i = 0; i < keys.size(); i++) {
+				Object key = keys.get(i);
+				this.loadOf.put(key, loads.get(i));
+				String stable = remote ? RedisBulk.this.entries.remoteKey(key) : null;
+				if (stable == null) {
+					this.local.add(key);
+				}
+				else {
+					this.remoteKeys.add(key);
+					this.stables.add(stable);
+				}
+			}
+		}
+
+		/** Sort the keys by Redis' answer ({@code null}: none, load them locally). */
+		void classify(@Nullable List<Object> reply, @Nullable RedisValues reader) {
+			if (reply == null) {
+				this.local.addAll(this.remoteKeys);
+				return;
+			}
+			String generation = RedisEntries.generation(reply.get(2));
+			for (int i = 0; i < this.remoteKeys.size(); i++) {
+				Object key = this.remoteKeys.get(i);
+				long kind = (Long) reply.get(3 + 3 * i);
+				if (kind == 1) {
+					Object value = read((byte[]) reply.get(4 + 3 * i), reader);
+					if (value != FOREIGN && (value != null || RedisBulk.this.cache.getSettings().isCacheNullValues())) {
+						RedisBulk.this.statistics.recordHit();
+						this.loadOf.get(key).fromSharedTier(nanos((Long) reply.get(5 + 3 * i)));
+						put(key, value);
+					}
+					else {
+						this.oneByOne.add(key);
+					}
+				}
+				else if (kind == 2) {
+					RedisBulk.this.statistics.recordMiss();
+					this.leased.add(key);
+					this.held.add(RedisBulk.this.entries.hold(this.stables.get(i), generation, this.token));
+				}
+				else {
+					if (kind == 5) {
+						RedisBulk.this.entries.payloads().tooLarge();
+					}
+					this.oneByOne.add(key);
+				}
+			}
+		}
+
+		/** Keep a value ({@code null}: no value, left out). */
+		void put(Object key, @Nullable Object value) {
+			if (value != null) {
+				this.values.put(key, value);
+			}
+		}
+
+		/** The keys this call runs the method for: those leased, and those kept locally. */
+		List<Object> run() {
+			List<Object> run = new ArrayList<>(this.leased);
+			run.addAll(this.local);
+			return run;
+		}
+
 	}
 
 	/** One script: every entry read, the lease of each missing one taken; {@code null} if Redis did not answer. */
 	private @Nullable List<Object> lookAll(List<String> stables, byte[] token) {
+		byte[][] arguments = lookArguments(stables, token);
+		try {
+			return checked(this.connection.call(this.cache, "look up",
+					(c) -> c.eval(BulkScripts.LOOKUP_ALL, ScriptOutputType.MULTI, this.entries.meta(), arguments)));
+		}
+		catch (Unavailable ex) {
+			return null;
+		}
+	}
+
+	private byte[][] lookArguments(List<String> stables, byte[] token) {
 		byte[][] arguments = new byte[5 + stables.size()][];
 		arguments[0] = this.entries.baseBytes();
 		arguments[1] = token;
@@ -222,41 +290,41 @@ final class RedisBulk {
 		for (int i = 0; i < stables.size(); i++) {
 			arguments[5 + i] = RedisConnection.bytes(stables.get(i));
 		}
-		try {
-			List<Object> reply = this.connection.call(this.cache, "look up",
-					(c) -> c.eval(LOOKUP_ALL, ScriptOutputType.MULTI, this.entries.meta(), arguments));
-			if ((Long) reply.get(0) == 4) {
-				this.events.versions().foundOlder();
-				return null;
-			}
-			this.entries.sequence().saw((Long) reply.get(1));
-			return reply;
-		}
-		catch (Unavailable ex) {
+		return arguments;
+	}
+
+	/** The reply, or {@code null} if Redis is older than this instance has seen (its repair starts). */
+	private @Nullable List<Object> checked(List<Object> reply) {
+		if ((Long) reply.get(0) == 4) {
+			this.events.versions().foundOlder();
 			return null;
 		}
+		this.entries.sequence().saw((Long) reply.get(1));
+		return reply;
 	}
 
 	/**
 	 * One script: the value of each leased key written (if the call gave one that may be
-	 * stored and the key was not invalidated here meanwhile), every other lease released.
+	 * stored and the key was not invalidated here meanwhile), every other lease released;
+	 * {@code async}: sent without waiting for the reply.
 	 */
-	private void finishAll(List<Object> leased, List<Lease> held, @Nullable Map<Object, @Nullable Object> ran,
-			Map<Object, Load> loadOf, BulkCall call) {
+	private void finishAll(Plan plan, @Nullable Map<Object, @Nullable Object> ran, Predicate<Object> storable,
+			boolean async) {
+		List<Lease> held = plan.held;
 		if (held.isEmpty()) {
 			return;
 		}
 		byte[][] arguments = new byte[3 + 5 * held.size()][];
 		arguments[0] = this.entries.baseBytes();
 		arguments[1] = this.entries.channel();
-		arguments[2] = held.get(0).token();
+		arguments[2] = plan.token;
 		long ttlNanos = this.cache.drawTtlNanos();
 		for (int i = 0; i < held.size(); i++) {
 			Lease lease = held.get(i);
-			Object key = leased.get(i);
+			Object key = plan.leased.get(i);
 			this.leases.drop(lease.key());
 			byte[] payload = null;
-			if (ran != null && call.storable(key) && !loadOf.get(key).isInvalidated()) {
+			if (ran != null && storable.test(key) && !plan.loadOf.get(key).isInvalidated()) {
 				Object value = ran.get(key);
 				if (value != null || this.cache.getSettings().isCacheNullValues()) {
 					payload = this.entries.payloads().write(value);
@@ -270,15 +338,23 @@ final class RedisBulk {
 			arguments[at + 4] = (payload != null) ? RedisConnection.bytes(Long.toString(RedisEntries.millis(ttlNanos)))
 					: RELEASE_ONLY;
 		}
+		Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> finish = (c) -> c.eval(BulkScripts.FINISH_ALL,
+				ScriptOutputType.INTEGER, this.entries.meta(), arguments);
+		if (async) {
+			this.connection.callAsync(this.cache, "write", finish).thenAccept(this::written);
+			return;
+		}
 		try {
-			Long written = this.connection.call(this.cache, "write",
-					(c) -> c.eval(FINISH_ALL, ScriptOutputType.INTEGER, this.entries.meta(), arguments));
-			for (long i = 0; written != null && i < written; i++) {
-				this.statistics.recordWrite();
-			}
+			written(this.connection.call(this.cache, "write", finish));
 		}
 		catch (Unavailable ex) {
 			// the leases run out by themselves
+		}
+	}
+
+	private void written(@Nullable Long written) {
+		for (long i = 0; written != null && i < written; i++) {
+			this.statistics.recordWrite();
 		}
 	}
 

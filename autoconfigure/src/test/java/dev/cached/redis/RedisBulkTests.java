@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -93,6 +94,20 @@ class RedisBulkTests {
 			users(C).findUser(id);
 		}
 		assertThat(scripts()).as("scripts run for 10 cold one-at-a-time calls").isGreaterThanOrEqualTo(10);
+	}
+
+	@Test
+	void anAsynchronousBulkCallTakesTheSameRoundTrips() throws Exception {
+		List<Long> ids = LongStream.rangeClosed(201, 210).boxed().toList();
+		redis.command("CONFIG", "RESETSTAT");
+		assertThat(get(users(A).findUsersAsync(ids)).keySet()).containsExactlyElementsOf(ids);
+		assertThat(scripts()).as("scripts run for a cold asynchronous bulk call of 10").isEqualTo(2);
+		redis.command("CONFIG", "RESETSTAT");
+		assertThat(get(users(B).findUsersAsync(ids))).hasSize(10);
+		assertThat(scripts()).as("scripts run for a warm asynchronous bulk call of 10").isEqualTo(1);
+		assertThat(Users.received).containsExactly(ids);
+		assertThat(users(C).findUser(205)).isEqualTo(new User(205, "user 205"));
+		assertThat(Users.received).hasSize(1);
 	}
 
 	@Test
@@ -220,6 +235,11 @@ class RedisBulkTests {
 				users.put(id, new User(id, "user " + id));
 			}
 			return users;
+		}
+
+		@CachedAll(name = "users")
+		public CompletableFuture<Map<Long, User>> findUsersAsync(Collection<Long> ids) {
+			return CompletableFuture.supplyAsync(() -> findUsers(ids));
 		}
 
 		@CacheInvalidate(name = "users", elements = "#ids")
