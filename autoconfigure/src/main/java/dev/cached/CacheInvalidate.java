@@ -48,6 +48,15 @@ public @interface CacheInvalidate {
 	String key() default "";
 
 	/**
+	 * SpEL expression naming an argument that holds several elements (an {@code Iterable}
+	 * or an array), e.g. {@code #ids}: each element is invalidated, its key computed by
+	 * {@link #key()} with {@code #element} bound to it ({@code ""}: the element itself), as
+	 * a {@link CachedAll @CachedAll} method computes it. {@code ""} means one key.
+	 * @return the elements expression
+	 */
+	String elements() default "";
+
+	/**
 	 * Whether to remove every entry of the cache instead of one key.
 	 * @return whether all entries are removed
 	 */

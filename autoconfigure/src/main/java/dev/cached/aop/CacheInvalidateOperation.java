@@ -1,9 +1,12 @@
 package dev.cached.aop;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 
 import dev.cached.engine.CachedCache;
 import dev.cached.expression.CallExpression;
+import dev.cached.key.CacheKey;
 import dev.cached.key.KeyGenerator;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
@@ -24,10 +27,19 @@ public final class CacheInvalidateOperation {
 
 	private final String methodDescription;
 
+	/** The elements whose keys are invalidated, {@code null} for one key (or all entries). */
+	private final @Nullable Elements elements;
+
 	private volatile @Nullable CachedCache cache;
 
 	CacheInvalidateOperation(String cacheName, @Nullable KeyGenerator keyGenerator, boolean beforeInvocation,
 			@Nullable CallExpression condition, String methodDescription) {
+		this(cacheName, keyGenerator, beforeInvocation, condition, methodDescription, null);
+	}
+
+	CacheInvalidateOperation(String cacheName, @Nullable KeyGenerator keyGenerator, boolean beforeInvocation,
+			@Nullable CallExpression condition, String methodDescription, @Nullable Elements elements) {
+		this.elements = elements;
 		this.cacheName = cacheName;
 		this.keyGenerator = keyGenerator;
 		this.beforeInvocation = beforeInvocation;
@@ -54,7 +66,10 @@ public final class CacheInvalidateOperation {
 			}
 			this.cache = cache;
 		}
-		if (this.keyGenerator == null) {
+		if (this.elements != null) {
+			this.elements.invalidate(cache, invocation, result);
+		}
+		else if (this.keyGenerator == null) {
 			cache.invalidateAll();
 		}
 		else {
@@ -80,7 +95,7 @@ public final class CacheInvalidateOperation {
 	 * @return whether all entries are removed
 	 */
 	public boolean isAllEntries() {
-		return this.keyGenerator == null;
+		return this.keyGenerator == null && this.elements == null;
 	}
 
 	/**
@@ -89,6 +104,28 @@ public final class CacheInvalidateOperation {
 	 */
 	public boolean isBeforeInvocation() {
 		return this.beforeInvocation;
+	}
+
+	/**
+	 * The elements of {@code @CacheInvalidate(elements = ...)}: each element's key is
+	 * invalidated, made by the key expression with {@code #element} (or the element itself),
+	 * as a {@code @CachedAll} method makes it.
+	 */
+	record Elements(CallExpression elements, @Nullable CallExpression key) {
+
+		void invalidate(CachedCache cache, MethodInvocation invocation, @Nullable Object result) {
+			Object value = this.elements.getValue(invocation, result);
+			if (value == null) {
+				return;
+			}
+			Iterable<?> each = (value instanceof Object[] array) ? Arrays.asList(array)
+					: (value instanceof Iterable<?> iterable) ? iterable : List.of(value);
+			for (Object element : each) {
+				cache.invalidate(CacheKey.ofValue((this.key != null) ? this.key.getValue(invocation, result, element)
+						: element));
+			}
+		}
+
 	}
 
 }

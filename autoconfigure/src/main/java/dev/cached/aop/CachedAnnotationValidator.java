@@ -114,6 +114,10 @@ final class CachedAnnotationValidator {
 		if (invalidate.name().trim().isEmpty()) {
 			throw invalid(method, "@CacheInvalidate", "has an empty name; name the cache to invalidate");
 		}
+		if (invalidate.allEntries() && !invalidate.elements().isEmpty()) {
+			throw invalid(method, "@CacheInvalidate", "sets both elements \"" + invalidate.elements()
+					+ "\" and allEntries = true; use one of them");
+		}
 		if (invalidate.allEntries() && !invalidate.key().isEmpty()) {
 			throw invalid(method, "@CacheInvalidate", "sets both key \"" + invalidate.key()
 					+ "\" and allEntries = true; use one of them");
@@ -174,7 +178,37 @@ final class CachedAnnotationValidator {
 		return null;
 	}
 
-	private static void checkInterceptable(Method method, String annotation) {
+	/**
+	 * Say what is wrong with a {@code @CachedAll} method for a tier shared by several
+	 * instances, as {@link #remoteKeyProblem} does for {@code @Cached}: when its cache is
+	 * remote, its element values must be readable there, and with the default key (the
+	 * element itself) the element type must have a stable form.
+	 * @param method the method that was read
+	 * @param operation its operation
+	 * @param tier the tier, or {@code null} to check the key only
+	 * @return the problem, to follow the method's name in a message, or {@code null}
+	 */
+	static @Nullable String remoteKeyProblem(Method method, CachedAllOperation operation, @Nullable RemoteTier tier) {
+		CachedCache cache = operation.getCache();
+		if (!cache.getSettings().isRemote()) {
+			return null;
+		}
+		String values = (tier != null) ? tier.valueProblem(method) : null;
+		if (values != null) {
+			return "uses remote cache '" + cache.getName() + "' whose values " + values + ", or set cached.caches.["
+					+ cache.getName() + "].remote=false";
+		}
+		Class<?> element = operation.elementType();
+		if (element != null && !StableKeys.isStableType(element)) {
+			return "uses remote cache '" + cache.getName() + "' whose keys are its elements, of type "
+					+ element.getName() + ", which has no stable form across instances; give the method a key "
+					+ "expression that yields strings, numbers, booleans, enums, UUIDs or records of those (e.g. "
+					+ "key = \"#element.id\"), or set cached.caches.[" + cache.getName() + "].remote=false";
+		}
+		return null;
+	}
+
+	static void checkInterceptable(Method method, String annotation) {
 		int modifiers = method.getModifiers();
 		String problem = Modifier.isPrivate(modifiers) ? "private" : Modifier.isStatic(modifiers) ? "static"
 				: Modifier.isFinal(modifiers) ? "final" : null;

@@ -266,6 +266,12 @@ public final class CachedMethodValidator
 				throw new IllegalStateException("Method '" + CacheRegistry.describe(entry.getKey()) + "' " + problem);
 			}
 		}
+		for (Map.Entry<Method, CachedAllOperation> entry : source.getBulkOperations().entrySet()) {
+			String problem = CachedAnnotationValidator.remoteKeyProblem(entry.getKey(), entry.getValue(), tier);
+			if (problem != null) {
+				throw new IllegalStateException("Method '" + CacheRegistry.describe(entry.getKey()) + "' " + problem);
+			}
+		}
 	}
 
 	private static void readFactoryBeanObjects(ConfigurableListableBeanFactory beanFactory) {

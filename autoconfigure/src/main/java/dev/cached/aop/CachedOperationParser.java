@@ -10,6 +10,7 @@ import java.util.function.Function;
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
+import dev.cached.CachedAll;
 import dev.cached.async.AsyncResultAdapter;
 import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
@@ -52,6 +53,8 @@ final class CachedOperationParser {
 
 	private final AsyncResultAdapters asyncResults;
 
+	private final CachedAllParser bulk;
+
 	/**
 	 * Create a parser.
 	 * @param registry the caches, created as methods register
@@ -66,6 +69,7 @@ final class CachedOperationParser {
 		this.expressions = expressions;
 		this.durations = durations;
 		this.asyncResults = asyncResults;
+		this.bulk = new CachedAllParser(this, registry, asyncResults);
 	}
 
 	/**
@@ -85,6 +89,14 @@ final class CachedOperationParser {
 			return null;
 		}
 		Method annotated = specific;
+		CachedAll all = AnnotatedElementUtils.findMergedAnnotation(specific, CachedAll.class);
+		if (all == null && specific != invoked && !CachedOperationSource.isAnnotated(specific)) {
+			all = AnnotatedElementUtils.findMergedAnnotation(invoked, CachedAll.class);
+			annotated = (all != null) ? invoked : specific;
+		}
+		if (all != null) {
+			return this.bulk.parse(specific, annotated, all);
+		}
 		Cached cached = AnnotatedElementUtils.findMergedAnnotation(specific, Cached.class);
 		CachePut put = AnnotatedElementUtils.findMergedAnnotation(specific, CachePut.class);
 		Set<CacheInvalidate> invalidates = AnnotatedElementUtils.findMergedRepeatableAnnotations(specific,
@@ -122,7 +134,7 @@ final class CachedOperationParser {
 		boolean defaultName = cached.name().isBlank();
 		String name = defaultName ? method.getDeclaringClass().getSimpleName() + "." + method.getName()
 				: cached.name().trim();
-		Duration ttl = parseTtl(method, cached.ttl());
+		Duration ttl = parseTtl(method, "@Cached", cached.ttl());
 		boolean defaultKey = cached.key().isEmpty();
 		KeyGenerator keyGenerator = defaultKey ? allArguments(method)
 				: KeyGenerator.expression(parse(method, "@Cached", "key", cached.key(), name, false));
@@ -167,8 +179,17 @@ final class CachedOperationParser {
 			CachedAnnotationValidator.checkInvalidate(method, invalidate);
 			String name = invalidate.name().trim();
 			KeyGenerator keyGenerator;
+			CallExpression elements = null;
+			CallExpression elementKey = null;
 			if (invalidate.allEntries()) {
 				keyGenerator = null;
+			}
+			else if (!invalidate.elements().isEmpty()) {
+				keyGenerator = null;
+				elements = parse(method, "@CacheInvalidate", "elements", invalidate.elements(), name,
+						!invalidate.beforeInvocation());
+				elementKey = invalidate.key().isEmpty() ? null : parse(method, "@CacheInvalidate", "key",
+						invalidate.key(), name, !invalidate.beforeInvocation(), "element");
 			}
 			else {
 				keyGenerator = invalidate.key().isEmpty() ? allArguments(method)
@@ -179,7 +200,8 @@ final class CachedOperationParser {
 					: parse(method, "@CacheInvalidate", "condition", invalidate.condition(), name,
 							!invalidate.beforeInvocation());
 			operations.add(new CacheInvalidateOperation(name, keyGenerator, invalidate.beforeInvocation(), condition,
-					description));
+					description, (elements != null) ? new CacheInvalidateOperation.Elements(elements, elementKey)
+							: null));
 		}
 		return operations;
 	}
@@ -189,7 +211,7 @@ final class CachedOperationParser {
 		return KeyGenerator.allArguments(MethodExpressions.parameterCount(method));
 	}
 
-	private @Nullable Duration parseTtl(Method method, String ttl) {
+	@Nullable Duration parseTtl(Method method, String annotation, String ttl) {
 		if (ttl.isBlank()) {
 			return null;
 		}
@@ -198,20 +220,31 @@ final class CachedOperationParser {
 			duration = this.durations.apply(ttl.trim());
 		}
 		catch (RuntimeException ex) {
-			throw invalid(method, "@Cached", "has ttl \"" + ttl
+			throw invalid(method, annotation, "has ttl \"" + ttl
 					+ "\", which is not a duration; use a value such as 500ms, 30s, 10m or PT1H");
 		}
 		if (duration.isNegative()) {
-			throw invalid(method, "@Cached", "has ttl \"" + ttl + "\", which is negative");
+			throw invalid(method, annotation, "has ttl \"" + ttl + "\", which is negative");
 		}
 		return duration;
 	}
 
 	private CallExpression parse(Method method, String annotation, String attribute, String expression,
 			String cacheName, boolean resultAvailable) {
+		return parse(method, annotation, attribute, expression, cacheName, resultAvailable, null);
+	}
+
+	/**
+	 * Parse an expression of an annotation, with a variable bound per evaluation
+	 * ({@code #element}, {@code #value}) or none.
+	 * @throws IllegalStateException naming the annotation, the method, the attribute and
+	 * the expression, if it does not parse
+	 */
+	CallExpression parse(Method method, String annotation, String attribute, String expression, String cacheName,
+			boolean resultAvailable, @Nullable String bound) {
 		try {
 			return this.expressions.parse(method, expression, attribute + " expression '" + expression
-					+ "' of cache '" + cacheName + "'", resultAvailable);
+					+ "' of cache '" + cacheName + "'", resultAvailable, bound);
 		}
 		catch (IllegalArgumentException ex) {
 			throw invalid(method, annotation, "has an invalid " + attribute + " \"" + expression + "\": "

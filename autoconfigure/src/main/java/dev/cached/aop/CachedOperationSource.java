@@ -14,6 +14,7 @@ import java.util.function.Function;
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
+import dev.cached.CachedAll;
 import dev.cached.async.AsyncResultAdapters;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.expression.MethodExpressions;
@@ -42,7 +43,7 @@ import org.springframework.util.ClassUtils;
 public class CachedOperationSource {
 
 	private static final Set<Class<? extends java.lang.annotation.Annotation>> ANNOTATIONS = Set.of(Cached.class,
-			CachePut.class, CacheInvalidate.class, CacheInvalidate.List.class);
+			CachedAll.class, CachePut.class, CacheInvalidate.class, CacheInvalidate.List.class);
 
 	private static final Object NONE = new Object();
 
@@ -269,6 +270,20 @@ public class CachedOperationSource {
 		this.bySpecificMethod.forEach((method, operation) -> {
 			if (operation instanceof CachedOperation cached) {
 				operations.put(method, cached);
+			}
+		});
+		return operations;
+	}
+
+	/**
+	 * Return every {@code @CachedAll} operation read so far, by the method that was read.
+	 * @return the operations
+	 */
+	Map<Method, CachedAllOperation> getBulkOperations() {
+		Map<Method, CachedAllOperation> operations = new LinkedHashMap<>();
+		this.bySpecificMethod.forEach((method, operation) -> {
+			if (operation instanceof CachedAllOperation bulk) {
+				operations.put(method, bulk);
 			}
 		});
 		return operations;

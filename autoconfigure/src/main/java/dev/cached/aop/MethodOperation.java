@@ -6,7 +6,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What the annotations of one method make the interceptor do.
  */
-abstract sealed class MethodOperation permits CachedOperation, InvalidatingOperation, PuttingOperation {
+abstract sealed class MethodOperation permits CachedOperation, CachedAllOperation, InvalidatingOperation,
+		PuttingOperation {
 
 	/**
 	 * Answer a call.

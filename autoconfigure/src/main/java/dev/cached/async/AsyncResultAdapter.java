@@ -26,6 +26,17 @@ public interface AsyncResultAdapter {
 	Object answer(CachedCache cache, Object key, AsyncMethod method, Object context);
 
 	/**
+	 * Return what the proxy returns for a bulk call ({@code @CachedAll}) that goes through
+	 * the cache: the caller's own future of the answer, as this return type.
+	 * @param lookup asks the cache, with how this adapter subscribes to the method's result
+	 * @return a value of the method's return type, this caller's own
+	 * @throws UnsupportedOperationException if this return type takes no bulk answer
+	 */
+	default Object answerAll(AsyncBulkLookup lookup) {
+		throw new UnsupportedOperationException("No bulk answer for " + getClass().getSimpleName());
+	}
+
+	/**
 	 * Turn the method's result into the stage of its eventual value, subscribing to it
 	 * if it is a lazy publisher (once: this is the one subscription of the load), the plain
 	 * way: what {@link AsyncMethod#loadAsync(Object)} does, for a caller that brings

@@ -23,6 +23,11 @@ final class CompletionStageAdapter implements AsyncResultAdapter {
 	}
 
 	@Override
+	public Object answerAll(AsyncBulkLookup lookup) {
+		return lookup.lookup(this::toStage);
+	}
+
+	@Override
 	public @Nullable CompletionStage<?> toStage(@Nullable Object result) {
 		return (CompletionStage<?>) result;
 	}

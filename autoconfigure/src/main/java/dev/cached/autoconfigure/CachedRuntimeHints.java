@@ -3,6 +3,7 @@ package dev.cached.autoconfigure;
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
+import dev.cached.CachedAll;
 import dev.cached.expression.MethodCallRootObject;
 import org.jspecify.annotations.Nullable;
 
@@ -21,7 +22,7 @@ class CachedRuntimeHints implements RuntimeHintsRegistrar {
 
 	@Override
 	public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
-		for (Class<?> annotation : new Class<?>[] { Cached.class, CachePut.class, CacheInvalidate.class,
+		for (Class<?> annotation : new Class<?>[] { Cached.class, CachedAll.class, CachePut.class, CacheInvalidate.class,
 				CacheInvalidate.List.class }) {
 			hints.reflection().registerType(annotation, MemberCategory.INVOKE_DECLARED_METHODS);
 		}

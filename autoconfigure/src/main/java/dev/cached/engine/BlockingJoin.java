@@ -33,6 +33,9 @@ final class BlockingJoin {
 	/** What a join returns when its load was abandoned to the joiners (G11): start over. */
 	static final Object TAKE_OVER = new Object();
 
+	/** What {@link #await} returns when the wait timed out: the caller runs the call itself. */
+	static final Object TIMED_OUT = new Object();
+
 	private BlockingJoin() {
 	}
 
@@ -40,6 +43,20 @@ final class BlockingJoin {
 	 * Wait for {@code running} and return its outcome, or {@link #TAKE_OVER}.
 	 */
 	static @Nullable Object join(SingleFlight flight, Object key, Load running, Loader loader, Object context)
+			throws Throwable {
+		Object outcome = await(flight, key, running, flight.waitTimeoutNanos);
+		if (outcome == TIMED_OUT) {
+			return Execution.unshared(flight, loader, context);
+		}
+		return outcome;
+	}
+
+	/**
+	 * Wait for {@code running} at most {@code timeoutNanos} (-1: as long as it takes) and
+	 * return its outcome, {@link #TAKE_OVER}, or {@link #TIMED_OUT} once the wait timed
+	 * out (counted as a miss: the caller runs the call itself).
+	 */
+	static @Nullable Object await(SingleFlight flight, Object key, Load running, long timeoutNanos)
 			throws Throwable {
 		Thread self = Thread.currentThread();
 		if (running.owner == self) {
@@ -57,8 +74,7 @@ final class BlockingJoin {
 			flight.statistics.recordCoalesced();
 			Load.JOINED.incrementAndGet(running);
 			wait = flight.observer.waitStarted(flight.cacheName, running);
-			outcome = (flight.waitTimeoutNanos < 0) ? running.get()
-					: running.get(flight.waitTimeoutNanos, TimeUnit.NANOSECONDS);
+			outcome = (timeoutNanos < 0) ? running.get() : running.get(timeoutNanos, TimeUnit.NANOSECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -71,7 +87,7 @@ final class BlockingJoin {
 			WAITING.remove(self);
 			ended(flight, wait, LoadObserver.Outcome.TIMEOUT, null);
 			flight.statistics.recordMiss();
-			return Execution.unshared(flight, loader, context);
+			return TIMED_OUT;
 		}
 		catch (ExecutionException ex) {
 			// never: a Load completes normally

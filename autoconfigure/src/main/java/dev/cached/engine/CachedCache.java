@@ -41,6 +41,10 @@ public final class CachedCache {
 
 	private final SingleFlight singleFlight;
 
+	private final BulkFlight bulkFlight;
+
+	private final AsyncBulkFlight asyncBulkFlight;
+
 	private final Set<String> methods = new CopyOnWriteArraySet<>();
 
 	/** Decides and runs background reloads; {@code null} when the cache does not refresh. */
@@ -88,6 +92,8 @@ public final class CachedCache {
 		this.store = this.entries.cache();
 		this.singleFlight = new SingleFlight(name, this.entries, this.statistics, settings.waitTimeout().value(),
 				ticker);
+		this.bulkFlight = new BulkFlight(this.singleFlight);
+		this.asyncBulkFlight = new AsyncBulkFlight(this.singleFlight);
 	}
 
 	/**
@@ -136,6 +142,36 @@ public final class CachedCache {
 			return CompletableFuture.completedFuture(NullValue.unmask(stored));
 		}
 		return this.singleFlight.loadAsync(key, loader, context);
+	}
+
+	/**
+	 * Return the value of each key, for a bulk method: from the store, from the running
+	 * load of that key, or from one execution of {@code loader} for the keys left (see
+	 * {@link BulkFlight}). A stored value is returned as it is; no background reload starts.
+	 * @param keys the keys, distinct, in the caller's order
+	 * @param loader the bulk method, run at most once here for the keys this caller owns
+	 * @param context this caller's argument to the loader (its method invocation)
+	 * @return the values in the order of {@code keys}, {@code null} for none
+	 * @throws Throwable what the loader threw (the same instance to every caller waiting on
+	 * one of its keys), a joined load's failure, or what
+	 * {@link SingleFlight#load(Object, Loader, Object)} throws for one key
+	 */
+	public @Nullable Object[] getAll(List<Object> keys, BulkLoader loader, Object context) throws Throwable {
+		return this.bulkFlight.load(keys, loader, context);
+	}
+
+	/**
+	 * {@link #getAll} for a bulk method whose answer is a future or a publisher (see
+	 * {@link AsyncBulkFlight}): never blocks, never throws; the future is this caller's own
+	 * and completes with the values in the order of {@code keys}, or with the failure.
+	 * @param keys the keys, distinct, in the caller's order
+	 * @param loader the bulk method, started at most once here for the keys this caller owns
+	 * @param context this caller's argument to the loader (its method invocation)
+	 * @return this caller's future of the values ({@code null}: none)
+	 */
+	public CompletableFuture<@Nullable Object[]> getAllAsync(List<Object> keys, AsyncBulkLoader loader,
+			Object context) {
+		return this.asyncBulkFlight.load(keys, loader, context);
 	}
 
 	/**

@@ -1,6 +1,11 @@
 package dev.cached.engine;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 
@@ -35,6 +40,18 @@ public interface RemoteCache {
 		@Override
 		public @Nullable CompletionStage<?> loadAsync(Object key, Load load, AsyncCall call) throws Throwable {
 			return call.start();
+		}
+
+		@Override
+		public Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, BulkCall call)
+				throws Throwable {
+			return call.run(keys);
+		}
+
+		@Override
+		public CompletionStage<? extends Map<Object, @Nullable Object>> loadAllAsync(List<Object> keys,
+				List<Load> loads, AsyncBulkCall call) throws Throwable {
+			return call.start(keys);
 		}
 
 		@Override
@@ -81,6 +98,68 @@ public interface RemoteCache {
 	 * @throws Throwable what {@code call} threw, unchanged
 	 */
 	@Nullable Object load(Object key, Load load, Call call) throws Throwable;
+
+	/**
+	 * {@link #load} for the owner of the local loads of several keys (a bulk call): obtain
+	 * their values on the owner's thread, from the tier or by running {@code call} for the
+	 * keys still missing. A tier that can, reads the keys in one round trip, takes the
+	 * leases of those still missing in one, and writes the values in one. This default
+	 * takes each key on its own through {@link #load}, running the method for that key
+	 * alone.
+	 * @param keys the keys, distinct
+	 * @param loads the owner's load of each key, in the same order
+	 * @param call the method
+	 * @return the values by key; a key left out has no value
+	 * @throws Throwable what {@code call} threw, unchanged
+	 */
+	default Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, BulkCall call)
+			throws Throwable {
+		Map<Object, @Nullable Object> values = new HashMap<>();
+		for (int i = 0; i < keys.size(); i++) {
+			Object key = keys.get(i);
+			values.put(key, load(key, loads.get(i), call.forKey(key)));
+		}
+		return values;
+	}
+
+	/**
+	 * {@link #loadAll} for a bulk method whose answer is a future or a publisher, with the
+	 * promises of {@link #loadAsync}. This default takes each key on its own through
+	 * {@link #loadAsync}, starting the method for that key alone.
+	 * @param keys the keys, distinct
+	 * @param loads the owner's load of each key, in the same order
+	 * @param call the method
+	 * @return the stage of the values by key; a key left out has no value
+	 * @throws Throwable what {@code call} threw before it returned a stage
+	 */
+	default CompletionStage<? extends Map<Object, @Nullable Object>> loadAllAsync(List<Object> keys, List<Load> loads,
+			AsyncBulkCall call) throws Throwable {
+		Map<Object, @Nullable Object> values = new ConcurrentHashMap<>();
+		CompletableFuture<?>[] each = new CompletableFuture<?>[keys.size()];
+		for (int i = 0; i < keys.size(); i++) {
+			Object key = keys.get(i);
+			CompletionStage<?> stage = loadAsync(key, loads.get(i), call.forKey(key));
+			CompletableFuture<Object> value = new CompletableFuture<>();
+			if (stage == null) {
+				value.complete(null);
+			}
+			else {
+				stage.whenComplete((result, error) -> {
+					if (error != null) {
+						value.completeExceptionally(error);
+					}
+					else {
+						if (result != null) {
+							values.put(key, result);
+						}
+						value.complete(result);
+					}
+				});
+			}
+			each[i] = value;
+		}
+		return CompletableFuture.allOf(each).thenApply((ignored) -> values);
+	}
 
 	/**
 	 * {@link #load} for a method whose result is a future or a publisher. Never blocks the

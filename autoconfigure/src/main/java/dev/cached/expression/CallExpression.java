@@ -31,7 +31,21 @@ public abstract sealed class CallExpression {
 	 * @return the value
 	 * @throws IllegalStateException if evaluation fails
 	 */
-	public abstract @Nullable Object getValue(MethodInvocation invocation, @Nullable Object result);
+	public @Nullable Object getValue(MethodInvocation invocation, @Nullable Object result) {
+		return getValue(invocation, result, null);
+	}
+
+	/**
+	 * Evaluate the expression with the value of the variable it was parsed with (see
+	 * {@link MethodExpressions#parse(java.lang.reflect.Method, String, String, boolean, String)}).
+	 * @param invocation the call
+	 * @param result the method's result, when the expression may use {@code #result}
+	 * @param bound the value of the bound variable
+	 * @return the value
+	 * @throws IllegalStateException if evaluation fails
+	 */
+	public abstract @Nullable Object getValue(MethodInvocation invocation, @Nullable Object result,
+			@Nullable Object bound);
 
 	/**
 	 * Evaluate the expression as a condition.
@@ -85,13 +99,31 @@ public abstract sealed class CallExpression {
 		}
 
 		@Override
-		public @Nullable Object getValue(MethodInvocation invocation, @Nullable Object result) {
+		public @Nullable Object getValue(MethodInvocation invocation, @Nullable Object result,
+				@Nullable Object bound) {
 			return invocation.getArguments()[this.index];
 		}
 
 		@Override
 		public int getArgumentIndex() {
 			return this.index;
+		}
+
+	}
+
+	/**
+	 * The bound variable alone ({@code #element}): its value, without SpEL.
+	 */
+	static final class Bound extends CallExpression {
+
+		Bound(String expression, String description) {
+			super(expression, description);
+		}
+
+		@Override
+		public @Nullable Object getValue(MethodInvocation invocation, @Nullable Object result,
+				@Nullable Object bound) {
+			return bound;
 		}
 
 	}
@@ -107,19 +139,27 @@ public abstract sealed class CallExpression {
 
 		private final Map<String, Integer> variables;
 
+		private final @Nullable String bound;
+
 		Spel(String expression, String description, SpelExpression spel, EvaluationContext shared,
-				Map<String, Integer> variables) {
+				Map<String, Integer> variables, @Nullable String bound) {
 			super(expression, description);
 			this.spel = spel;
 			this.shared = shared;
 			this.variables = variables;
+			this.bound = bound;
 		}
 
 		@Override
-		public @Nullable Object getValue(MethodInvocation invocation, @Nullable Object result) {
+		public @Nullable Object getValue(MethodInvocation invocation, @Nullable Object result,
+				@Nullable Object bound) {
 			try {
-				return this.spel.getValue(new MethodCallEvaluationContext(this.shared, this.variables, invocation,
-						result));
+				MethodCallEvaluationContext context = new MethodCallEvaluationContext(this.shared, this.variables,
+						invocation, result);
+				if (this.bound != null) {
+					context.setVariable(this.bound, bound);
+				}
+				return this.spel.getValue(context);
 			}
 			catch (EvaluationException | IllegalStateException | ClassCastException | NullPointerException ex) {
 				throw new IllegalStateException(

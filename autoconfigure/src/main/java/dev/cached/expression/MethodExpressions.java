@@ -73,7 +73,29 @@ public final class MethodExpressions {
 	 * variable the method does not have
 	 */
 	public CallExpression parse(Method method, String expression, String description, boolean resultAvailable) {
+		return parse(method, expression, description, resultAvailable, null);
+	}
+
+	/**
+	 * Parse an expression of {@code method} that also sees one variable bound per
+	 * evaluation ({@code #element} of a bulk key, {@code #value} of a bulk value key),
+	 * given to {@link CallExpression#getValue(org.aopalliance.intercept.MethodInvocation,
+	 * Object, Object)}. The variable hides a parameter of the same name.
+	 * @param method the annotated method
+	 * @param expression the expression text (not empty)
+	 * @param description what the expression is, for messages
+	 * @param resultAvailable whether {@code #result} may be used
+	 * @param bound the name of the bound variable, without {@code #}, or {@code null}
+	 * @return the parsed expression
+	 * @throws IllegalArgumentException if the expression does not parse or names a
+	 * variable the method does not have
+	 */
+	public CallExpression parse(Method method, String expression, String description, boolean resultAvailable,
+			@Nullable String bound) {
 		Map<String, Integer> variables = variables(method);
+		if (bound != null) {
+			variables.remove(bound);
+		}
 		SpelExpression parsed;
 		try {
 			parsed = (SpelExpression) this.parser.parseExpression(expression);
@@ -91,20 +113,24 @@ public final class MethodExpressions {
 							+ " invocation");
 				}
 			}
-			else if (!variables.containsKey(name) && !"root".equals(name) && !"this".equals(name)) {
+			else if (!variables.containsKey(name) && !"root".equals(name) && !"this".equals(name)
+					&& !name.equals(bound)) {
 				throw new IllegalArgumentException("'" + expression + "' refers to #" + name
 						+ ", which is not a parameter of the method; parameters are " + parameterList(method)
 						+ " (names need the compiler flag -parameters; #p0/#a0 always work)");
 			}
 		}
 		SpelNode ast = parsed.getAST();
+		if (ast instanceof VariableReference && names.size() == 1 && names.contains(bound)) {
+			return new CallExpression.Bound(expression, description);
+		}
 		if (ast instanceof VariableReference && names.size() == 1) {
 			Integer index = variables.get(names.iterator().next());
 			if (index != null) {
 				return new CallExpression.Argument(expression, description, index);
 			}
 		}
-		return new CallExpression.Spel(expression, description, parsed, this.shared, variables);
+		return new CallExpression.Spel(expression, description, parsed, this.shared, variables, bound);
 	}
 
 	/**

@@ -253,13 +253,13 @@ final class RedisEntries extends RedisKeys {
 				: HELD_ELSEWHERE;
 	}
 
-	private Lease hold(String stable, String generation, byte[] token) {
+	Lease hold(String stable, String generation, byte[] token) {
 		Lease lease = new Lease(stable, base() + generation + ":lease:" + stable, token);
 		this.leases.hold(lease.key(), token);
 		return lease;
 	}
 
-	private static String generation(Object reply) {
+	static String generation(Object reply) {
 		return (reply instanceof byte[] bytes) ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(reply);
 	}
 

@@ -1,6 +1,8 @@
 package dev.cached.redis;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -10,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.cached.engine.BulkCall;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.Load;
 import dev.cached.engine.RemoteCache;
@@ -62,6 +65,9 @@ final class RedisRemoteCache implements RemoteCache {
 	/** Keeps the writes Redis did not take yet; the tier's. */
 	private final RedisOutbox outbox;
 
+	/** The bulk loads ({@code @CachedAll}). */
+	private final RedisBulk bulk;
+
 	RedisRemoteCache(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
 			CachedCache cache, @Nullable RedisValues values, RedisOutbox outbox) {
 		this.outbox = outbox;
@@ -71,6 +77,7 @@ final class RedisRemoteCache implements RemoteCache {
 		this.entries = new RedisEntries(connection, events, leases, settings, cache, values, this.sequence);
 		this.writer = new RedisWriter(connection, events, this.entries, this, outbox);
 		this.statistics = cache.getRemoteStatistics();
+		this.bulk = new RedisBulk(this, connection, this.entries, events, leases, settings);
 	}
 
 	CachedCache cache() {
@@ -111,6 +118,12 @@ final class RedisRemoteCache implements RemoteCache {
 			return found.value();
 		}
 		return runWithLease(load, call, (Lease) looked);
+	}
+
+	/** See {@link RedisBulk}: one script reads and leases, one writes. */
+	@Override
+	public Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, BulkCall call) throws Throwable {
+		return this.bulk.loadAll(keys, loads, call, !this.outbox.holds(this.cache.getName()));
 	}
 
 	@Override

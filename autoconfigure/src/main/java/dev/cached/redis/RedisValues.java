@@ -7,7 +7,9 @@ import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
 import java.lang.reflect.TypeVariable;
 import java.lang.reflect.WildcardType;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -29,6 +31,7 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.core.GenericTypeResolver;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.annotation.MergedAnnotations;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -47,6 +50,9 @@ import org.springframework.util.ClassUtils;
 final class RedisValues {
 
 	private static final byte[] NULL = { 'n', 'u', 'l', 'l' };
+
+	/** The bulk annotation, by name. */
+	private static final String CACHED_ALL = "dev.cached.CachedAll";
 
 	private static final boolean SPRING_DATA = ClassUtils.isPresent("org.springframework.data.domain.Page",
 			RedisValues.class.getClassLoader());
@@ -127,7 +133,31 @@ final class RedisValues {
 		if (targetClass == null || KotlinDetector.isSuspendingFunction(method)) {
 			return valueType(method);
 		}
-		return valueType(GenericTypeResolver.resolveType(method.getGenericReturnType(), targetClass));
+		return element(method, valueType(GenericTypeResolver.resolveType(method.getGenericReturnType(), targetClass)));
+	}
+
+	/**
+	 * The type of one element's value for a bulk method ({@code @CachedAll}, found by name:
+	 * this tier does not depend on the annotations): a {@code Map}'s value type, a
+	 * {@code List}'s element type; any other method's type unchanged.
+	 */
+	private static Type element(Method method, Type type) {
+		if (!MergedAnnotations.from(method, MergedAnnotations.SearchStrategy.TYPE_HIERARCHY)
+			.isPresent(CACHED_ALL)) {
+			return type;
+		}
+		Class<?> raw = raw(type);
+		if (raw == null || !(type instanceof ParameterizedType parameterized)) {
+			return Object.class;
+		}
+		Type[] arguments = parameterized.getActualTypeArguments();
+		if (Map.class.isAssignableFrom(raw) && arguments.length == 2) {
+			return arguments[1];
+		}
+		if (Collection.class.isAssignableFrom(raw) && arguments.length == 1) {
+			return arguments[0];
+		}
+		return Object.class;
 	}
 
 	private static boolean hasVariable(Type type) {
@@ -190,7 +220,7 @@ final class RedisValues {
 		if (KotlinDetector.isSuspendingFunction(method)) {
 			return new MethodParameter(method, -1).getGenericParameterType();
 		}
-		return valueType(method.getGenericReturnType());
+		return element(method, valueType(method.getGenericReturnType()));
 	}
 
 	/** The type a cached value has: the declared return type, or what an asynchronous one yields. */

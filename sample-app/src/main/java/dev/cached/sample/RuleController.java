@@ -15,11 +15,12 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /rules}, {@code GET /rules/{id}}, {@code GET /rules/{id}/async} and
- * {@code POST /rules/reload}.
+ * {@code GET /rules}, {@code GET /rules/{id}}, {@code GET /rules/by-ids?ids=R-001,R-002},
+ * {@code GET /rules/{id}/async} and {@code POST /rules/reload}.
  */
 @RestController
 @RequestMapping("/rules")
@@ -34,6 +35,17 @@ public class RuleController {
 	@GetMapping
 	public List<Rule> allRules() {
 		return this.ruleService.getAllRules();
+	}
+
+	/**
+	 * Several rules at once, by id, in the order asked; unknown ids are left out. The ids
+	 * already cached (by this or by {@code GET /rules/{id}}) are not read again.
+	 * @param ids the rule ids
+	 * @return the rules found, by id
+	 */
+	@GetMapping("/by-ids")
+	public Map<String, Rule> rules(@RequestParam List<String> ids) {
+		return this.ruleService.getRules(ids);
 	}
 
 	@GetMapping("/{id}")

@@ -1,12 +1,16 @@
 package dev.cached.sample;
 
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 import dev.cached.CacheInvalidate;
 import dev.cached.CachePut;
 import dev.cached.Cached;
+import dev.cached.CachedAll;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -48,6 +52,27 @@ public class RuleService {
 	@Cached(key = "#id")
 	public @Nullable Rule getRule(String id) {
 		return this.loader.loadOne(id);
+	}
+
+	/**
+	 * Return several rules at once, each read from its own file. It shares cache
+	 * {@code RuleService.getRule} with {@link #getRule}, entry by entry: the ids already
+	 * cached are answered from it, the ids being read right now are joined, and this
+	 * method runs once with the remaining ids only. An unknown id is left out of the
+	 * answer (and cached as absent, as {@link #getRule} caches it as {@code null}).
+	 * @param ids the rule ids
+	 * @return the rules found, by id, in the order asked
+	 */
+	@CachedAll(name = "RuleService.getRule")
+	public Map<String, Rule> getRules(Collection<String> ids) {
+		Map<String, Rule> rules = new LinkedHashMap<>();
+		for (String id : ids) {
+			Rule rule = this.loader.loadOne(id);
+			if (rule != null) {
+				rules.put(id, rule);
+			}
+		}
+		return rules;
 	}
 
 	/**

@@ -2,8 +2,10 @@ package dev.cached.sample;
 
 import java.io.PrintStream;
 import java.util.Map;
+import java.util.Objects;
 
 import dev.cached.engine.CacheRegistry;
+import dev.cached.engine.CachedCache;
 
 import org.springframework.aot.AotDetector;
 import org.springframework.boot.Banner;
@@ -16,7 +18,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * The rules service. {@code java -jar cached-sample-app.jar} starts the web application;
  * {@code java -jar cached-sample-app.jar demo [--calls=64]} runs the stampede demo
- * without a web server and exits with 0 only if {@code @Cached} loaded exactly once;
+ * without a web server, then a bulk request ({@link BulkDemo}), and exits with 0 only if
+ * {@code @Cached} loaded exactly once and the bulk request ran once for its missing ids;
  * {@code java -jar cached-sample-app.jar demo-many [--calls=32]} runs two instances on one
  * Redis and exits with 0 only if they loaded once in total ({@link ManyInstancesDemo}).
  * With {@code --cached.redis.enabled=true}, the web application is one of several
@@ -89,7 +92,11 @@ public class SampleApplication {
 					context.getBean(RuleFileLoader.class), context.getBean(CacheRegistry.class));
 			StampedeReport report = demo.run(calls);
 			System.out.println(report.format(timeline));
-			return report.singleFlight() ? 0 : 1;
+			CachedCache rules = context.getBean(CacheRegistry.class).getCache("RuleService.getRule");
+			BulkDemo.Report bulk = new BulkDemo(context.getBean(RuleService.class),
+					context.getBean(RuleFileLoader.class), Objects.requireNonNull(rules)).run();
+			System.out.println(bulk.format());
+			return (report.singleFlight() && bulk.ok()) ? 0 : 1;
 		}
 	}
 

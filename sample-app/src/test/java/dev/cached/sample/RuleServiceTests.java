@@ -1,5 +1,8 @@
 package dev.cached.sample;
 
+import java.util.List;
+import java.util.Map;
+
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CacheStatistics;
 import dev.cached.test.ClearCachedCaches;
@@ -47,6 +50,35 @@ class RuleServiceTests {
 
 		assertThat(stats.misses() - misses).isEqualTo(1);
 		assertThat(stats.hits() - hits).isEqualTo(1);
+	}
+
+	@Test
+	void aBulkRequestReadsOnlyTheRulesNotCachedOneAtATimeAndSharesItsEntries() {
+		CacheStatistics stats = this.cacheRegistry.getCache("RuleService.getRule").getStatistics();
+		this.ruleService.getRule("R-002");
+		long loads = stats.loadSuccesses();
+		long misses = stats.misses();
+		long fileReads = this.loader.fileReads();
+
+		Map<String, Rule> rules = this.ruleService.getRules(List.of("R-003", "R-002", "NO-SUCH-RULE", "R-001"));
+
+		assertThat(rules.keySet()).containsExactly("R-003", "R-002", "R-001");
+		assertThat(stats.loadSuccesses() - loads).as("executions").isEqualTo(1);
+		assertThat(stats.misses() - misses).as("ids the method ran for").isEqualTo(3);
+		// an unknown id has no file to read
+		assertThat(this.loader.fileReads() - fileReads).as("file reads").isEqualTo(2);
+		assertThat(this.ruleService.getRule("R-003")).isEqualTo(rules.get("R-003"));
+		assertThat(this.ruleService.getRule("NO-SUCH-RULE")).isNull();
+		assertThat(this.loader.fileReads() - fileReads).as("file reads after the single calls").isEqualTo(2);
+	}
+
+	@Test
+	void theDemosBulkRequestRunsOnceForTheMissingIds() {
+		BulkDemo.Report report = new BulkDemo(this.ruleService, this.loader,
+				this.cacheRegistry.getCache("RuleService.getRule")).run();
+		assertThat(report.ok()).as(report.format()).isTrue();
+		assertThat(report.executions()).isEqualTo(1);
+		assertThat(report.misses()).isEqualTo(3);
 	}
 
 	@Test

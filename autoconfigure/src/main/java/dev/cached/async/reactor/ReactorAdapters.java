@@ -6,6 +6,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import dev.cached.async.AsyncBulkLookup;
 import dev.cached.async.AsyncMethod;
 import dev.cached.async.AsyncResultAdapter;
 import dev.cached.engine.AsyncLoader;
@@ -140,6 +141,21 @@ public final class ReactorAdapters {
 		@Override
 		public Object answer(CachedCache cache, Object key, AsyncMethod method, Object context) {
 			return fromCache(cache, key, method, context, this);
+		}
+
+		/**
+		 * A bulk call: each subscription asks the cache; the executions it runs subscribe
+		 * to the method's {@code Mono} with the subscription's {@code Context}.
+		 */
+		@Override
+		public Object answerAll(AsyncBulkLookup lookup) {
+			return Mono.deferContextual((view) -> own(lookup.lookup((result) -> {
+				if (result == null) {
+					return null;
+				}
+				Mono<?> value = value((Publisher<?>) result).contextCapture();
+				return (view.isEmpty() ? value : value.contextWrite(view)).toFuture();
+			})));
 		}
 
 		@Override
