@@ -221,6 +221,8 @@ class RedisOutboxTests {
 			assertThat(tier.status()).containsEntry("subscribed", true);
 			Books.version.set(2);
 			assertThat(books.shelf("x")).as("cleared when the outage ended").isEqualTo("x@2");
+			// each line is written just after the state it tells of is visible: wait for it
+			await().atMost(RECOVERY).until(() -> lines(output, "Redis is back") > 0 && lines(output, "cleared") > 0);
 			assertThat(lines(output, "Redis is unavailable")).isOne();
 			assertThat(lines(output, "Redis is back")).isOne();
 			assertThat(lines(output, "cleared")).isOne();
