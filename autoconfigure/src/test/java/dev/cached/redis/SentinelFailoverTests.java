@@ -82,7 +82,7 @@ class SentinelFailoverTests {
 		await().until(() -> replica.get(Instances.entry("books", "probe")) != null
 				&& replica.get(Instances.entry("books", "k")) != null);
 
-		try (Caller callerA = new Caller(A); Caller callerB = new Caller(B)) {
+		try (Caller callerA = new Caller(instances, A); Caller callerB = new Caller(instances, B)) {
 			await().until(() -> callerA.redisReads.get() > 3 && callerB.redisReads.get() > 3);
 			long killed = System.nanoTime();
 			callerA.since = killed;
@@ -114,18 +114,21 @@ class SentinelFailoverTests {
 			assertThat(subscribers.get(1)).as("instances listening on the new primary").isEqualTo(2L);
 		}
 		// and the tier works as before on the new primary: B loads, A reads B's value
-		instances.cache(A, "books").invalidate("after");
-		String after = b.book("after");
-		instances.awaitDelivered(B, "books");
-		assertThat(a.book("after")).isEqualTo(after);
+		await().untilAsserted(() -> {
+			instances.cache(A, "books").invalidate("after");
+			instances.awaitDelivered(A, "books");
+			String after = b.book("after");
+			instances.awaitDelivered(B, "books");
+			assertThat(a.book("after")).as("A reads B's value through Redis").isEqualTo(after);
+		});
 	}
 
-	private static long millis(long nanos) {
+	static long millis(long nanos) {
 		return Duration.ofNanos(nanos).toMillis();
 	}
 
 	/**
-	 * Calls {@code book("probe")} on one instance without pause, each call missing locally
+	 * Calls {@code book("probe")} of {@link Books} on one instance without pause, each call missing locally
 	 * so that it looks in Redis; records failed calls and the first value read from Redis
 	 * after {@link #since}.
 	 */
@@ -145,7 +148,7 @@ class SentinelFailoverTests {
 
 		private final Thread thread;
 
-		Caller(int instance) {
+		Caller(Instances instances, int instance) {
 			Books books = instances.bean(instance, Books.class);
 			CachedCache cache = instances.engine(instance, "books");
 			this.thread = new Thread(() -> {
