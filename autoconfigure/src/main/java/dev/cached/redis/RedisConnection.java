@@ -173,6 +173,16 @@ final class RedisConnection {
 	}
 
 	/**
+	 * On Sentinel, drop the connection if it is open but Redis does not answer, so that it is
+	 * made again to the primary the sentinels name now ({@link RedisConnector#reconnect()}).
+	 * Called by the outbox when its probe fails during an outage.
+	 * @return whether the connection was dropped
+	 */
+	boolean reconnect() {
+		return this.connector.reconnect();
+	}
+
+	/**
 	 * Return a text as Redis receives it (keys, arguments and messages alike).
 	 * @param text the text
 	 * @return its UTF-8 bytes

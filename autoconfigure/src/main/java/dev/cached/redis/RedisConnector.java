@@ -7,9 +7,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.lettuce.core.CommandListenerWriter;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.event.connection.ConnectedEvent;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
+import io.lettuce.core.protocol.CommandExpiryWriter;
+import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.resource.ClientResources;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -34,6 +39,12 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * starts are its {@link #starting() startup}: a command that cannot have the connection
  * then is no outage.
  * <p>
+ * On Sentinel ({@code spring.data.redis.sentinel.*}), Lettuce asks the sentinels for the
+ * primary each time it connects, so a killed primary is followed by itself. A primary that
+ * stops answering without closing the connection (frozen, cut off) is not: Lettuce would
+ * wait for it forever. The outbox therefore {@link #reconnect() reconnects} when Redis does
+ * not answer its probe during an outage.
+ * <p>
  * Only {@link RedisTier} (which starts it) and {@link dev.cached.redis.RedisConnection}
  * (for every command, on any thread) use it; none of its methods blocks.
  */
@@ -46,6 +57,9 @@ final class RedisConnector {
 	private static final long AWAIT_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
 	private final RedisConnectionFactory connectionFactory;
+
+	/** Whether the connection factory finds the primary through Sentinel. */
+	private final boolean sentinel;
 
 	/** Runs the attempts to open the connection: the tier's connect thread. */
 	private final Executor opener;
@@ -84,6 +98,7 @@ final class RedisConnector {
 	RedisConnector(RedisConnectionFactory connectionFactory, Executor opener) {
 		this.connectionFactory = connectionFactory;
 		this.opener = opener;
+		this.sentinel = connectionFactory instanceof LettuceConnectionFactory lettuce && lettuce.isRedisSentinelAware();
 	}
 
 	/**
@@ -238,6 +253,36 @@ final class RedisConnector {
 		}
 		RedisClusterAsyncCommands<byte[], byte[]> commands = this.commands;
 		return (commands == null) ? !starting() : !isOpen(commands);
+	}
+
+	/**
+	 * On Sentinel, drop an open connection that does not answer, so that Lettuce connects
+	 * again to the primary the sentinels name now (a failover may have replaced the one it
+	 * holds). Lettuce reconnects by itself; the commands sent meanwhile fail as during any
+	 * outage, and the connection counts as lost (the subscription is made again).
+	 * @return whether the connection was dropped
+	 */
+	boolean reconnect() {
+		RedisClusterAsyncCommands<byte[], byte[]> commands = this.commands;
+		if (!this.sentinel || !(commands instanceof RedisAsyncCommands<byte[], byte[]> single)
+				|| !(single.getStatefulConnection() instanceof RedisChannelHandler<?, ?> handler) || !handler.isOpen()) {
+			return false;
+		}
+		RedisChannelWriter writer = handler.getChannelWriter();
+		while (!(writer instanceof DefaultEndpoint)) {
+			if (writer instanceof CommandExpiryWriter expiry) {
+				writer = expiry.getDelegate();
+			}
+			else if (writer instanceof CommandListenerWriter listener) {
+				writer = listener.getDelegate();
+			}
+			else {
+				return false;
+			}
+		}
+		logger.debug("Redis does not answer: connecting again to the primary the sentinels name");
+		((DefaultEndpoint) writer).disconnect();
+		return true;
 	}
 
 	/** Whether the connection behind {@code commands} is open (the same call on Lettuce 6 and 7). */

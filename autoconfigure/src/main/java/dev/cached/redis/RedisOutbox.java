@@ -310,7 +310,9 @@ final class RedisOutbox {
 
 	/**
 	 * During an outage: every {@code retry-after}, try Redis; once it answers, send every
-	 * kept write, see that the subscription holds, then end the outage.
+	 * kept write, see that the subscription holds, then end the outage. On Sentinel, a
+	 * probe that fails on an open connection makes the connection and the subscription
+	 * again, to the primary the sentinels name now.
 	 */
 	private void probe() throws InterruptedException {
 		long quiet = this.breaker.quietNanosLeft();
@@ -328,6 +330,12 @@ final class RedisOutbox {
 			this.connection.call(null, "probe", (c) -> c.eval(PROBE, ScriptOutputType.INTEGER));
 		}
 		catch (Unavailable ex) {
+			if (this.connection.reconnect()) {
+				// on Sentinel, a primary that stopped answering may have been replaced: both the
+				// connection and the subscription go to the one the sentinels name now
+				this.resubscribeAsked = true;
+				this.resubscribe.run();
+			}
 			if (this.breaker.quietNanosLeft() <= 0) {
 				await(this.retryAfterNanos);
 			}

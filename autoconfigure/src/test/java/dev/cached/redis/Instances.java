@@ -22,6 +22,7 @@ import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
 import dev.cached.key.CacheKey;
 import dev.cached.testing.Awaits;
+import dev.cached.testing.redis.RedisSentinelSetup;
 import dev.cached.testing.redis.RedisServer;
 import dev.cached.testing.redis.RedisServerExtension;
 
@@ -39,6 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code redis-server} of the class's own and the instances on it; after its last it
  * closes both.
  * </ul>
+ * Or {@link #start(RedisSentinelSetup, Class, int, String...) started} on a Sentinel setup,
+ * configured through {@code spring.data.redis.sentinel.*}, as an application on Sentinel is.
  * <pre class="code">
  * &#64;RegisterExtension
  * static final Instances instances = Instances.perClass(Application.class, 2, "--cached.defaults.remote=true");
@@ -51,6 +54,9 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 	private static final AtomicLong markers = new AtomicLong();
 
 	private final RedisServer redis;
+
+	/** The Sentinel setup the instances are configured with, instead of {@link #redis}; else {@code null}. */
+	private final @Nullable RedisSentinelSetup sentinel;
 
 	/** The Redis of a {@link #perClass} group, started and closed with it; else {@code null}. */
 	private final @Nullable RedisServerExtension ownRedis;
@@ -74,7 +80,13 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 
 	private Instances(RedisServer redis, @Nullable RedisServerExtension ownRedis, Class<?> application,
 			WebApplicationType[] types, String[] args) {
+		this(redis, null, ownRedis, application, types, args);
+	}
+
+	private Instances(RedisServer redis, @Nullable RedisSentinelSetup sentinel,
+			@Nullable RedisServerExtension ownRedis, Class<?> application, WebApplicationType[] types, String[] args) {
 		this.redis = redis;
+		this.sentinel = sentinel;
 		this.ownRedis = ownRedis;
 		this.application = application;
 		this.types = types.clone();
@@ -98,6 +110,22 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 	 */
 	static Instances start(RedisServer redis, Class<?> application, int count, String... args) {
 		return start(redis, application, withoutWebServer(count), args);
+	}
+
+	/**
+	 * Start {@code count} instances without a web server on a Sentinel setup, configured
+	 * with {@code spring.data.redis.sentinel.master} and {@code .nodes} only.
+	 * @param sentinel the setup they share; {@link #redis()} is its primary of the moment
+	 * @param application the application's configuration class
+	 * @param count how many instances
+	 * @param args further arguments of every instance, e.g. cache settings
+	 * @return the running instances
+	 */
+	static Instances start(RedisSentinelSetup sentinel, Class<?> application, int count, String... args) {
+		Instances instances = new Instances(sentinel.primary(), sentinel, null, application, withoutWebServer(count),
+				args);
+		instances.launch();
+		return instances;
 	}
 
 	/**
@@ -181,7 +209,7 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 	 * @return the Redis; for {@link #perClass} instances, running from the class's start on
 	 */
 	RedisServer redis() {
-		return this.redis;
+		return (this.sentinel != null) ? this.sentinel.primary() : this.redis;
 	}
 
 	private RedisServerExtension ownRedis() {
@@ -196,12 +224,12 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 		long subscribedBefore = subscribers();
 		try {
 			for (WebApplicationType type : this.types) {
-				List<String> all = new ArrayList<>(List.of("--cached.redis.enabled=true",
-						"--spring.data.redis.host=" + this.redis.host(), "--spring.data.redis.port=" + this.redis.port(),
-						"--spring.main.banner-mode=off", "--spring.jmx.enabled=false"));
-				// generous: a loaded test machine must not look like a Redis outage; a test that
-				// waits for an outage sets a shorter one (the same option twice would be a list)
+				List<String> all = new ArrayList<>(connection());
+				all.addAll(List.of("--cached.redis.enabled=true", "--spring.main.banner-mode=off",
+						"--spring.jmx.enabled=false"));
 				if (Arrays.stream(this.args).noneMatch((arg) -> arg.startsWith("--cached.redis.timeout="))) {
+					// generous: a loaded test machine must not look like a Redis outage; a test that
+					// waits for an outage sets a shorter one (the same option twice would be a list)
 					all.add("--cached.redis.timeout=5s");
 				}
 				all.addAll(Arrays.asList(this.args));
@@ -217,8 +245,17 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 		}
 	}
 
+	private List<String> connection() {
+		if (this.sentinel == null) {
+			return List.of("--spring.data.redis.host=" + this.redis.host(),
+					"--spring.data.redis.port=" + this.redis.port());
+		}
+		return List.of("--spring.data.redis.sentinel.master=" + this.sentinel.masterName(),
+				"--spring.data.redis.sentinel.nodes=" + String.join(",", this.sentinel.sentinelAddresses()));
+	}
+
 	private long subscribers() {
-		List<?> reply = (List<?>) this.redis.command("PUBSUB", "NUMSUB", this.keyPrefix + "events");
+		List<?> reply = (List<?>) redis().command("PUBSUB", "NUMSUB", this.keyPrefix + "events");
 		return (Long) reply.get(1);
 	}
 

@@ -2,6 +2,8 @@ package dev.cached.autoconfigure.redis;
 
 import java.time.Duration;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -35,6 +37,8 @@ import dev.cached.redis.RedisTierSettings;
 @ConditionalOnBean(CacheRegistry.class)
 public final class CachedRedisAutoConfiguration {
 
+	private static final Log logger = LogFactory.getLog(CachedRedisAutoConfiguration.class);
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = { "org.springframework.data.redis.connection.RedisConnectionFactory",
 			"io.lettuce.core.RedisClient", "tools.jackson.databind.json.JsonMapper" })
@@ -67,6 +71,11 @@ public final class CachedRedisAutoConfiguration {
 				throw new IllegalStateException("cached.redis.enabled=true needs a LettuceConnectionFactory (the client "
 						+ "of spring-boot-starter-data-redis), but the RedisConnectionFactory bean is a "
 						+ factory.getClass().getName() + "; use Lettuce or set cached.redis.enabled=false");
+			}
+			if (factory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware()) {
+				logger.warn("cached.redis on a Redis Cluster (spring.data.redis.cluster.*) is not supported yet: "
+						+ "every cache's keys share one hash slot (one node holds a whole cache), and failovers of "
+						+ "the cluster are untested; see docs/many-instances.md, \"Redis Cluster and Sentinel\"");
 			}
 			JsonMapper mapper = jsonMapper.getIfAvailable(() -> JsonMapper.builder().build());
 			RedisTier tier = new RedisTier(factory, mapper, new RedisTierSettings(redis.getKeyPrefix(),
