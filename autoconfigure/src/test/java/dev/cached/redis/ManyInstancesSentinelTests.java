@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * only: a cold key is loaded once across three instances, an invalidation on one reaches
  * the others (a remote cache and a local one), and an instance reads what another loaded
  * from Redis, through the primary the sentinels name (the replica holds it too). Failovers
- * are in {@link SentinelFailoverTests} and {@link SentinelBackInTimeTests}.
+ * are in {@link FailoverSentinelTests} and {@link BackInTimeSentinelTests}.
  */
 class ManyInstancesSentinelTests {
 

@@ -9,7 +9,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import dev.cached.redis.SentinelFailoverTests.Books;
+import dev.cached.redis.FailoverSentinelTests.Books;
 import dev.cached.testing.redis.RedisCluster;
 import dev.cached.testing.redis.RedisServer;
 
@@ -31,7 +31,7 @@ class RedisClusterWarningTests {
 	void aClusterStartsWithAWarningAndItsCachesWorkAsOnOneRedis(CapturedOutput output) {
 		try (RedisCluster cluster = RedisCluster.start();
 				ConfigurableApplicationContext context = new SpringApplicationBuilder(
-						SentinelFailoverTests.Application.class)
+						FailoverSentinelTests.Application.class)
 					.web(WebApplicationType.NONE)
 					.run("--cached.redis.enabled=true", "--cached.caches.books.remote=true",
 							"--spring.data.redis.cluster.nodes=" + String.join(",", cluster.addresses()))) {
@@ -46,7 +46,7 @@ class RedisClusterWarningTests {
 	void oneRedisStartsWithoutTheWarning(CapturedOutput output) {
 		try (RedisServer redis = RedisServer.start();
 				ConfigurableApplicationContext context = new SpringApplicationBuilder(
-						SentinelFailoverTests.Application.class)
+						FailoverSentinelTests.Application.class)
 					.web(WebApplicationType.NONE)
 					.run("--cached.redis.enabled=true", "--spring.data.redis.port=" + redis.port())) {
 			assertThat(context.getBean(RedisTier.class)).isNotNull();

@@ -33,9 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * lost: the other instance stops serving the invalidated value within
  * {@code cached.redis.max-staleness} of Redis answering again. The time to recover (from
  * the kill to each instance's first value read from Redis) is printed
- * ({@code SentinelFailoverTests:} line).
+ * ({@code FailoverSentinelTests:} line).
  */
-class SentinelFailoverTests {
+class FailoverSentinelTests {
 
 	private static final int A = 0;
 
@@ -101,7 +101,7 @@ class SentinelFailoverTests {
 			long staleFor = System.nanoTime() - answering;
 			await().until(() -> tierA.status().get("subscribed").equals(true)
 					&& tierB.status().get("subscribed").equals(true));
-			System.out.println("SentinelFailoverTests: kill -9 of the primary: a new primary after "
+			System.out.println("FailoverSentinelTests: kill -9 of the primary: a new primary after "
 					+ failover.toMillis() + " ms; first value read from Redis after the kill: instance A "
 					+ millis(callerA.recoveredAt.get() - killed) + " ms, instance B "
 					+ millis(callerB.recoveredAt.get() - killed) + " ms; B served the value invalidated during the "

@@ -7,12 +7,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.cached.redis.SentinelFailoverTests.Books;
-import dev.cached.redis.SentinelFailoverTests.Caller;
+import dev.cached.redis.FailoverSentinelTests.Books;
+import dev.cached.redis.FailoverSentinelTests.Caller;
 import dev.cached.testing.redis.RedisSentinelSetup;
 import dev.cached.testing.redis.RedisServer;
 
-import static dev.cached.redis.SentinelFailoverTests.millis;
+import static dev.cached.redis.FailoverSentinelTests.millis;
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,9 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * after the failover reaches the other instance. The instances are called once the
  * sentinels have replaced the frozen primary: a connection made again while they still
  * name it waits for it (Lettuce's handshake is not bounded there), which this test does
- * not cover. The time to recover is printed ({@code SentinelFrozenPrimaryTests:} line).
+ * not cover. The time to recover is printed ({@code FrozenPrimarySentinelTests:} line).
  */
-class SentinelFrozenPrimaryTests {
+class FrozenPrimarySentinelTests {
 
 	private static final int A = 0;
 
@@ -41,7 +41,7 @@ class SentinelFrozenPrimaryTests {
 	@BeforeAll
 	static void start() {
 		sentinel = RedisSentinelSetup.start();
-		instances = Instances.start(sentinel, SentinelFailoverTests.Application.class, 2,
+		instances = Instances.start(sentinel, FailoverSentinelTests.Application.class, 2,
 				"--cached.caches.books.remote=true", "--cached.redis.timeout=250ms",
 				"--cached.redis.retry-after=200ms");
 	}
@@ -97,7 +97,7 @@ class SentinelFrozenPrimaryTests {
 				instances.cache(A, "books").invalidate("k");
 				await().until(() -> !instances.cache(B, "books").contains("k"));
 				assertThat(b.book("k")).isNotEqualTo(value);
-				System.out.println("SentinelFrozenPrimaryTests: SIGSTOP of the primary: the sentinels named a new "
+				System.out.println("FrozenPrimarySentinelTests: SIGSTOP of the primary: the sentinels named a new "
 						+ "primary after " + failover.toMillis() + " ms; first value read from Redis after that, the "
 						+ "old primary still frozen: instance A " + millis(callerA.recoveredAt.get() - replaced)
 						+ " ms, instance B " + millis(callerB.recoveredAt.get() - replaced) + " ms; calls: "

@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * replica resumed and promoted, holding the value and the cache's version from before the
  * invalidation.
  */
-class SentinelBackInTimeTests {
+class BackInTimeSentinelTests {
 
 	private static RedisSentinelSetup sentinel;
 
