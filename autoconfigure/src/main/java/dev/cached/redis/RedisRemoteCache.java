@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.cached.engine.AsyncBulkCall;
 import dev.cached.engine.BulkCall;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.Load;
@@ -124,6 +125,13 @@ final class RedisRemoteCache implements RemoteCache {
 	@Override
 	public Map<Object, @Nullable Object> loadAll(List<Object> keys, List<Load> loads, BulkCall call) throws Throwable {
 		return this.bulk.loadAll(keys, loads, call, !this.outbox.holds(this.cache.getName()));
+	}
+
+	/** See {@link RedisBulk}: one script reads and leases, one writes; nothing blocks. */
+	@Override
+	public CompletionStage<Map<Object, @Nullable Object>> loadAllAsync(List<Object> keys, List<Load> loads,
+			AsyncBulkCall call) {
+		return this.bulk.loadAllAsync(keys, loads, call, !this.outbox.holds(this.cache.getName()), ASYNC);
 	}
 
 	@Override
