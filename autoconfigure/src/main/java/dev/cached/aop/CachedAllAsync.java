@@ -13,7 +13,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The asynchronous forms of {@code @CachedAll} ({@code CompletableFuture},
- * {@code CompletionStage} and {@code Mono} of a {@code Map} or a {@code List}): the
+ * {@code CompletionStage} and {@code Mono} of a {@code Map} or a {@code List}, and a
+ * Kotlin {@code suspend} function that returns one, which Spring's proxy calls as a
+ * {@code Mono} of it, its {@code Continuation} kept in every clone of the call): the
  * adapter of the return type asks the cache through
  * {@link dev.cached.engine.CachedCache#getAllAsync}; the executions this caller runs call
  * the method through a clone of the call and subscribe to its result the adapter's way.

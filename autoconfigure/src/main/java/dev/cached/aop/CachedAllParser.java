@@ -23,6 +23,7 @@ import dev.cached.expression.MethodExpressions;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.KotlinDetector;
+import org.springframework.core.MethodParameter;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 
@@ -34,7 +35,9 @@ import static dev.cached.aop.CachedAnnotationValidator.invalid;
  * elements and which collection the missing ones are passed in, what the method answers
  * (a {@code Map} by element, or a {@code List}/{@code Collection} of values with
  * {@code valueKey}, or a {@code CompletableFuture}, {@code CompletionStage} or {@code Mono}
- * of one of those), and each expression. Every problem is an {@link IllegalStateException}
+ * of one of those, or a Kotlin {@code suspend} function that returns one of those), and
+ * each expression. A suspend function's {@code Continuation} is no parameter here: not the
+ * elements, not an argument of an expression. Every problem is an {@link IllegalStateException}
  * starting with {@code @CachedAll on method '...'}, naming the offending value.
  */
 final class CachedAllParser {
@@ -57,16 +60,12 @@ final class CachedAllParser {
 
 	CachedAllOperation parse(Method method, Method annotated, CachedAll all) {
 		checkAlone(method);
-		if (KotlinDetector.isSuspendingFunction(method)) {
-			throw invalid(method, ANNOTATION, "is a Kotlin suspend function, which @CachedAll does not take yet; "
-					+ "return a Mono<Map<K, V>> or a CompletableFuture<Map<K, V>> instead");
-		}
 		CachedAnnotationValidator.checkInterceptable(method, ANNOTATION);
 		boolean defaultName = all.name().isBlank();
 		String name = defaultName ? method.getDeclaringClass().getSimpleName() + "." + method.getName()
 				: all.name().trim();
 		AsyncResultAdapter async = asyncAdapter(method);
-		boolean list = answersList(method, (async != null) ? answerType(method) : method.getReturnType(), async);
+		boolean list = answersList(method, answerType(method, async));
 		if (list && all.valueKey().isEmpty()) {
 			throw invalid(method, ANNOTATION, "returns " + describeReturn(method) + ", a list of values, but has no "
 					+ "valueKey; say which element each value belongs to, e.g. valueKey = \"#value.id\"");
@@ -121,11 +120,24 @@ final class CachedAllParser {
 		}
 	}
 
-	/** The adapter of an asynchronous answer: only futures and {@code Mono}s of one answer. */
+	/**
+	 * The adapter of an asynchronous answer: only futures and {@code Mono}s of one answer,
+	 * and Kotlin {@code suspend} functions (whose answer is their Kotlin return type).
+	 */
 	private @Nullable AsyncResultAdapter asyncAdapter(Method method) {
 		Class<?> returnType = method.getReturnType();
+		Class<?> declared = KotlinDetector.isSuspendingFunction(method)
+				? new MethodParameter(method, -1).getParameterType() : returnType;
+		if (AsyncResultAdapters.isKotlinFlow(declared)) {
+			throw invalid(method, ANNOTATION, "returns " + declared.getName() + ", a stream that @CachedAll does "
+					+ "not take; make it a suspend function that returns a Map<K, V> by element, or a List<V> "
+					+ "with valueKey");
+		}
 		AsyncResultAdapter async;
 		try {
+			if (KotlinDetector.isSuspendingFunction(method)) {
+				return this.asyncResults.forSuspendingFunction(method);
+			}
 			async = this.asyncResults.forReturnType(returnType);
 		}
 		catch (IllegalArgumentException ex) {
@@ -138,11 +150,15 @@ final class CachedAllParser {
 		return async;
 	}
 
-	private static Class<?> answerType(Method method) {
-		return ResolvableType.forMethodReturnType(method).getGeneric(0).resolve(Object.class);
+	/**
+	 * The type of the answer: the return type, a future's or {@code Mono}'s type argument,
+	 * or a suspend function's Kotlin return type (its {@code Continuation}'s type argument).
+	 */
+	private static Class<?> answerType(Method method, @Nullable AsyncResultAdapter async) {
+		return (async != null) ? async.valueType(method) : method.getReturnType();
 	}
 
-	private static boolean answersList(Method method, Class<?> answer, @Nullable AsyncResultAdapter async) {
+	private static boolean answersList(Method method, Class<?> answer) {
 		if (Map.class.isAssignableFrom(answer) && answer.isAssignableFrom(LinkedHashMap.class)) {
 			return false;
 		}
@@ -154,11 +170,18 @@ final class CachedAllParser {
 				+ "by element, or a List<V> with valueKey");
 	}
 
+	/** The declared return type; of a suspend function, its Kotlin return type. */
 	private static String describeReturn(Method method) {
-		return ResolvableType.forMethodReturnType(method).toString();
+		return (KotlinDetector.isSuspendingFunction(method)
+				? ResolvableType.forMethodParameter(new MethodParameter(method, -1))
+				: ResolvableType.forMethodReturnType(method)).toString();
 	}
 
-	/** The index of the parameter that holds the elements. */
+	/**
+	 * The index of the parameter that holds the elements, among the parameters the source
+	 * declares: a suspend function's {@code Continuation} is none
+	 * ({@link MethodExpressions#parameterCount}).
+	 */
 	private int elementsIndex(Method method, String elements, String cacheName) {
 		int count = MethodExpressions.parameterCount(method);
 		Class<?>[] types = method.getParameterTypes();

@@ -154,6 +154,16 @@ public final class AsyncResultAdapters {
 		return null;
 	}
 
+	/**
+	 * Return whether a type is a Kotlin {@code Flow} (or one of its subtypes), without
+	 * loading kotlinx.coroutines.
+	 * @param type a return type
+	 * @return whether it is a {@code Flow}
+	 */
+	public static boolean isKotlinFlow(Class<?> type) {
+		return isA(type, KOTLIN_FLOW);
+	}
+
 	private static IllegalArgumentException flowIsNotCached(Class<?> returnType) {
 		String type = returnType.getName().equals(KOTLIN_FLOW) ? KOTLIN_FLOW
 				: returnType.getName() + " (a " + KOTLIN_FLOW + ")";

@@ -214,11 +214,12 @@ final class RedisValues {
 	 * The type a method's cached values have: its declared return type, or what an
 	 * asynchronous one yields; for a Kotlin {@code suspend} function, whose Java return type
 	 * is {@code Object}, its Kotlin return type (the {@code Continuation}'s type argument,
-	 * read by Spring with kotlin-reflect).
+	 * read by Spring with kotlin-reflect); for a bulk method, one element's value type in
+	 * any of these.
 	 */
 	static Type valueType(Method method) {
 		if (KotlinDetector.isSuspendingFunction(method)) {
-			return new MethodParameter(method, -1).getGenericParameterType();
+			return element(method, new MethodParameter(method, -1).getGenericParameterType());
 		}
 		return element(method, valueType(method.getGenericReturnType()));
 	}

@@ -2,9 +2,11 @@ package dev.cached.async.reactor;
 
 import java.lang.reflect.Method;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import dev.cached.async.AsyncBulkLookup;
 import dev.cached.async.AsyncMethod;
@@ -203,6 +205,20 @@ public final class ReactorAdapters {
 			});
 		}
 
+		/**
+		 * A bulk call ({@code @CachedAll}): as {@link MonoAdapter#answerAll}, and
+		 * cancelling the caller's coroutine also cancels the executions this caller runs
+		 * (its own, a takeover, a run after a wait timeout), so that each ends as this
+		 * caller's interruption, which a joined caller of each element takes over (G11).
+		 */
+		@Override
+		public Object answerAll(AsyncBulkLookup lookup) {
+			return Mono.deferContextual((view) -> {
+				OwnRuns runs = new OwnRuns(view);
+				return own(lookup.lookup(runs::subscribe)).doOnCancel(runs::cancel);
+			});
+		}
+
 		@Override
 		Mono<?> value(Publisher<?> result) {
 			return Mono.from(result);
@@ -212,6 +228,51 @@ public final class ReactorAdapters {
 		@Override
 		public Class<?> valueType(Method method) {
 			return ResolvableType.forMethodParameter(new MethodParameter(method, -1)).resolve(Object.class);
+		}
+
+	}
+
+	/**
+	 * The executions of one suspend bulk call: each subscribes once to the {@code Mono}
+	 * Spring makes of the call, with the caller's {@code Context}, and all are cancelled
+	 * with the call. Like {@link OwnCall}, {@link #subscribe} and {@link #cancel} each
+	 * write their own field before they read the other's, so a run that races with the
+	 * cancellation is cancelled by one of them; a run asked for after the cancellation does
+	 * not start (the function's {@code Mono} is lazy: nothing ran yet).
+	 */
+	private static final class OwnRuns {
+
+		private final ContextView view;
+
+		private final Queue<CompletableFuture<?>> runs = new ConcurrentLinkedQueue<>();
+
+		private volatile boolean cancelled;
+
+		OwnRuns(ContextView view) {
+			this.view = view;
+		}
+
+		@Nullable CompletionStage<?> subscribe(@Nullable Object result) {
+			if (result == null) {
+				return null;
+			}
+			if (this.cancelled) {
+				return CompletableFuture.failedFuture(new CancellationException("The caller's coroutine was cancelled"));
+			}
+			Mono<?> value = Mono.from((Publisher<?>) result).contextCapture();
+			CompletableFuture<?> run = (this.view.isEmpty() ? value : value.contextWrite(this.view)).toFuture();
+			this.runs.add(run);
+			if (this.cancelled) {
+				run.cancel(false);
+			}
+			return run;
+		}
+
+		void cancel() {
+			this.cancelled = true;
+			for (CompletableFuture<?> run : this.runs) {
+				run.cancel(false);
+			}
 		}
 
 	}
