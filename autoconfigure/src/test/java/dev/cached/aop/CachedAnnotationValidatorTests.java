@@ -88,8 +88,8 @@ class CachedAnnotationValidatorTests {
 	void invalidateOnKotlinSuspendFunctionFailsStartup() {
 		assertStartupFailure(SuspendInvalidate.class, "@CacheInvalidate on method '" + PREFIX
 				+ "SuspendInvalidate.evict(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, "
-				+ "which only @Cached supports: the proxy sees it return at its first suspension, before its work "
-				+ "is done; invalidate from the function with CachedCaches.getCache(name).invalidate(key), or "
+				+ "which only @Cached and @CachedAll support: the proxy sees it return at its first suspension, "
+				+ "before its work is done; invalidate from the function with CachedCaches.getCache(name).invalidate(key), or "
 				+ "annotate a function that is not suspend");
 	}
 
