@@ -19,7 +19,7 @@ import org.springframework.core.KotlinDetector;
 /**
  * The rules that one annotated method must follow: a method the proxy can intercept, that
  * returns a value, combines only annotations that go together and names its caches; a
- * Kotlin {@code suspend} function only with {@code @Cached}.
+ * Kotlin {@code suspend} function only with {@code @Cached} or {@code @CachedAll}.
  * {@link CachedOperationParser} asks for each check just before it reads what the check
  * is about, so that a method with several problems always reports the same one first.
  * <p>
@@ -221,7 +221,8 @@ final class CachedAnnotationValidator {
 	}
 
 	/**
-	 * Only {@code @Cached} takes a Kotlin {@code suspend} function: the others act when
+	 * Only {@code @Cached} and {@code @CachedAll} take a Kotlin {@code suspend} function
+	 * (they hand the proxy a {@code Mono} to await): the others act when
 	 * the function returns to the proxy, which for a suspend function is at its first
 	 * suspension (with a marker, its real result arriving later through the
 	 * continuation), so acting then would be silently wrong.
@@ -229,7 +230,8 @@ final class CachedAnnotationValidator {
 	 */
 	private static void checkNotSuspending(Method method, String annotation, String why) {
 		if (KotlinDetector.isSuspendingFunction(method)) {
-			throw invalid(method, annotation, "is a Kotlin suspend function, which only @Cached supports: " + why);
+			throw invalid(method, annotation,
+					"is a Kotlin suspend function, which only @Cached and @CachedAll support: " + why);
 		}
 	}
 

@@ -88,16 +88,16 @@ class CachedAnnotationValidatorTests {
 	void invalidateOnKotlinSuspendFunctionFailsStartup() {
 		assertStartupFailure(SuspendInvalidate.class, "@CacheInvalidate on method '" + PREFIX
 				+ "SuspendInvalidate.evict(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, "
-				+ "which only @Cached supports: the proxy sees it return at its first suspension, before its work "
-				+ "is done; invalidate from the function with CachedCaches.getCache(name).invalidate(key), or "
-				+ "annotate a function that is not suspend");
+				+ "which only @Cached and @CachedAll support: the proxy sees it return at its first suspension, "
+				+ "before its work is done; invalidate from the function with "
+				+ "CachedCaches.getCache(name).invalidate(key), or annotate a function that is not suspend");
 	}
 
 	@Test
 	void putOnKotlinSuspendFunctionFailsStartup() {
 		assertStartupFailure(SuspendPut.class, "@CachePut on method '" + PREFIX
 				+ "SuspendPut.update(long,kotlin.coroutines.Continuation)' is a Kotlin suspend function, which only "
-				+ "@Cached supports: its result exists only once the function resumes, after the proxy has "
+				+ "@Cached and @CachedAll support: its result exists only once the function resumes, after the proxy has "
 				+ "returned; put the value from the function with CachedCaches.getCache(name).put(key, value), or "
 				+ "annotate a function that is not suspend");
 	}
