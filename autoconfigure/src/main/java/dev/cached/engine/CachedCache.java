@@ -362,6 +362,18 @@ public final class CachedCache {
 	}
 
 	/**
+	 * Make a load's observation current on this thread, for the steps a shared tier takes
+	 * for that load on other threads (an asynchronous load's Redis write, or its next look
+	 * after another instance's lease), so that what they observe is part of the load.
+	 * @param load the load
+	 * @return what to close, on this thread, when the step is done
+	 */
+	public LoadObserver.Scope openScope(Load load) {
+		Object observation = load.observation();
+		return (observation != null) ? this.singleFlight.observer.openScope(observation) : LoadObserver.Scope.NONE;
+	}
+
+	/**
 	 * Return the shared tier this cache is attached to.
 	 * @return the cache's view of the tier, or {@code null} when there is none
 	 */

@@ -47,7 +47,7 @@ final class RedisRemoteCache implements RemoteCache {
 	 * Where an asynchronous load goes on when Redis has answered: Redis' answers complete on
 	 * Lettuce's event loop, which must run neither the method nor the callers' code.
 	 */
-	private static final Executor ASYNC = CompletableFuture.delayedExecutor(0, TimeUnit.NANOSECONDS);
+	static final Executor ASYNC = CompletableFuture.delayedExecutor(0, TimeUnit.NANOSECONDS);
 
 	private final RedisEvents events;
 
@@ -69,6 +69,9 @@ final class RedisRemoteCache implements RemoteCache {
 	/** The bulk loads ({@code @CachedAll}). */
 	private final RedisBulk bulk;
 
+	/** The asynchronous loads of one key. */
+	private final RedisAsyncLoads asyncLoads;
+
 	RedisRemoteCache(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
 			CachedCache cache, @Nullable RedisValues values, RedisOutbox outbox) {
 		this.outbox = outbox;
@@ -79,6 +82,7 @@ final class RedisRemoteCache implements RemoteCache {
 		this.writer = new RedisWriter(connection, events, this.entries, this, outbox);
 		this.statistics = cache.getRemoteStatistics();
 		this.bulk = new RedisBulk(this, connection, this.entries, events, leases, settings);
+		this.asyncLoads = new RedisAsyncLoads(this, this.entries, events, settings);
 	}
 
 	CachedCache cache() {
@@ -186,7 +190,7 @@ final class RedisRemoteCache implements RemoteCache {
 		}
 	}
 
-	private boolean storable(@Nullable Object value) {
+	boolean storable(@Nullable Object value) {
 		return value != null || this.cache.getSettings().isCacheNullValues();
 	}
 
@@ -254,118 +258,7 @@ final class RedisRemoteCache implements RemoteCache {
 	@Override
 	public @Nullable CompletionStage<?> loadAsync(Object key, Load load, AsyncCall call) throws Throwable {
 		String stable = remoteKey(key);
-		if (stable == null) {
-			return call.start();
-		}
-		// the method starts where Redis answered, with a copy of the caller's context
-		AsyncCall detached = call.detach();
-		CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
-		lookupAsync(stable, this.entries.payloads().reader(call.context()), deadline()).whenCompleteAsync((looked, error) -> {
-			if (looked instanceof Found found) {
-				load.fromSharedTier(found.remainingNanos());
-				result.complete(found.value());
-			}
-			else {
-				startWithLease(load, detached, (Lease) looked, result);
-			}
-		}, ASYNC);
-		return result;
-	}
-
-	/**
-	 * Start the method on this thread; when its value comes, write it with the lease or
-	 * release the lease, without waiting for Redis, on the thread that completed it.
-	 */
-	private void startWithLease(Load load, AsyncCall call, @Nullable Lease lease,
-			CompletableFuture<@Nullable Object> result) {
-		CompletionStage<?> stage;
-		try {
-			stage = call.start();
-		}
-		catch (Throwable ex) {
-			if (lease != null) {
-				this.entries.releaseAsync(lease);
-			}
-			result.completeExceptionally(ex);
-			return;
-		}
-		if (stage == null) {
-			stage = CompletableFuture.completedFuture(null);
-		}
-		stage.whenComplete((value, error) -> {
-			if (lease != null) {
-				if (error == null && call.storable() && !load.isInvalidated() && storable(value)) {
-					this.entries.writeAsync(lease, value, this.cache.drawTtlNanos());
-				}
-				else {
-					this.entries.releaseAsync(lease);
-				}
-			}
-			if (error != null) {
-				result.completeExceptionally(error);
-			}
-			else {
-				result.complete(value);
-			}
-		});
-	}
-
-	private long deadline() {
-		Duration waitTimeout = this.cache.getSettings().waitTimeout().value();
-		return (waitTimeout != null) ? System.nanoTime() + waitTimeout.toNanos() : Long.MAX_VALUE;
-	}
-
-	/**
-	 * {@link #lookup} without blocking: the news of another instance's lease, or the end of
-	 * the wait, completes a timer of this caller's own, and the next look follows it.
-	 */
-	private CompletableFuture<@Nullable Object> lookupAsync(String stable, @Nullable RedisValues reader,
-			long deadline) {
-		String entry = this.entries.entryKey(stable);
-		// registered before the look, so that the news of the lease's end is never missed
-		CompletableFuture<Void> news = this.events.waiter(entry);
-		return this.entries.lookAsync(stable, reader, ASYNC).thenCompose((look) -> {
-			if (look.found() != null) {
-				this.events.forget(entry, news);
-				this.statistics.recordHit();
-				return CompletableFuture.completedFuture(storable(look.found().value()) ? look.found() : null);
-			}
-			if (look.lease() != null || look == RedisEntries.UNAVAILABLE) {
-				this.events.forget(entry, news);
-				this.statistics.recordMiss();
-				return CompletableFuture.completedFuture(look.lease());
-			}
-			if (look == RedisEntries.FOREIGN) {
-				return this.entries.tryLeaseAsync(stable).thenCompose((lease) -> {
-					if (lease != RedisEntries.HELD_ELSEWHERE) {
-						this.events.forget(entry, news);
-						this.statistics.recordMiss();
-						return CompletableFuture.completedFuture(lease);
-					}
-					return waitThenLook(stable, reader, deadline, entry, news, this.settings.leaseTime().toMillis());
-				});
-			}
-			return waitThenLook(stable, reader, deadline, entry, news, look.leaseLeftMillis());
-		});
-	}
-
-	/** Another instance loads the key: wait for its news, or for its lease to end, then look again. */
-	private CompletableFuture<@Nullable Object> waitThenLook(String stable, @Nullable RedisValues reader,
-			long deadline, String entry, CompletableFuture<Void> news, long leaseLeftMillis) {
-		long left = deadline - System.nanoTime();
-		if (left <= 0) {
-			this.events.forget(entry, news);
-			this.statistics.recordMiss();
-			return CompletableFuture.completedFuture(null);
-		}
-		CompletableFuture<@Nullable Void> waited = new CompletableFuture<>();
-		news.thenRun(() -> waited.complete(null));
-		waited.completeOnTimeout(null, Math.min(left, Math.max(1, leaseLeftMillis) * MILLI + 10 * MILLI),
-				TimeUnit.NANOSECONDS);
-		return waited.thenComposeAsync((ignored) -> {
-			this.events.forget(entry, news);
-			return lookupAsync(stable, reader, deadline);
-		}, ASYNC);
+		return (stable != null) ? this.asyncLoads.load(stable, load, call) : call.start();
 	}
 
 	// writing

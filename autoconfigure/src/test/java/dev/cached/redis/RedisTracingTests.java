@@ -2,6 +2,7 @@ package dev.cached.redis;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +46,7 @@ class RedisTracingTests {
 	@RegisterExtension
 	static final Instances instances = Instances.perClass(Application.class, 1,
 			"--cached.caches.remote.remote=true", "--cached.caches.remote.ttl=10m",
+			"--cached.caches.remoteAsync.remote=true", "--cached.caches.remoteAsync.ttl=10m",
 			"--management.tracing.sampling.probability=1.0");
 
 	@BeforeEach
@@ -119,6 +121,32 @@ class RedisTracingTests {
 			.allSatisfy((command) -> assertThat(command.getParentId()).isEqualTo(load.getSpanId()));
 	}
 
+	@Test
+	void theRedisWriteOfAnAsynchronousRemoteLoadIsAChildOfTheLoad() throws Exception {
+		Prices prices = instances.bean(0, Prices.class);
+		ObservationRegistry registry = instances.bean(0, ObservationRegistry.class);
+		CompletableFuture<String> price = Observation.createNotStarted("request", registry)
+			.observe(() -> prices.remoteAsync("EUR"));
+		assertThat(price.get(SECONDS, TimeUnit.SECONDS)).isEqualTo("3.00");
+		await().atMost(java.time.Duration.ofSeconds(SECONDS))
+			.until(() -> named("cached.load remoteAsync").size() == 1);
+		FinishedSpan load = named("cached.load remoteAsync").get(0);
+		// the look, sent from the caller's thread, and the write, sent from the thread that
+		// completed the method's future: both in the load's trace, children of the load
+		await().atMost(java.time.Duration.ofSeconds(SECONDS))
+			.untilAsserted(() -> assertThat(redisCommands(load)).as("Lettuce's spans in the load's trace, of %s", spans())
+				.hasSizeGreaterThanOrEqualTo(2)
+				.allSatisfy((command) -> assertThat(command.getParentId()).isEqualTo(load.getSpanId())));
+		assertThat(instances.engine(0, "remoteAsync").getRemoteStatistics().writes()).isOne();
+	}
+
+	private static List<FinishedSpan> redisCommands(FinishedSpan load) {
+		return spans().stream()
+			.filter((span) -> "redis".equals(span.getTags().get("db.system")))
+			.filter((span) -> span.getTraceId().equals(load.getTraceId()))
+			.toList();
+	}
+
 	private static List<FinishedSpan> named(String name) {
 		return spans().stream().filter((span) -> name.equals(span.getName())).toList();
 	}
@@ -184,6 +212,12 @@ class RedisTracingTests {
 			this.executions.incrementAndGet();
 			this.release.await(SECONDS, TimeUnit.SECONDS);
 			return "1.00";
+		}
+
+		@Cached(name = "remoteAsync")
+		public CompletableFuture<String> remoteAsync(String currency) {
+			// completed on another thread than the caller's
+			return CompletableFuture.supplyAsync(() -> "3.00", CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS));
 		}
 
 		@Cached(name = "remote")
