@@ -37,7 +37,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * {@code -Dbench.harness=redis} (a comma-separated list of {@code stampede}, {@code heap}
  * and {@code redis}) runs only those, and {@code -Dbench.output=FILE} moves the summary
  * (default {@code benchmarks/target/benchmark-results.md}). Without a {@code redis-server}
- * the Redis harness and {@link RedisBenchmarks} are skipped, with a line saying so.
+ * the Redis harness, {@link RedisBenchmarks}, {@link TierHitBenchmarks} and
+ * {@link RedisBulkBenchmarks} are skipped, with a line saying so.
  */
 public final class BenchmarkMain {
 
@@ -107,7 +108,8 @@ public final class BenchmarkMain {
 				options.addProfiler(GCProfiler.class);
 			}
 			if (redisMissing) {
-				options.exclude(RedisBenchmarks.class.getSimpleName() + "|" + TierHitBenchmarks.class.getSimpleName());
+				options.exclude(RedisBenchmarks.class.getSimpleName() + "|" + TierHitBenchmarks.class.getSimpleName() + "|"
+						+ RedisBulkBenchmarks.class.getSimpleName());
 			}
 			if (!command.getTimeUnit().hasValue()) {
 				options.timeUnit((mode == Mode.Throughput) ? TimeUnit.MICROSECONDS : TimeUnit.NANOSECONDS);
@@ -203,45 +205,6 @@ public final class BenchmarkMain {
 			return String.format(Locale.ROOT, "%.2f",
 					java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 		}
-	}
-
-	/**
-	 * The results of the harnesses, {@code null} for those that did not run.
-	 */
-	record Harness(@Nullable List<Stampede.Result> stampede, double @Nullable [] heap,
-			ManyInstances.@Nullable Result redis, String load) {
-
-		String table() {
-			StringBuilder table = new StringBuilder();
-			if (this.stampede != null) {
-				stampede(table, this.stampede);
-			}
-			if (this.heap != null) {
-				table.append(String.format(Locale.ROOT,
-						"%nHeap per entry (%,d Long -> 32-char String entries, used heap after GC):%n%n"
-								+ "| store | bytes per entry |%n|---|---|%n| @Cached | %.1f |%n| raw Caffeine | %.1f |%n"
-								+ "| ratio | %.3f |%n",
-						HeapPerEntry.ENTRIES, this.heap[0], this.heap[1], this.heap[0] / this.heap[1]));
-			}
-			if (this.redis != null) {
-				table.append(this.redis.table());
-			}
-			return table.toString();
-		}
-
-		private void stampede(StringBuilder table, List<Stampede.Result> stampede) {
-			table.append("\nStampede: ").append(Stampede.CALLERS).append(" threads, one cold key, body ")
-				.append(Stampede.BODY_MILLIS).append(" ms, ").append(Stampede.ROUNDS)
-				.append(" rounds after ").append(Stampede.WARMUP_ROUNDS).append(" warm-up rounds (load average ")
-				.append(this.load).append(")\n\n");
-			table.append("| variant | executions per round (min..max) | all served, median ms | all served, max ms |\n");
-			table.append("|---|---|---|---|\n");
-			for (Stampede.Result result : stampede) {
-				table.append(String.format(Locale.ROOT, "| %s | %d..%d | %.2f | %.2f |%n", result.variant(),
-						result.minExecutions(), result.maxExecutions(), result.medianMillis(), result.maxMillis()));
-			}
-		}
-
 	}
 
 	/**
