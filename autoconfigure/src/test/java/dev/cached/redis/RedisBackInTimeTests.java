@@ -70,7 +70,8 @@ class RedisBackInTimeTests {
 				assertThat(b.book("k")).as("B reads A's value through Redis again").isEqualTo(fromA);
 			});
 			assertThat(served).doesNotContain(v1);
-			assertThat(lastGap(instances, 0)).isNotNull();
+			// (recorded just after the stores are cleared and Redis' versions raised)
+			await().until(() -> lastGap(instances, 0) != null);
 		}
 	}
 
