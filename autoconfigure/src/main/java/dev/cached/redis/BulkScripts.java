@@ -2,35 +2,50 @@ package dev.cached.redis;
 
 /**
  * The Lua scripts of a bulk load ({@link RedisBulk}), in the key layout of
- * {@link Scripts}: the meta hash is the only key in {@code KEYS}, and every entry and
- * lease of the cache shares its slot.
+ * {@link Scripts}: three keys per cache key in {@code KEYS} (its bucket's meta hash, its
+ * entry, its lease), each checked as the single-key scripts check them. On a single Redis
+ * or Sentinel one script takes every key; on a cluster one script per node takes the keys
+ * that node serves ({@link #crossSlot}), or one per bucket if that fails.
  */
 final class BulkScripts {
 
 	/**
-	 * KEYS meta; ARGV base, token, lease millis, least version, largest size, then the
-	 * keys. {4, v} if Redis is older than the caller has seen; else {0, v, g} followed by
-	 * three items per key: {1, value, pttl} a value, {2, nil, 0} its lease taken,
-	 * {3, nil, pttl} another instance's lease and its time left, {5, nil, 0} too large.
+	 * KEYS bucket meta, entry, lease per key; ARGV generation, token, lease millis,
+	 * largest size, then the least version of each key's bucket. Four items per key: the
+	 * kind, the value, the pttl and the bucket's version: {1, value, pttl} a value, {2, nil,
+	 * 0} its lease taken, {3, nil, pttl} another instance's lease and its time left, {4}
+	 * the bucket went back in time (nothing read), {5} too large, {6, nil, g} the
+	 * generation is behind the bucket's {@code g} (nothing read).
 	 */
 	static final String LOOKUP_ALL = """
-			local m = redis.call('HMGET', KEYS[1], 'v', 'g')
-			local v = tonumber(m[1] or '0')
-			local g = m[2] or '0'
-			if v < tonumber(ARGV[4]) then return {4, v} end
-			local out = {0, v, g}
-			for i = 6, #ARGV do
-			  local entry = ARGV[1] .. g .. ':' .. ARGV[i]
+			local g = tonumber(ARGV[1])
+			local out = {}
+			for i = 1, #KEYS / 3 do
+			  local bucket, entry, lease = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+			  local least = tonumber(ARGV[4 + i])
+			  local m = redis.call('HMGET', bucket, 'v', 'g')
+			  local v = tonumber(m[1] or '0')
+			  local bg = tonumber(m[2] or '0')
 			  local kind, value, ttl = 3, false, 0
-			  if redis.call('STRLEN', entry) > tonumber(ARGV[5]) then
-			    kind = 5
+			  if g < bg then
+			    kind, ttl = 6, bg
 			  else
-			    value = redis.call('GET', entry)
-			    if value then
-			      kind, ttl = 1, redis.call('PTTL', entry)
+			    if g > bg then
+			      redis.call('HSET', bucket, 'g', ARGV[1])
+			      if v < least then
+			        redis.call('HSET', bucket, 'v', ARGV[4 + i])
+			        v = least
+			      end
+			    end
+			    if v < least then
+			      kind = 4
+			    elseif redis.call('STRLEN', entry) > tonumber(ARGV[4]) then
+			      kind = 5
 			    else
-			      local lease = ARGV[1] .. g .. ':lease:' .. ARGV[i]
-			      if redis.call('SET', lease, ARGV[2], 'NX', 'PX', ARGV[3]) then
+			      value = redis.call('GET', entry)
+			      if value then
+			        kind, ttl = 1, redis.call('PTTL', entry)
+			      elseif redis.call('SET', lease, ARGV[2], 'NX', 'PX', ARGV[3]) then
 			        kind = 2
 			      else
 			        ttl = redis.call('PTTL', lease)
@@ -40,40 +55,54 @@ final class BulkScripts {
 			  out[#out + 1] = kind
 			  out[#out + 1] = value
 			  out[#out + 1] = ttl
+			  out[#out + 1] = v
 			end
 			return out
 			""";
 
 	/**
-	 * KEYS meta; ARGV base, channel, token, then five items per key: key, lease name,
-	 * message, value, ttl millis (0: none; -1: release only). Each key as
-	 * {@link Scripts#WRITE} or {@link Scripts#RELEASE} does. The number of values written.
+	 * KEYS bucket meta, entry, lease per key; ARGV channel, token, then four items per
+	 * key: the lease's generation, message, value, ttl millis (0: none; -1: release only).
+	 * Each key as {@link Scripts#WRITE} or {@link Scripts#RELEASE} does. One item per key:
+	 * 1 if its value was written, else 0.
 	 */
 	static final String FINISH_ALL = """
-			local g = redis.call('HGET', KEYS[1], 'g') or '0'
-			local written = 0
-			for i = 4, #ARGV, 5 do
-			  local lease = ARGV[1] .. g .. ':lease:' .. ARGV[i]
-			  local ttl = tonumber(ARGV[i + 4])
-			  if lease ~= ARGV[i + 1] or ttl < 0 then
-			    if redis.call('GET', ARGV[i + 1]) == ARGV[3] then
-			      redis.call('DEL', ARGV[i + 1])
-			      if lease == ARGV[i + 1] then redis.call('PUBLISH', ARGV[2], ARGV[i + 2]) end
-			    end
-			  elseif redis.call('GET', lease) == ARGV[3] then
-			    local entry = ARGV[1] .. g .. ':' .. ARGV[i]
-			    if ttl > 0 then
-			      redis.call('SET', entry, ARGV[i + 3], 'PX', ttl)
-			    else
-			      redis.call('SET', entry, ARGV[i + 3])
-			    end
+			local out = {}
+			for i = 1, #KEYS / 3 do
+			  local bucket, entry, lease = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+			  local a = 4 * i - 1
+			  local lg, ttl = tonumber(ARGV[a]), tonumber(ARGV[a + 3])
+			  local written = 0
+			  if redis.call('GET', lease) == ARGV[2] then
 			    redis.call('DEL', lease)
-			    redis.call('PUBLISH', ARGV[2], ARGV[i + 2])
-			    written = written + 1
+			    redis.call('PUBLISH', ARGV[1], ARGV[a + 1])
+			    local bg = tonumber(redis.call('HGET', bucket, 'g') or '0')
+			    if ttl >= 0 and bg <= lg then
+			      if bg < lg then redis.call('HSET', bucket, 'g', ARGV[a]) end
+			      if ttl > 0 then
+			        redis.call('SET', entry, ARGV[a + 2], 'PX', ttl)
+			      else
+			        redis.call('SET', entry, ARGV[a + 2])
+			      end
+			      written = 1
+			    end
 			  end
+			  out[i] = written
 			end
-			return written
+			return out
 			""";
+
+	/** The shebang that lets a script on a cluster name keys of several slots of one node (Redis 7). */
+	private static final String CROSS_SLOT = "#!lua flags=allow-cross-slot-keys\n";
+
+	/**
+	 * Return a script's form for the keys of several slots served by one node of a cluster.
+	 * @param script the script
+	 * @return the script with the shebang that allows it
+	 */
+	static String crossSlot(String script) {
+		return CROSS_SLOT + script;
+	}
 
 	private BulkScripts() {
 	}

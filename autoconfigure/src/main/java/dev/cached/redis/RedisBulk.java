@@ -9,12 +9,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Function;
 import java.util.function.Predicate;
 
-import io.lettuce.core.RedisFuture;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 
 import dev.cached.engine.AsyncBulkCall;
@@ -46,8 +42,6 @@ final class RedisBulk {
 
 	private final RedisRemoteCache remote;
 
-	private final RedisConnection connection;
-
 	private final RedisEntries entries;
 
 	private final RedisEvents events;
@@ -62,10 +56,12 @@ final class RedisBulk {
 
 	private final byte[] maxValueSize;
 
+	/** Sends the bulk scripts: one, or one per node of a cluster. */
+	private final RedisBulkRouting routing;
+
 	RedisBulk(RedisRemoteCache remote, RedisConnection connection, RedisEntries entries, RedisEvents events,
 			RedisLeases leases, RedisTierSettings settings) {
 		this.remote = remote;
-		this.connection = connection;
 		this.entries = entries;
 		this.events = events;
 		this.leases = leases;
@@ -73,6 +69,7 @@ final class RedisBulk {
 		this.statistics = this.cache.getRemoteStatistics();
 		this.leaseMillis = RedisConnection.bytes(Long.toString(Math.max(1, settings.leaseTime().toMillis())));
 		this.maxValueSize = RedisConnection.bytes(Long.toString(settings.maxValueSize()));
+		this.routing = new RedisBulkRouting(connection, this.cache);
 	}
 
 	/** See {@link RemoteCache#loadAll}. */
@@ -111,11 +108,11 @@ final class RedisBulk {
 		AsyncBulkCall detached = call.detach();
 		RedisValues reader = this.entries.payloads().reader(call.context());
 		CompletableFuture<Map<Object, @Nullable Object>> result = new CompletableFuture<>();
-		CompletableFuture<@Nullable List<Object>> looked = plan.stables.isEmpty()
+		CompletableFuture<@Nullable Looked> looked = plan.stables.isEmpty()
 				? CompletableFuture.completedFuture(null) : lookAllAsync(plan.stables, plan.token);
 		looked.whenCompleteAsync((reply, error) -> {
-			// off Lettuce's event loop: the version check, the JSON, the method
-			plan.classify((reply != null) ? checked(reply) : null, reader);
+			// off Lettuce's event loop: the version checks, the JSON, the method
+			plan.classify(reply, reader);
 			List<Object> run = plan.run();
 			CompletionStage<Map<Object, @Nullable Object>> ran;
 			try {
@@ -170,12 +167,31 @@ final class RedisBulk {
 		return result;
 	}
 
-	/** {@link #lookAll} without blocking: {@code null} in the future if Redis did not answer. */
-	private CompletableFuture<@Nullable List<Object>> lookAllAsync(List<String> stables, byte[] token) {
-		byte[][] arguments = lookArguments(stables, token);
-		return this.connection.<List<Object>>callAsync(this.cache, "look up",
-				(c) -> c.eval(BulkScripts.LOOKUP_ALL, ScriptOutputType.MULTI, this.entries.meta(), arguments))
-			.handle((reply, error) -> (error != null) ? null : reply);
+	/** What the bulk lookup answered, and the generation it named the entries with. */
+	private record Looked(long generation, List<Object> reply) {
+	}
+
+	/**
+	 * One script (one per node of a cluster): every entry read, the lease of each missing one
+	 * taken; {@code null} in the future if Redis did not answer.
+	 */
+	private CompletableFuture<@Nullable Looked> lookAllAsync(List<String> stables, byte[] token) {
+		RedisBucketCalls calls = this.entries.calls();
+		return calls.generationAsync().thenCompose((g) -> {
+			byte[][] keys = new byte[3 * stables.size()][];
+			byte[][] least = new byte[stables.size()][];
+			for (int i = 0; i < stables.size(); i++) {
+				String stable = stables.get(i);
+				int bucket = RedisKeyLayout.bucket(stable);
+				keys[3 * i] = this.entries.bucketMeta(bucket);
+				keys[3 * i + 1] = RedisConnection.bytes(this.entries.entry(bucket, g, stable));
+				keys[3 * i + 2] = RedisConnection.bytes(this.entries.lease(bucket, g, stable));
+				least[i] = calls.least(bucket);
+			}
+			byte[][] common = { RedisConnection.bytes(Long.toString(g)), token, this.leaseMillis, this.maxValueSize };
+			return this.routing.run("look up", BulkScripts.LOOKUP_ALL, keys, common, least, 1, 4)
+				.thenApply((reply) -> new Looked(g, reply));
+		}).handle((looked, error) -> (error != null) ? null : looked);
 	}
 
 	/**
@@ -218,20 +234,38 @@ final class RedisBulk {
 		}
 
 		/** Sort the keys by Redis' answer ({@code null}: none, load them locally). */
-		void classify(@Nullable List<Object> reply, @Nullable RedisValues reader) {
-			if (reply == null) {
+		void classify(@Nullable Looked looked, @Nullable RedisValues reader) {
+			if (looked == null) {
 				this.local.addAll(this.remoteKeys);
 				return;
 			}
-			String generation = RedisEntries.generation(reply.get(2));
+			List<Object> reply = looked.reply();
+			RedisBuckets buckets = RedisBulk.this.entries.buckets();
 			for (int i = 0; i < this.remoteKeys.size(); i++) {
 				Object key = this.remoteKeys.get(i);
-				long kind = (Long) reply.get(3 + 3 * i);
+				long kind = (Long) reply.get(4 * i);
+				int bucket = RedisKeyLayout.bucket(this.stables.get(i));
+				if (kind == 0 || kind == 4) {
+					// not answered, or its bucket went back in time (repaired in the background)
+					if (kind == 4) {
+						buckets.behind(looked.generation());
+						RedisBulk.this.events.versions().foundOlder();
+					}
+					this.local.add(key);
+					continue;
+				}
+				if (kind == 6) {
+					// the bucket is in a later generation: this key goes the single-key way
+					buckets.raise((Long) reply.get(4 * i + 2), true);
+					this.oneByOne.add(key);
+					continue;
+				}
+				buckets.saw(bucket, (Long) reply.get(4 * i + 3));
 				if (kind == 1) {
-					Object value = read((byte[]) reply.get(4 + 3 * i), reader);
+					Object value = read((byte[]) reply.get(4 * i + 1), reader);
 					if (value != FOREIGN && (value != null || RedisBulk.this.cache.getSettings().isCacheNullValues())) {
 						RedisBulk.this.statistics.recordHit();
-						this.loadOf.get(key).fromSharedTier(nanos((Long) reply.get(5 + 3 * i)));
+						this.loadOf.get(key).fromSharedTier(nanos((Long) reply.get(4 * i + 2)));
 						put(key, value);
 					}
 					else {
@@ -241,7 +275,8 @@ final class RedisBulk {
 				else if (kind == 2) {
 					RedisBulk.this.statistics.recordMiss();
 					this.leased.add(key);
-					this.held.add(RedisBulk.this.entries.hold(this.stables.get(i), generation, this.token));
+					this.held.add(RedisBulk.this.entries.hold(this.stables.get(i), bucket, looked.generation(),
+							this.token));
 				}
 				else {
 					if (kind == 5) {
@@ -268,39 +303,9 @@ final class RedisBulk {
 
 	}
 
-	/** One script: every entry read, the lease of each missing one taken; {@code null} if Redis did not answer. */
-	private @Nullable List<Object> lookAll(List<String> stables, byte[] token) {
-		byte[][] arguments = lookArguments(stables, token);
-		try {
-			return checked(this.connection.call(this.cache, "look up",
-					(c) -> c.eval(BulkScripts.LOOKUP_ALL, ScriptOutputType.MULTI, this.entries.meta(), arguments)));
-		}
-		catch (Unavailable ex) {
-			return null;
-		}
-	}
-
-	private byte[][] lookArguments(List<String> stables, byte[] token) {
-		byte[][] arguments = new byte[5 + stables.size()][];
-		arguments[0] = this.entries.baseBytes();
-		arguments[1] = token;
-		arguments[2] = this.leaseMillis;
-		arguments[3] = RedisConnection.bytes(Long.toString(this.entries.sequence().seen()));
-		arguments[4] = this.maxValueSize;
-		for (int i = 0; i < stables.size(); i++) {
-			arguments[5 + i] = RedisConnection.bytes(stables.get(i));
-		}
-		return arguments;
-	}
-
-	/** The reply, or {@code null} if Redis is older than this instance has seen (its repair starts). */
-	private @Nullable List<Object> checked(List<Object> reply) {
-		if ((Long) reply.get(0) == 4) {
-			this.events.versions().foundOlder();
-			return null;
-		}
-		this.entries.sequence().saw((Long) reply.get(1));
-		return reply;
+	/** {@link #lookAllAsync}, waiting for the answer (bounded by the timeout of each script). */
+	private @Nullable Looked lookAll(List<String> stables, byte[] token) {
+		return lookAllAsync(stables, token).join();
 	}
 
 	/**
@@ -314,10 +319,8 @@ final class RedisBulk {
 		if (held.isEmpty()) {
 			return;
 		}
-		byte[][] arguments = new byte[3 + 5 * held.size()][];
-		arguments[0] = this.entries.baseBytes();
-		arguments[1] = this.entries.channel();
-		arguments[2] = plan.token;
+		byte[][] keys = new byte[3 * held.size()][];
+		byte[][] perKey = new byte[4 * held.size()][];
 		long ttlNanos = this.cache.drawTtlNanos();
 		for (int i = 0; i < held.size(); i++) {
 			Lease lease = held.get(i);
@@ -330,31 +333,35 @@ final class RedisBulk {
 					payload = this.entries.payloads().write(value);
 				}
 			}
-			int at = 3 + 5 * i;
-			arguments[at] = RedisConnection.bytes(lease.stable());
-			arguments[at + 1] = RedisConnection.bytes(lease.key());
-			arguments[at + 2] = this.events.message('l', this.cache.getName(), lease.stable());
-			arguments[at + 3] = (payload != null) ? payload : new byte[0];
-			arguments[at + 4] = (payload != null) ? RedisConnection.bytes(Long.toString(RedisEntries.millis(ttlNanos)))
+			keys[3 * i] = this.entries.bucketMeta(lease.bucket());
+			keys[3 * i + 1] = RedisConnection.bytes(this.entries.entry(lease.bucket(), lease.generation(), lease.stable()));
+			keys[3 * i + 2] = RedisConnection.bytes(lease.key());
+			perKey[4 * i] = RedisConnection.bytes(Long.toString(lease.generation()));
+			perKey[4 * i + 1] = this.events.message('l', this.cache.getName(), lease.stable());
+			perKey[4 * i + 2] = (payload != null) ? payload : new byte[0];
+			perKey[4 * i + 3] = (payload != null) ? RedisConnection.bytes(Long.toString(RedisEntries.millis(ttlNanos)))
 					: RELEASE_ONLY;
 		}
-		Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> finish = (c) -> c.eval(BulkScripts.FINISH_ALL,
-				ScriptOutputType.INTEGER, this.entries.meta(), arguments);
+		byte[][] common = { this.entries.channel(), plan.token };
+		CompletableFuture<List<Object>> finish = this.routing.run("write", BulkScripts.FINISH_ALL, keys, common, perKey,
+				4, 1);
 		if (async) {
-			this.connection.callAsync(this.cache, "write", finish).thenAccept(this::written);
+			finish.thenAccept(this::written);
 			return;
 		}
 		try {
-			written(this.connection.call(this.cache, "write", finish));
+			written(finish.join());
 		}
-		catch (Unavailable ex) {
+		catch (RuntimeException ex) {
 			// the leases run out by themselves
 		}
 	}
 
-	private void written(@Nullable Long written) {
-		for (long i = 0; written != null && i < written; i++) {
-			this.statistics.recordWrite();
+	private void written(List<Object> written) {
+		for (Object one : written) {
+			if (one instanceof Long count && count == 1) {
+				this.statistics.recordWrite();
+			}
 		}
 	}
 

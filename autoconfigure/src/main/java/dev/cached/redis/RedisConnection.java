@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import org.jspecify.annotations.Nullable;
 
 import dev.cached.engine.CachedCache;
@@ -170,6 +172,17 @@ final class RedisConnection {
 			call.settle(null, ex);
 		}
 		return call.result;
+	}
+
+	/**
+	 * Return the slots' owners when the connection is to a cluster.
+	 * @return the partitions, or {@code null} on a single Redis, Sentinel, or before the
+	 * connection is open
+	 */
+	@Nullable Partitions partitions() {
+		RedisClusterAsyncCommands<byte[], byte[]> commands = this.connector.commands();
+		return (commands instanceof RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster)
+				? cluster.getStatefulConnection().getPartitions() : null;
 	}
 
 	/**

@@ -1,12 +1,11 @@
 package dev.cached.redis;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
@@ -44,6 +43,12 @@ final class RedisEntries extends RedisKeys {
 
 	private final RedisSequence sequence;
 
+	/** This cache's generation and buckets' versions as this instance knows them. */
+	private final RedisBuckets buckets;
+
+	/** Runs the bucket scripts with the generation. */
+	private final RedisBucketCalls calls;
+
 	/** How values are read and written; {@code null} for a cache whose values stay local. */
 	private final @Nullable RedisValues values;
 
@@ -57,7 +62,7 @@ final class RedisEntries extends RedisKeys {
 	private final byte[] maxValueSize;
 
 	RedisEntries(RedisConnection connection, RedisEvents events, RedisLeases leases, RedisTierSettings settings,
-			CachedCache cache, @Nullable RedisValues values, RedisSequence sequence) {
+			CachedCache cache, @Nullable RedisValues values, RedisSequence sequence, RedisBuckets buckets) {
 		super(settings, cache, events);
 		this.connection = connection;
 		this.events = events;
@@ -65,6 +70,8 @@ final class RedisEntries extends RedisKeys {
 		this.values = values;
 		this.payloads = new RedisPayloads(cache, values, settings.maxValueSize());
 		this.sequence = sequence;
+		this.buckets = buckets;
+		this.calls = new RedisBucketCalls(connection, this, sequence, buckets, events);
 		this.statistics = cache.getRemoteStatistics();
 		this.leaseMillis = RedisConnection.bytes(Long.toString(Math.max(1, settings.leaseTime().toMillis())));
 		this.maxValueSize = RedisConnection.bytes(Long.toString(settings.maxValueSize()));
@@ -76,6 +83,18 @@ final class RedisEntries extends RedisKeys {
 
 	RedisSequence sequence() {
 		return this.sequence;
+	}
+
+	RedisBuckets buckets() {
+		return this.buckets;
+	}
+
+	RedisBucketCalls calls() {
+		return this.calls;
+	}
+
+	RedisConnection connection() {
+		return this.connection;
 	}
 
 	RedisPayloads payloads() {
@@ -99,8 +118,8 @@ final class RedisEntries extends RedisKeys {
 	record Found(@Nullable Object value, long remainingNanos) {
 	}
 
-	/** A lease this instance holds for one load (its key names the generation it was taken in). */
-	record Lease(String stable, String key, byte[] token) {
+	/** A lease this instance holds for one load: its bucket, the generation it was taken in, its name. */
+	record Lease(String stable, String key, byte[] token, int bucket, long generation) {
 	}
 
 	/**
@@ -121,15 +140,15 @@ final class RedisEntries extends RedisKeys {
 	 * time another instance's lease has left.
 	 */
 	Look look(String stable, @Nullable RedisValues reader) {
-		byte[] token = token();
-		List<Object> reply;
+		byte[] token = RedisLeases.token();
+		RedisBucketCalls.Replied replied;
 		try {
-			reply = this.connection.call(this.cache, "look up", lookup(stable, token));
+			replied = this.calls.call("look up", lookup(stable, token));
 		}
 		catch (Unavailable ex) {
 			return UNAVAILABLE;
 		}
-		return answer(stable, token, reply, reader);
+		return answer(stable, token, replied, reader);
 	}
 
 	/**
@@ -137,24 +156,32 @@ final class RedisEntries extends RedisKeys {
 	 * {@code executor}, never on Lettuce's event loop.
 	 */
 	CompletableFuture<Look> lookAsync(String stable, @Nullable RedisValues reader, Executor executor) {
-		byte[] token = token();
-		return this.connection.callAsync(this.cache, "look up", lookup(stable, token))
-			.handleAsync((reply, error) -> (error != null) ? UNAVAILABLE : answer(stable, token, reply, reader),
+		byte[] token = RedisLeases.token();
+		return this.calls.callAsync("look up", lookup(stable, token))
+			.handleAsync((replied, error) -> (error != null) ? UNAVAILABLE : answer(stable, token, replied, reader),
 					executor);
 	}
 
-	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<List<Object>>> lookup(String stable,
-			byte[] token) {
-		byte[] key = RedisConnection.bytes(stable);
-		byte[] least = RedisConnection.bytes(Long.toString(this.sequence.seen()));
-		return (c) -> Scripts.LOOKUP.run(c, ScriptOutputType.MULTI, meta(), baseBytes(), key, token,
-				this.leaseMillis, least, this.maxValueSize);
+	private LongFunction<Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<List<Object>>>> lookup(
+			String stable, byte[] token) {
+		int bucket = RedisKeyLayout.bucket(stable);
+		byte[] meta = bucketMeta(bucket);
+		byte[] least = this.calls.least(bucket);
+		return (g) -> {
+			byte[][] keys = { meta, RedisConnection.bytes(entry(bucket, g, stable)),
+					RedisConnection.bytes(lease(bucket, g, stable)) };
+			byte[] generation = RedisConnection.bytes(Long.toString(g));
+			return (c) -> Scripts.LOOKUP.run(c, ScriptOutputType.MULTI, keys, generation, least, token,
+					this.leaseMillis, this.maxValueSize);
+		};
 	}
 
 	/** Read the reply of {@link Scripts#LOOKUP}. */
-	private Look answer(String stable, byte[] token, List<Object> reply, @Nullable RedisValues reader) {
+	private Look answer(String stable, byte[] token, RedisBucketCalls.Replied replied, @Nullable RedisValues reader) {
+		List<Object> reply = replied.reply();
 		long kind = (Long) reply.get(0);
-		if (!versionOk(reply)) {
+		int bucket = RedisKeyLayout.bucket(stable);
+		if (!versionOk(reply, bucket, replied.generation())) {
 			return UNAVAILABLE;
 		}
 		if (kind == 5) {
@@ -173,34 +200,39 @@ final class RedisEntries extends RedisKeys {
 			}
 		}
 		if (kind == 2) {
-			return new Look(null, hold(stable, generation(reply.get(2)), token), -1);
+			return new Look(null, hold(stable, bucket, replied.generation(), token), -1);
 		}
-		return new Look(null, null, (Long) reply.get(3));
+		return new Look(null, null, (Long) reply.get(2));
 	}
 
 	/**
 	 * Note the version a read script answered with; {@code false} if Redis is older than
 	 * this instance has seen (kind 4: nothing was read), which starts its repair.
 	 */
-	private boolean versionOk(List<Object> reply) {
+	boolean versionOk(List<Object> reply, int bucket, long generation) {
 		long v = (Long) reply.get(1);
 		if ((Long) reply.get(0) == 4) {
+			this.buckets.behind(generation);
 			this.events.versions().foundOlder();
 			return false;
 		}
-		this.sequence.saw(v);
+		this.buckets.saw(bucket, v);
 		return true;
 	}
 
 	/** Read an entry without taking a lease: {@code null} if absent, not ours or too large. */
 	@Nullable Found peek(String stable, @Nullable RedisValues reader) {
-		byte[] key = RedisConnection.bytes(stable);
-		byte[] least = RedisConnection.bytes(Long.toString(this.sequence.seen()));
+		int bucket = RedisKeyLayout.bucket(stable);
+		byte[] meta = bucketMeta(bucket);
+		byte[] least = this.calls.least(bucket);
 		try {
-			List<Object> reply = this.connection.call(this.cache, "look up",
-					(c) -> Scripts.PEEK.run(c, ScriptOutputType.MULTI, meta(), baseBytes(), key, least,
-							this.maxValueSize));
-			if (!versionOk(reply) || (Long) reply.get(0) == 0) {
+			RedisBucketCalls.Replied replied = this.calls.call("look up", (g) -> {
+				byte[][] keys = { meta, RedisConnection.bytes(entry(bucket, g, stable)) };
+				byte[] generation = RedisConnection.bytes(Long.toString(g));
+				return (c) -> Scripts.PEEK.run(c, ScriptOutputType.MULTI, keys, generation, least, this.maxValueSize);
+			});
+			List<Object> reply = replied.reply();
+			if (!versionOk(reply, bucket, replied.generation()) || (Long) reply.get(0) == 0) {
 				return null;
 			}
 			if ((Long) reply.get(0) == 5) {
@@ -219,16 +251,16 @@ final class RedisEntries extends RedisKeys {
 	}
 
 	/** A lease that {@link #tryLease} could not take: another instance holds it. */
-	static final Lease HELD_ELSEWHERE = new Lease("", "", new byte[0]);
+	static final Lease HELD_ELSEWHERE = new Lease("", "", new byte[0], 0, 0);
 
 	/**
 	 * Take the lease of an entry without waiting: the lease, {@link #HELD_ELSEWHERE}, or
 	 * {@code null} when Redis did not answer (load without a lease).
 	 */
 	@Nullable Lease tryLease(String stable) {
-		byte[] token = token();
+		byte[] token = RedisLeases.token();
 		try {
-			return leased(stable, token, this.connection.call(this.cache, "take a lease", lease(stable, token)));
+			return leased(stable, token, this.calls.call("take a lease", lease(stable, token)));
 		}
 		catch (Unavailable ex) {
 			return null;
@@ -237,30 +269,34 @@ final class RedisEntries extends RedisKeys {
 
 	/** {@link #tryLease} without blocking; {@code null} in the future when Redis did not answer. */
 	CompletableFuture<@Nullable Lease> tryLeaseAsync(String stable) {
-		byte[] token = token();
-		return this.connection.callAsync(this.cache, "take a lease", lease(stable, token))
+		byte[] token = RedisLeases.token();
+		return this.calls.callAsync("take a lease", lease(stable, token))
 			.handle((taken, error) -> (error != null) ? null : leased(stable, token, taken));
 	}
 
-	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<List<Object>>> lease(String stable,
-			byte[] token) {
-		byte[] key = RedisConnection.bytes(stable);
-		return (c) -> Scripts.LEASE.run(c, ScriptOutputType.MULTI, meta(), baseBytes(), key, token, this.leaseMillis);
+	private LongFunction<Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<List<Object>>>> lease(
+			String stable, byte[] token) {
+		int bucket = RedisKeyLayout.bucket(stable);
+		byte[] meta = bucketMeta(bucket);
+		return (g) -> {
+			byte[][] keys = { meta, RedisConnection.bytes(lease(bucket, g, stable)) };
+			byte[] generation = RedisConnection.bytes(Long.toString(g));
+			return (c) -> Scripts.LEASE.run(c, ScriptOutputType.MULTI, keys, generation, NONE, token,
+					this.leaseMillis);
+		};
 	}
 
-	private Lease leased(String stable, byte[] token, @Nullable List<Object> reply) {
-		return (reply != null && (Long) reply.get(0) == 1) ? hold(stable, generation(reply.get(1)), token)
-				: HELD_ELSEWHERE;
+	private static final byte[] NONE = RedisConnection.bytes("0");
+
+	private Lease leased(String stable, byte[] token, RedisBucketCalls.Replied replied) {
+		return ((Long) replied.reply().get(0) == 1)
+				? hold(stable, RedisKeyLayout.bucket(stable), replied.generation(), token) : HELD_ELSEWHERE;
 	}
 
-	Lease hold(String stable, String generation, byte[] token) {
-		Lease lease = new Lease(stable, base() + generation + ":lease:" + stable, token);
+	Lease hold(String stable, int bucket, long generation, byte[] token) {
+		Lease lease = new Lease(stable, lease(bucket, generation, stable), token, bucket, generation);
 		this.leases.hold(lease.key(), token);
 		return lease;
-	}
-
-	static String generation(Object reply) {
-		return (reply instanceof byte[] bytes) ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(reply);
 	}
 
 	/**
@@ -300,12 +336,14 @@ final class RedisEntries extends RedisKeys {
 	private Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<Long>> writing(Lease lease, byte[] payload,
 			long ttlNanos) {
 		this.leases.drop(lease.key());
-		byte[] key = RedisConnection.bytes(lease.stable());
 		byte[] ttl = RedisConnection.bytes(Long.toString(millis(ttlNanos)));
 		byte[] message = this.events.message('l', this.cache.getName(), lease.stable());
-		byte[] leaseKey = RedisConnection.bytes(lease.key());
-		return (c) -> Scripts.WRITE.run(c, ScriptOutputType.INTEGER, meta(), baseBytes(), key, lease.token(), payload,
-				ttl, channel(), message, leaseKey);
+		byte[][] keys = { bucketMeta(lease.bucket()),
+				RedisConnection.bytes(entry(lease.bucket(), lease.generation(), lease.stable())),
+				RedisConnection.bytes(lease.key()) };
+		byte[] generation = RedisConnection.bytes(Long.toString(lease.generation()));
+		return (c) -> Scripts.WRITE.run(c, ScriptOutputType.INTEGER, keys, generation, lease.token(), payload, ttl,
+				channel(), message);
 	}
 
 	private void written(@Nullable Long written) {
@@ -342,23 +380,6 @@ final class RedisEntries extends RedisKeys {
 
 	static long millis(long nanos) {
 		return (nanos < 0) ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
-	}
-
-	private static final byte[] HEX = RedisConnection.bytes("0123456789abcdef");
-
-	/** A lease's token: 128 random bits as 32 hexadecimal digits, made in one array (every look makes one). */
-	private static byte[] token() {
-		ThreadLocalRandom random = ThreadLocalRandom.current();
-		byte[] token = new byte[32];
-		long bits = random.nextLong();
-		for (int i = 0; i < 32; i++) {
-			if (i == 16) {
-				bits = random.nextLong();
-			}
-			token[i] = HEX[(int) (bits & 0xf)];
-			bits >>>= 4;
-		}
-		return token;
 	}
 
 }

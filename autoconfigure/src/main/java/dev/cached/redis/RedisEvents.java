@@ -32,8 +32,9 @@ import dev.cached.engine.Durations;
  * of this instance that wait for news of a key.
  * <p>
  * A message is a text line per field: its type, the sending instance's id, the cache's
- * version that the message made ({@code -} for a lease's end, which changes none), the
- * cache name and, but for a clear, the key in its stable form. The types: {@code i} (a key
+ * version that the message made ({@code -} for a lease's end, which changes none;
+ * followed by {@code /} and the version of the key's bucket for an invalidation or a put
+ * whose bucket answered), the cache name and, but for a clear, the key in its stable form. The types: {@code i} (a key
  * was invalidated or put), {@code c} (a cache was cleared), {@code l} (a lease ended: a
  * value was written or a load gave up). The scripts that raise a cache's version publish
  * its message in the same step, so the messages of a cache come in version order; the
@@ -219,13 +220,15 @@ final class RedisEvents {
 	}
 
 	/**
-	 * Return what follows the version in a message.
+	 * Return what follows the version in a message: for an invalidation or a put whose
+	 * bucket answered, {@code /<bucket version>}; then the cache's name and the key.
 	 * @param cache the cache's name
 	 * @param key the key in its stable form, or {@code null} for a clear
+	 * @param bucketVersion the version the key's bucket was raised to, or {@code null}
 	 * @return the tail
 	 */
-	byte[] tail(String cache, @Nullable String key) {
-		return RedisConnection.bytes(tailText(cache, key));
+	byte[] tail(String cache, @Nullable String key, @Nullable Long bucketVersion) {
+		return RedisConnection.bytes(((bucketVersion != null) ? "/" + bucketVersion : "") + tailText(cache, key));
 	}
 
 	private static String tailText(String cache, @Nullable String key) {
@@ -321,17 +324,30 @@ final class RedisEvents {
 				}
 			}
 		}
+		String version = parts[2];
+		int slash = version.indexOf('/');
+		if (slash >= 0) {
+			if (key != null) {
+				// the version the key's bucket was raised to: Redis holds at least that one
+				cache.entries()
+					.buckets()
+					.saw(RedisKeyLayout.bucket(key), Long.parseLong(version.substring(slash + 1)));
+			}
+			version = version.substring(0, slash);
+		}
 		if (!own) {
 			if (type == 'i' && key != null) {
 				cache.invalidatedElsewhere(key);
 			}
 			else if (type == 'c') {
+				// a clear or a repair may have moved the cache to a new generation
+				cache.entries().buckets().forget();
 				cache.clearedElsewhere();
 			}
 		}
 		if (type != 'l') {
 			// applied first: a gap found now covers this message too
-			this.versions.received(cache, Long.parseLong(parts[2]));
+			this.versions.received(cache, Long.parseLong(version));
 		}
 	}
 

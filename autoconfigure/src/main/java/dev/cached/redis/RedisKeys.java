@@ -11,16 +11,13 @@ import dev.cached.engine.CachedCache;
 import dev.cached.key.StableKeys;
 
 /**
- * The Redis names of one cache and the parts of its messages. With
- * {@code <base> = <prefix>{<cache>}:} (the hash tag keeps a cache's keys in one slot):
- * <ul>
- * <li>{@code <base>meta}: a hash with the cache's version {@code v} and the generation
- * {@code g} of its entries;</li>
- * <li>{@code <base><g>:<key>}: an entry, the key in its {@link StableKeys stable form};</li>
- * <li>{@code <base><g>:lease:<key>}: the lease of a key being loaded.</li>
- * </ul>
- * A clear moves the cache to a new generation: the entries of older ones are never read
- * again, expire with their ttl, and are swept ({@link RedisVersions}).
+ * The Redis names of one cache and the parts of its messages, in the layout of
+ * {@link RedisKeyLayout}: the cache's meta hash {@code <prefix>{<cid>}:meta}, and per
+ * bucket {@code <b>} of its keys the meta hash {@code <prefix>{<cid>.<b>}:m}, the entries
+ * {@code <prefix>{<cid>.<b>}:<g>:<key>} and their leases
+ * {@code <prefix>{<cid>.<b>}:<g>:lease:<key>} (keys in their {@link StableKeys stable
+ * form}). A clear moves the cache to a new generation {@code g}: the entries of older ones
+ * are never read again, expire with their ttl, and are swept ({@link RedisVersions}).
  */
 class RedisKeys {
 
@@ -32,9 +29,10 @@ class RedisKeys {
 
 	private final RedisEvents events;
 
+	/** {@code <prefix>{<cid>}:}: the cache's own names, and what this instance knows a key by. */
 	private final String base;
 
-	private final byte[] baseBytes;
+	private final String cacheId;
 
 	private final byte[][] meta;
 
@@ -48,11 +46,11 @@ class RedisKeys {
 		this.cache = cache;
 		this.settings = settings;
 		this.events = events;
-		this.base = settings.keyPrefix() + "{" + cache.getName() + "}:";
-		this.baseBytes = RedisConnection.bytes(this.base);
+		this.cacheId = RedisKeyLayout.cacheId(cache.getName());
+		this.base = settings.keyPrefix() + "{" + this.cacheId + "}:";
 		this.meta = new byte[][] { RedisConnection.bytes(this.base + "meta") };
 		this.channel = RedisConnection.bytes(settings.channel());
-		this.clearTail = events.tail(cache.getName(), null);
+		this.clearTail = events.tail(cache.getName(), null, null);
 	}
 
 	RedisTierSettings settings() {
@@ -63,16 +61,12 @@ class RedisKeys {
 		return this.cache;
 	}
 
-	/** The prefix of every key of this cache. */
+	/** The prefix of every name this instance knows this cache's keys by ({@link #entryKey}). */
 	String base() {
 		return this.base;
 	}
 
-	byte[] baseBytes() {
-		return this.baseBytes;
-	}
-
-	/** The script keys of this cache: its meta hash. */
+	/** The script keys of this cache's own scripts: its meta hash. */
 	byte[][] meta() {
 		return this.meta;
 	}
@@ -81,9 +75,33 @@ class RedisKeys {
 		return this.channel;
 	}
 
+	/** The meta hash of a bucket. */
+	byte[] bucketMeta(int bucket) {
+		return RedisConnection.bytes(bucketBase(bucket) + "m");
+	}
+
+	/** The name of an entry in generation {@code g}. */
+	String entry(int bucket, long g, String stable) {
+		return bucketBase(bucket) + g + ":" + stable;
+	}
+
+	/** The name of an entry's lease in generation {@code g}. */
+	String lease(int bucket, long g, String stable) {
+		return bucketBase(bucket) + g + ":lease:" + stable;
+	}
+
+	private String bucketBase(int bucket) {
+		return RedisKeyLayout.bucketBase(this.settings.keyPrefix(), this.cacheId, bucket);
+	}
+
+	/** A {@code SCAN MATCH} pattern of every key of this cache's buckets. */
+	String bucketsPattern() {
+		return RedisKeyLayout.glob(this.settings.keyPrefix()) + "{" + this.cacheId + ".*}:*";
+	}
+
 	/**
-	 * Return the name this instance knows a key by, whatever its generation: for the
-	 * callers waiting for news of it.
+	 * Return the name this instance knows a key by, whatever its generation and bucket: for
+	 * the callers waiting for news of it.
 	 */
 	String entryKey(String stable) {
 		return this.base + stable;
@@ -94,26 +112,36 @@ class RedisKeys {
 		return this.events.head(type);
 	}
 
-	/** The tail of a versioned message about {@code stable} ({@code null}: the whole cache). */
-	byte[] tail(@Nullable String stable) {
-		return (stable != null) ? this.events.tail(this.cache.getName(), stable) : this.clearTail;
+	/** The tail of a versioned message about the whole cache. */
+	byte[] tail() {
+		return this.clearTail;
 	}
 
 	/**
-	 * Return the generation of one of this cache's keys, or -1 for the meta hash and for
-	 * a key of another form.
+	 * The tail of a versioned message about {@code stable}, with the version its bucket was
+	 * raised to ({@code null}: unknown).
+	 */
+	byte[] tail(String stable, @Nullable Long bucketVersion) {
+		return this.events.tail(this.cache.getName(), stable, bucketVersion);
+	}
+
+	/**
+	 * Return the generation of one of this cache's entries or leases, or -1 for a meta hash
+	 * and for a key of another form.
 	 */
 	long generationOf(byte[] key) {
 		String name = new String(key, StandardCharsets.UTF_8);
-		if (!name.startsWith(this.base)) {
+		String start = this.settings.keyPrefix() + "{" + this.cacheId + ".";
+		if (!name.startsWith(start)) {
 			return -1;
 		}
-		int end = name.indexOf(':', this.base.length());
-		if (end <= this.base.length()) {
+		int from = name.indexOf("}:", start.length()) + 2;
+		int end = name.indexOf(':', Math.max(from, 2));
+		if (from < 2 || end <= from) {
 			return -1;
 		}
 		try {
-			return Long.parseLong(name.substring(this.base.length(), end));
+			return Long.parseLong(name.substring(from, end));
 		}
 		catch (NumberFormatException ex) {
 			return -1;

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.ScriptOutputType;
@@ -11,8 +12,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The leases this instance holds, renewed while their loads run: a lease
- * ({@code <prefix>{<cache>}:lease:<key>}) lives {@code cached.redis.lease-time} unless
- * renewed, so that another instance takes over a key soon after its loader died, and is
+ * ({@code <prefix>{<cid>.<b>}:<g>:lease:<key>}, see {@link RedisKeyLayout}) lives
+ * {@code cached.redis.lease-time} unless renewed, so that another instance takes over a
+ * key soon after its loader died, and is
  * renewed every third of that time for as long as this instance's load runs.
  * <p>
  * The per-cache operations ({@link RedisRemoteCache}) {@link #hold} a lease they took and
@@ -105,6 +107,23 @@ final class RedisLeases {
 				return;
 			}
 		}
+	}
+
+	private static final byte[] HEX = RedisConnection.bytes("0123456789abcdef");
+
+	/** A lease's token: 128 random bits as 32 hexadecimal digits, made in one array (every look makes one). */
+	static byte[] token() {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		byte[] token = new byte[32];
+		long bits = random.nextLong();
+		for (int i = 0; i < 32; i++) {
+			if (i == 16) {
+				bits = random.nextLong();
+			}
+			token[i] = HEX[(int) (bits & 0xf)];
+			bits >>>= 4;
+		}
+		return token;
 	}
 
 }

@@ -78,7 +78,8 @@ final class RedisRemoteCache implements RemoteCache {
 		this.events = events;
 		this.settings = settings;
 		this.cache = cache;
-		this.entries = new RedisEntries(connection, events, leases, settings, cache, values, this.sequence);
+		this.entries = new RedisEntries(connection, events, leases, settings, cache, values, this.sequence,
+				new RedisBuckets());
 		this.writer = new RedisWriter(connection, events, this.entries, this, outbox);
 		this.statistics = cache.getRemoteStatistics();
 		this.bulk = new RedisBulk(this, connection, this.entries, events, leases, settings);

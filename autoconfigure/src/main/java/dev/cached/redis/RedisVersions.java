@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
@@ -50,6 +51,10 @@ final class RedisVersions {
 	private static final long HOLE_GRACE_MILLIS = 1000;
 
 	private static final int SWEEP_BATCH = 1000;
+
+	private static final byte[] V = RedisConnection.bytes("v");
+
+	private static final byte[] G = RedisConnection.bytes("g");
 
 	private final RedisConnection connection;
 
@@ -140,6 +145,7 @@ final class RedisVersions {
 	void resubscribed() {
 		for (RedisRemoteCache cache : this.caches.values()) {
 			cache.sequence().restart();
+			cache.entries().buckets().forget();
 			cache.cache().invalidateAllLocally();
 		}
 		record(null, "the subscription was made again");
@@ -168,19 +174,25 @@ final class RedisVersions {
 			// what was seen before the check was sent: Redis held at least that when it ran the
 			// script; a version seen meanwhile (a message of a later write) says nothing of it
 			long seenBefore = cache.sequence().seen();
-			Long v;
+			RedisBuckets buckets = cache.entries().buckets();
+			long epoch = buckets.epoch();
+			long highestBefore = buckets.highest();
+			List<KeyValue<byte[], byte[]>> meta;
 			try {
-				v = this.connection.call(null, "check a version",
-						(c) -> Scripts.VERSION.run(c, ScriptOutputType.INTEGER, cache.entries().meta()));
+				meta = this.connection.call(null, "check a version",
+						(c) -> c.hmget(cache.entries().meta()[0], V, G));
 			}
 			catch (Unavailable ex) {
 				return;
 			}
+			long v = RedisBucketCalls.number(meta.get(0).getValueOrElse(null));
+			long g = RedisBucketCalls.number(meta.get(1).getValueOrElse(null));
 			Verdict verdict = cache.sequence().check(v, seenBefore, subscribed);
-			if (verdict == Verdict.OLDER) {
+			if (verdict == Verdict.OLDER || g < highestBefore) {
 				repairAll();
 				return;
 			}
+			buckets.learned(g, epoch);
 			if (verdict == Verdict.BEHIND) {
 				gap(cache, v, "a message was missed");
 			}
@@ -188,6 +200,8 @@ final class RedisVersions {
 	}
 
 	private void gap(RedisRemoteCache cache, long v, String reason) {
+		// the message missed may have been a clear
+		cache.entries().buckets().forget();
 		cache.cache().invalidateAllLocally();
 		cache.sequence().covered(v);
 		record(cache.cache().getName(), reason);
@@ -210,19 +224,29 @@ final class RedisVersions {
 			List<String> repaired = new ArrayList<>();
 			for (RedisRemoteCache cache : new ArrayList<>(this.caches.values())) {
 				long seen = cache.sequence().seen();
+				RedisBuckets buckets = cache.entries().buckets();
+				long highest = buckets.highest();
+				long behindAt = buckets.takeBehind();
 				List<Object> reply;
 				try {
 					reply = this.connection.call(null, "repair a version",
 							(c) -> Scripts.REPAIR.run(c, ScriptOutputType.MULTI, cache.entries().meta(),
-									RedisConnection.bytes(Long.toString(seen)), cache.entries().channel(),
-									cache.entries().head('c'), cache.entries().tail(null)));
+									RedisConnection.bytes(Long.toString(seen)),
+									RedisConnection.bytes(Long.toString(highest)),
+									RedisConnection.bytes(Long.toString(behindAt)), cache.entries().channel(),
+									cache.entries().head('c'), cache.entries().tail()));
 				}
 				catch (Unavailable ex) {
 					// tried again by the next check or read that finds Redis older
+					if (behindAt >= 0) {
+						buckets.behind(behindAt);
+					}
 					return;
 				}
 				long v = (Long) reply.get(0);
 				boolean bumped = (Long) reply.get(1) == 1;
+				// a generation no entry of the older state is in, the bucket scripts' from now on
+				buckets.raise((Long) reply.get(2), false);
 				if (bumped || cache.entries().keepsValues()) {
 					cache.cache().invalidateAllLocally();
 				}
@@ -249,11 +273,11 @@ final class RedisVersions {
 		try {
 			long current = generation;
 			if (current < 0) {
-				byte[] g = this.connection.call(null, "sweep",
-						(c) -> c.hget(entries.meta()[0], RedisConnection.bytes("g")));
-				current = (g != null) ? Long.parseLong(new String(g, java.nio.charset.StandardCharsets.UTF_8)) : 0;
+				byte[] g = this.connection.call(null, "sweep", (c) -> c.hget(entries.meta()[0], G));
+				current = RedisBucketCalls.number(g);
 			}
-			byte[] pattern = RedisConnection.bytes(glob(entries.base()) + "*");
+			// every bucket's keys; on a cluster, Lettuce's scan goes over every primary
+			byte[] pattern = RedisConnection.bytes(entries.bucketsPattern());
 			KeyScanCursor<byte[]> page = this.connection.call(null, "sweep",
 					(c) -> c.scan(cursor, ScanArgs.Builder.matches(pattern).limit(SWEEP_BATCH)));
 			List<byte[]> old = new ArrayList<>();
@@ -278,18 +302,6 @@ final class RedisVersions {
 			logger.debug("Sweeping the older entries of cache '" + cache.cache().getName() + "' stopped", ex);
 		}
 		this.sweeping.remove(cache.cache().getName());
-	}
-
-	static String glob(String text) {
-		StringBuilder escaped = new StringBuilder(text.length() + 8);
-		for (int i = 0; i < text.length(); i++) {
-			char ch = text.charAt(i);
-			if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') {
-				escaped.append('\\');
-			}
-			escaped.append(ch);
-		}
-		return escaped.toString();
 	}
 
 	private boolean schedule(Runnable task, long delayMillis) {

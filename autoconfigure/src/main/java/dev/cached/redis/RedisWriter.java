@@ -1,5 +1,6 @@
 package dev.cached.redis;
 
+import java.util.List;
 import java.util.function.Function;
 
 import io.lettuce.core.RedisFuture;
@@ -59,11 +60,37 @@ final class RedisWriter {
 			notifyCleared();
 			return;
 		}
-		byte[] name = RedisConnection.bytes(stable);
+		send(() -> inBucketThenNotify("invalidate", stable, null, null));
+	}
+
+	/**
+	 * An invalidation or a put in two steps, in this order: the key's bucket (its entry and
+	 * lease deleted, or the entry written, and the bucket's version raised), then the cache
+	 * (its version raised, and the message published with both versions). A failed step
+	 * fails the write, which the outbox keeps and sends again whole.
+	 */
+	private void inBucketThenNotify(String what, String stable, byte @Nullable [] payload, byte @Nullable [] ttl)
+			throws Unavailable {
+		int bucket = RedisKeyLayout.bucket(stable);
+		byte[] meta = this.entries.bucketMeta(bucket);
+		byte[] least = this.entries.calls().least(bucket);
+		RedisBucketCalls.Replied replied = this.entries.calls().call(what, (g) -> {
+			byte[][] keys = { meta, RedisConnection.bytes(this.entries.entry(bucket, g, stable)),
+					RedisConnection.bytes(this.entries.lease(bucket, g, stable)) };
+			byte[] generation = RedisConnection.bytes(Long.toString(g));
+			return (payload != null)
+					? (c) -> Scripts.PUT.run(c, ScriptOutputType.MULTI, keys, generation, least, payload, ttl)
+					: (c) -> Scripts.INVALIDATE.run(c, ScriptOutputType.MULTI, keys, generation, least);
+		});
+		List<Object> reply = replied.reply();
+		Long bucketVersion = null;
+		if (this.entries.versionOk(reply, bucket, replied.generation())) {
+			bucketVersion = (Long) reply.get(1);
+		}
 		byte[] head = this.entries.head('i');
-		byte[] tail = this.entries.tail(stable);
-		send(() -> versioned("invalidate", (c) -> Scripts.INVALIDATE.run(c, ScriptOutputType.INTEGER,
-				this.entries.meta(), this.entries.baseBytes(), name, this.entries.channel(), head, tail)));
+		byte[] tail = this.entries.tail(stable, bucketVersion);
+		versioned("publish", (c) -> Scripts.NOTIFY.run(c, ScriptOutputType.INTEGER, this.entries.meta(),
+				this.entries.channel(), head, tail));
 	}
 
 	/**
@@ -76,16 +103,18 @@ final class RedisWriter {
 
 	private void sendClear() throws Unavailable {
 		byte[] head = this.entries.head('c');
-		byte[] tail = this.entries.tail(null);
-		versioned("clear", (c) -> Scripts.CLEAR.run(c, ScriptOutputType.INTEGER, this.entries.meta(),
-				this.entries.channel(), head, tail));
+		byte[] tail = this.entries.tail();
+		List<Object> cleared = this.connection.call(this.cache, "clear", (c) -> Scripts.CLEAR.run(c,
+				ScriptOutputType.MULTI, this.entries.meta(), this.entries.channel(), head, tail));
+		this.entries.sequence().saw((Long) cleared.get(0));
+		this.entries.buckets().raise((Long) cleared.get(1), false);
 		this.events.versions().cleared(this.remote);
 	}
 
 	/** Tell every instance to clear the cache, leaving Redis' entries alone. */
 	private void notifyCleared() {
 		byte[] head = this.entries.head('c');
-		byte[] tail = this.entries.tail(null);
+		byte[] tail = this.entries.tail();
 		send(() -> versioned("publish", (c) -> Scripts.NOTIFY.run(c, ScriptOutputType.INTEGER,
 				this.entries.meta(), this.entries.channel(), head, tail)));
 	}
@@ -102,13 +131,9 @@ final class RedisWriter {
 			invalidate(key);
 			return;
 		}
-		byte[] name = RedisConnection.bytes(stable);
 		byte[] ttl = RedisConnection.bytes(Long.toString(RedisEntries.millis(ttlNanos)));
-		byte[] head = this.entries.head('i');
-		byte[] tail = this.entries.tail(stable);
 		send(() -> {
-			versioned("put", (c) -> Scripts.PUT.run(c, ScriptOutputType.INTEGER, this.entries.meta(),
-					this.entries.baseBytes(), name, payload, ttl, this.entries.channel(), head, tail));
+			inBucketThenNotify("put", stable, payload, ttl);
 			this.statistics.recordWrite();
 		});
 	}

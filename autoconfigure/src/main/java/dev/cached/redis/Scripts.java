@@ -3,86 +3,107 @@ package dev.cached.redis;
 /**
  * The Lua scripts of the Redis tier; each runs atomically in Redis.
  * <p>
- * Keys of a cache, all with the hash tag {@code {<cache>}} so that they share one slot:
- * its meta hash {@code <base>meta} (fields {@code v}, the cache's version, raised by every
- * invalidation, put and clear; {@code g}, the generation of its entries, raised by every
- * clear), an entry {@code <base><g>:<key>} and its lease {@code <base><g>:lease:<key>},
- * where {@code <base>} is {@code <prefix>{<cache>}:}. The meta hash is the only key named
- * in {@code KEYS}: the entry and lease keys depend on the generation read inside the
- * script, and share the meta hash's slot.
+ * The key layout is {@link RedisKeyLayout}'s: a cache's meta hash
+ * {@code <prefix>{<cid>}:meta} ({@code v} the cache's version, raised by every
+ * invalidation, put and clear, each with one message; {@code g} the generation of its
+ * entries, raised by every clear), and per bucket {@code <b>} of its keys a meta hash
+ * {@code <prefix>{<cid>.<b>}:m} ({@code v} the bucket's version, raised by every
+ * invalidation and put of one of its keys; {@code g} the highest generation used in the
+ * bucket), the entries {@code <prefix>{<cid>.<b>}:<g>:<key>} and their leases
+ * {@code <prefix>{<cid>.<b>}:<g>:lease:<key>}, all in the bucket's slot. Every script
+ * declares all its keys in {@code KEYS} and touches one slot: the cache's scripts its
+ * meta hash, the bucket scripts a bucket's.
+ * <p>
+ * The caller knows the cache's generation ({@link RedisBuckets}) and passes it to every
+ * bucket script, which first reads the bucket's meta hash: a generation below the
+ * bucket's is answered {@code {6, v, bucket g}} (the caller raises its own and reads the
+ * cache's meta hash again), a higher one is written to the bucket. A bucket whose version
+ * is below the least one the caller has seen went back in time and is answered
+ * {@code {4, v}}, nothing read; a bucket first used in a generation cannot hold an entry
+ * of it, and its version is then simply raised to the least one seen.
  * <p>
  * A versioned message is published as {@code head .. v .. tail}: the script puts the
  * version it made between the parts the caller gives ({@link RedisEvents#message}).
  */
 final class Scripts {
 
-	/** Reads the meta hash: {@code v} (a number) and {@code g} (text) of the cache. */
-	private static final String META = """
+	/**
+	 * KEYS[1] the bucket's meta hash; ARGV[1] the caller's generation, ARGV[2] the least
+	 * version of the bucket it has seen. Sets {@code v} and {@code older}.
+	 */
+	private static final String BUCKET = """
 			local m = redis.call('HMGET', KEYS[1], 'v', 'g')
 			local v = tonumber(m[1] or '0')
-			local g = m[2] or '0'
+			local bg = tonumber(m[2] or '0')
+			local g = tonumber(ARGV[1])
+			if g < bg then return {6, v, bg} end
+			local older = false
+			if g > bg then
+			  redis.call('HSET', KEYS[1], 'g', ARGV[1])
+			  if v < tonumber(ARGV[2]) then
+			    redis.call('HSET', KEYS[1], 'v', ARGV[2])
+			    v = tonumber(ARGV[2])
+			  end
+			else
+			  older = v < tonumber(ARGV[2])
+			end
 			""";
 
 	/**
-	 * KEYS meta; ARGV base, key, token, lease millis, least version, largest size. The
-	 * version first, then: {1, v, value, pttl} a value; {2, v, g} the lease taken;
-	 * {3, v, g, pttl} another instance's lease and its remaining time; {4, v} Redis is
-	 * older than the least version the caller has seen (nothing read); {5, v} the entry is
-	 * larger than allowed (not read).
+	 * KEYS bucket meta, entry, lease; ARGV generation, least version, token, lease millis,
+	 * largest size. The bucket's version second, then: {1, v, value, pttl} a value; {2, v}
+	 * the lease taken; {3, v, pttl} another instance's lease and its remaining time; {4, v}
+	 * the bucket is older than the caller has seen (nothing read); {5, v} the entry is
+	 * larger than allowed (not read); {6, v, g} the caller's generation is behind.
 	 */
-	static final RedisScript LOOKUP = new RedisScript(META + """
-			if v < tonumber(ARGV[5]) then return {4, v} end
-			local entry = ARGV[1] .. g .. ':' .. ARGV[2]
-			if redis.call('STRLEN', entry) > tonumber(ARGV[6]) then return {5, v} end
-			local value = redis.call('GET', entry)
-			if value then return {1, v, value, redis.call('PTTL', entry)} end
-			local lease = ARGV[1] .. g .. ':lease:' .. ARGV[2]
-			if redis.call('SET', lease, ARGV[3], 'NX', 'PX', ARGV[4]) then return {2, v, g} end
-			return {3, v, g, redis.call('PTTL', lease)}
+	static final RedisScript LOOKUP = new RedisScript(BUCKET + """
+			if older then return {4, v} end
+			if redis.call('STRLEN', KEYS[2]) > tonumber(ARGV[5]) then return {5, v} end
+			local value = redis.call('GET', KEYS[2])
+			if value then return {1, v, value, redis.call('PTTL', KEYS[2])} end
+			if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then return {2, v} end
+			return {3, v, redis.call('PTTL', KEYS[3])}
 			""");
 
 	/**
-	 * KEYS meta; ARGV base, key, least version, largest size. {1, v, value, pttl} a value;
-	 * {0, v} none; {4, v} Redis is older than the caller has seen; {5, v} too large.
+	 * KEYS bucket meta, entry; ARGV generation, least version, largest size.
+	 * {1, v, value, pttl} a value; {0, v} none; {4, v} older; {5, v} too large; {6, v, g}.
 	 */
-	static final RedisScript PEEK = new RedisScript(META + """
-			if v < tonumber(ARGV[3]) then return {4, v} end
-			local entry = ARGV[1] .. g .. ':' .. ARGV[2]
-			if redis.call('STRLEN', entry) > tonumber(ARGV[4]) then return {5, v} end
-			local value = redis.call('GET', entry)
-			if value then return {1, v, value, redis.call('PTTL', entry)} end
+	static final RedisScript PEEK = new RedisScript(BUCKET + """
+			if older then return {4, v} end
+			if redis.call('STRLEN', KEYS[2]) > tonumber(ARGV[3]) then return {5, v} end
+			local value = redis.call('GET', KEYS[2])
+			if value then return {1, v, value, redis.call('PTTL', KEYS[2])} end
 			return {0, v}
 			""");
 
-	/** KEYS meta; ARGV base, key, token, lease millis. {1, g} if the lease was taken, else {0, g}. */
-	static final RedisScript LEASE = new RedisScript(META + """
-			local lease = ARGV[1] .. g .. ':lease:' .. ARGV[2]
-			if redis.call('SET', lease, ARGV[3], 'NX', 'PX', ARGV[4]) then return {1, g} end
-			return {0, g}
+	/**
+	 * KEYS bucket meta, lease; ARGV generation, least version, token, lease millis. {1, v}
+	 * if the lease was taken, {0, v} if another instance holds it, {6, v, g}.
+	 */
+	static final RedisScript LEASE = new RedisScript(BUCKET + """
+			if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {1, v} end
+			return {0, v}
 			""");
 
 	/**
-	 * KEYS meta; ARGV base, key, token, value, ttl millis (0: none), channel, message, the
-	 * lease's name. Writes only while the caller's lease is the one of the current
-	 * generation and holds its token (an invalidation deletes it; a clear moves the cache to
-	 * a new generation, and the lease of the old one is then deleted), then releases it and
-	 * tells the waiters. 1 if written.
+	 * KEYS bucket meta, entry, lease; ARGV the lease's generation, token, value, ttl millis
+	 * (0: none), channel, message. Writes only while the caller's lease holds its token (an
+	 * invalidation deletes it) and no later generation is used in the bucket (a clear moved
+	 * the cache on), then releases it and tells the waiters. 1 if written.
 	 */
-	static final RedisScript WRITE = new RedisScript(META + """
-			local lease = ARGV[1] .. g .. ':lease:' .. ARGV[2]
-			if lease ~= ARGV[8] then
-			  if redis.call('GET', ARGV[8]) == ARGV[3] then redis.call('DEL', ARGV[8]) end
-			  return 0
-			end
-			if redis.call('GET', lease) ~= ARGV[3] then return 0 end
-			local entry = ARGV[1] .. g .. ':' .. ARGV[2]
-			if tonumber(ARGV[5]) > 0 then
-			  redis.call('SET', entry, ARGV[4], 'PX', ARGV[5])
+	static final RedisScript WRITE = new RedisScript("""
+			if redis.call('GET', KEYS[3]) ~= ARGV[2] then return 0 end
+			redis.call('DEL', KEYS[3])
+			redis.call('PUBLISH', ARGV[5], ARGV[6])
+			local bg = tonumber(redis.call('HGET', KEYS[1], 'g') or '0')
+			if bg > tonumber(ARGV[1]) then return 0 end
+			if bg < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'g', ARGV[1]) end
+			if tonumber(ARGV[4]) > 0 then
+			  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
 			else
-			  redis.call('SET', entry, ARGV[4])
+			  redis.call('SET', KEYS[2], ARGV[3])
 			end
-			redis.call('DEL', lease)
-			redis.call('PUBLISH', ARGV[6], ARGV[7])
 			return 1
 			""");
 
@@ -101,51 +122,50 @@ final class Scripts {
 			""");
 
 	/**
-	 * KEYS meta; ARGV base, key, channel, message head, message tail. Deletes the entry and
-	 * its lease (so that no running load writes), raises the version and publishes. The
-	 * new version.
+	 * The bucket's part of an invalidation. KEYS bucket meta, entry, lease; ARGV
+	 * generation, least version. Deletes the entry and its lease (so that no running load
+	 * writes) and raises the bucket's version: {0, the new version}; {4, v} if the bucket
+	 * went back in time (deleted, version left as it is); {6, v, g} (nothing done).
 	 */
-	static final RedisScript INVALIDATE = new RedisScript(META + """
-			redis.call('DEL', ARGV[1] .. g .. ':' .. ARGV[2], ARGV[1] .. g .. ':lease:' .. ARGV[2])
-			local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
-			redis.call('PUBLISH', ARGV[3], ARGV[4] .. nv .. ARGV[5])
-			return nv
+	static final RedisScript INVALIDATE = new RedisScript(BUCKET + """
+			redis.call('DEL', KEYS[2], KEYS[3])
+			if older then return {4, v} end
+			return {0, redis.call('HINCRBY', KEYS[1], 'v', 1)}
 			""");
 
 	/**
-	 * KEYS meta; ARGV base, key, value, ttl millis (0: none), channel, message head, message
-	 * tail. A put wins over loads: writes the entry, deletes its lease, raises the version
-	 * and publishes. The new version.
+	 * The bucket's part of a put. KEYS bucket meta, entry, lease; ARGV generation, least
+	 * version, value, ttl millis (0: none). A put wins over loads: writes the entry,
+	 * deletes its lease and raises the bucket's version; answers as {@link #INVALIDATE}.
 	 */
-	static final RedisScript PUT = new RedisScript(META + """
-			local entry = ARGV[1] .. g .. ':' .. ARGV[2]
+	static final RedisScript PUT = new RedisScript(BUCKET + """
 			if tonumber(ARGV[4]) > 0 then
-			  redis.call('SET', entry, ARGV[3], 'PX', ARGV[4])
+			  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
 			else
-			  redis.call('SET', entry, ARGV[3])
+			  redis.call('SET', KEYS[2], ARGV[3])
 			end
-			redis.call('DEL', ARGV[1] .. g .. ':lease:' .. ARGV[2])
-			local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
-			redis.call('PUBLISH', ARGV[5], ARGV[6] .. nv .. ARGV[7])
-			return nv
+			redis.call('DEL', KEYS[3])
+			if older then return {4, v} end
+			return {0, redis.call('HINCRBY', KEYS[1], 'v', 1)}
 			""");
 
 	/**
-	 * KEYS meta; ARGV channel, message head, message tail. Clears the cache in one step:
-	 * a new generation (the entries and leases of the old one are no longer read nor
-	 * written, and expire or are swept), a new version, and the message. The new version.
+	 * KEYS cache meta; ARGV channel, message head, message tail. Clears the cache in one
+	 * step: a new generation (the entries and leases of the old one are no longer read nor
+	 * written, and expire or are swept), a new version, and the message. {v, g}, the new
+	 * version and generation.
 	 */
 	static final RedisScript CLEAR = new RedisScript("""
-			redis.call('HINCRBY', KEYS[1], 'g', 1)
+			local g = redis.call('HINCRBY', KEYS[1], 'g', 1)
 			local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
 			redis.call('PUBLISH', ARGV[1], ARGV[2] .. nv .. ARGV[3])
-			return nv
+			return {nv, g}
 			""");
 
 	/**
-	 * KEYS meta; ARGV channel, message head, message tail. Raises the version and
-	 * publishes, touching no entry (an invalidation of a key that has no stable form). The
-	 * new version.
+	 * KEYS cache meta; ARGV channel, message head, message tail. Raises the cache's version
+	 * and publishes: the second step of an invalidation or a put (after the bucket's part),
+	 * or an invalidation of a key that has no stable form. The new version.
 	 */
 	static final RedisScript NOTIFY = new RedisScript("""
 			local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
@@ -154,24 +174,29 @@ final class Scripts {
 			""");
 
 	/**
-	 * KEYS meta; ARGV least version, channel, message head, message tail. Repairs a Redis
-	 * that went back in time: if the version is below the least one the caller has seen,
-	 * it is raised above it, the cache moves to a new generation (no entry of the older
-	 * state is read again) and the instances are told to clear it. {v, 1} if repaired,
-	 * {v, 0} if the version was not behind.
+	 * KEYS cache meta; ARGV least version, highest generation seen, the generation of a
+	 * read that found a bucket behind (-1: none), channel, message head, message tail.
+	 * Repairs a Redis that went back in time: if the cache's version or generation is below
+	 * the least one the caller has seen, or a bucket was found behind and no repair or clear
+	 * moved the generation past the one that read it, the version is raised above the one
+	 * seen, the cache moves to a generation never used before (no entry of the older state
+	 * is read again) and the instances are told to clear it. {v, 1, g} if repaired,
+	 * {v, 0, g} if not.
 	 */
-	static final RedisScript REPAIR = new RedisScript(META + """
-			if v >= tonumber(ARGV[1]) then return {v, 0} end
-			redis.call('HSET', KEYS[1], 'v', ARGV[1])
-			redis.call('HINCRBY', KEYS[1], 'g', 1)
+	static final RedisScript REPAIR = new RedisScript("""
+			local m = redis.call('HMGET', KEYS[1], 'v', 'g')
+			local v = tonumber(m[1] or '0')
+			local g = tonumber(m[2] or '0')
+			local seen = tonumber(ARGV[2])
+			local behind = v < tonumber(ARGV[1]) or g < seen
+			if tonumber(ARGV[3]) >= 0 and g <= tonumber(ARGV[3]) then behind = true end
+			if not behind then return {v, 0, g} end
+			if v < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'v', ARGV[1]) end
+			local ng = math.max(g, seen) + 1
+			redis.call('HSET', KEYS[1], 'g', ng)
 			local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
-			redis.call('PUBLISH', ARGV[2], ARGV[3] .. nv .. ARGV[4])
-			return {nv, 1}
-			""");
-
-	/** KEYS meta. The version, {@code 0} if the cache has none yet. */
-	static final RedisScript VERSION = new RedisScript(META + """
-			return v
+			redis.call('PUBLISH', ARGV[4], ARGV[5] .. nv .. ARGV[6])
+			return {nv, 1, ng}
 			""");
 
 	private Scripts() {

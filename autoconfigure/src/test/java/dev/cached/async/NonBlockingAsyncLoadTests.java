@@ -49,6 +49,7 @@ import org.springframework.context.annotation.Bean;
 import dev.cached.Cached;
 import dev.cached.CachedCaches;
 import dev.cached.key.StableKeys;
+import dev.cached.redis.RedisKeyLayout;
 import dev.cached.testing.BlockingCalls;
 import dev.cached.testing.BlockingCalls.ThreadKind;
 import dev.cached.testing.redis.RedisServer;
@@ -490,15 +491,15 @@ class NonBlockingAsyncLoadTests {
 
 	private static String entry(String cache, String key) {
 		// generation 0: these caches are never cleared
-		return "cached:{" + cache + "}:0:" + StableKeys.encode(key);
+		return RedisKeyLayout.entry("cached:", cache, 0, StableKeys.encode(key));
 	}
 
 	private static String entries(String cache) {
-		return "cached:{" + cache + "}:0:\"*";
+		return "cached:{" + RedisKeyLayout.cacheId(cache) + ".*}:0:\"*";
 	}
 
 	private static String leases(String cache) {
-		return "cached:{" + cache + "}:0:lease:*";
+		return "cached:{" + RedisKeyLayout.cacheId(cache) + ".*}:0:lease:*";
 	}
 
 	private static ConfigurableApplicationContext application(String... args) {

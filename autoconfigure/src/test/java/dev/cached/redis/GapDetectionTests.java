@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class GapDetectionTests {
 
-	private static final String META = "cached:{shelf}:meta";
+	private static final String META = Instances.meta("shelf");
 
 	@Test
 	void aLoadRunningWhenTheSubscriptionIsMadeAgainIsNotStored() throws Exception {

@@ -339,61 +339,59 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 		this.contexts.clear();
 	}
 
-	/**
-	 * Return the Redis key of a remote cache's entry under the default prefix, in the
-	 * first generation (before any clear of the cache).
-	 * @param cache the cache name
-	 * @param key the cache key
-	 * @return the Redis key
-	 */
+	/** The Redis key of a remote cache's entry (default prefix), in the first generation. */
 	static String entry(String cache, Object key) {
-		return "cached:{" + cache + "}:0:" + dev.cached.key.StableKeys.encode(key);
+		return RedisKeyLayout.entry(PREFIX, cache, 0, dev.cached.key.StableKeys.encode(key));
 	}
 
-	/**
-	 * Return the Redis key of a remote cache's entry under the default prefix, in the
-	 * cache's current generation (a clear moves a cache to the next one).
-	 * @param redis the Redis
-	 * @param cache the cache name
-	 * @param key the cache key
-	 * @return the Redis key
-	 */
+	/** The Redis key of a remote cache's entry (default prefix), in the cache's current generation. */
 	static String entry(RedisServer redis, String cache, Object key) {
-		return "cached:{" + cache + "}:" + generation(redis, cache) + ":" + dev.cached.key.StableKeys.encode(key);
+		return RedisKeyLayout.entry(PREFIX, cache, generation(redis, cache), dev.cached.key.StableKeys.encode(key));
 	}
 
-	/**
-	 * Return the Redis key of the lease on a remote cache's key under the default prefix,
-	 * in the cache's current generation.
-	 * @param redis the Redis
-	 * @param cache the cache name
-	 * @param key the cache key
-	 * @return the Redis key
-	 */
+	/** The Redis key of the lease on a remote cache's key (default prefix), in the current generation. */
 	static String lease(RedisServer redis, String cache, Object key) {
-		return "cached:{" + cache + "}:" + generation(redis, cache) + ":lease:" + dev.cached.key.StableKeys.encode(key);
+		return RedisKeyLayout.lease(PREFIX, cache, generation(redis, cache), dev.cached.key.StableKeys.encode(key));
 	}
 
-	/**
-	 * Return the current generation of a cache's entries in Redis, under the default prefix.
-	 * @param redis the Redis
-	 * @param cache the cache name
-	 * @return the generation, {@code 0} before the cache's first clear
-	 */
+	/** Return the current generation of a cache's entries in Redis, under the default prefix. */
 	static long generation(RedisServer redis, String cache) {
-		Object g = redis.command("HGET", "cached:{" + cache + "}:meta", "g");
+		Object g = redis.command("HGET", meta(cache), "g");
 		return (g != null) ? Long.parseLong((String) g) : 0;
 	}
 
-	/**
-	 * Return the Redis key of the lease on a remote cache's key under the default prefix,
-	 * in the first generation (before any clear of the cache).
-	 * @param cache the cache name
-	 * @param key the cache key
-	 * @return the Redis key
-	 */
+	/** The Redis key of the lease on a remote cache's key (default prefix), in the first generation. */
 	static String lease(String cache, Object key) {
-		return "cached:{" + cache + "}:0:lease:" + dev.cached.key.StableKeys.encode(key);
+		return RedisKeyLayout.lease(PREFIX, cache, 0, dev.cached.key.StableKeys.encode(key));
 	}
+
+	/** Return the Redis key of a cache's meta hash under the default prefix. */
+	static String meta(String cache) {
+		return RedisKeyLayout.meta(PREFIX, cache);
+	}
+
+	/** Return the Redis key of the meta hash of a key's bucket under the default prefix. */
+	static String bucketMeta(String cache, Object key) {
+		return RedisKeyLayout.bucketMeta(PREFIX, cache, dev.cached.key.StableKeys.encode(key));
+	}
+
+	/** A {@code KEYS} pattern of every entry, lease and bucket meta hash of a cache (default prefix). */
+	static String keysOf(String cache) {
+		return RedisKeyLayout.bucketsPattern(PREFIX, cache);
+	}
+
+	/**
+	 * A {@code KEYS} pattern of a cache's entries and leases (default prefix).
+	 * @param cache the cache name
+	 * @param generation the generation, or a pattern of it
+	 * @param key the key's stable form, or a pattern of it
+	 * @return the pattern
+	 */
+	static String pattern(String cache, String generation, String key) {
+		return PREFIX + "{" + RedisKeyLayout.cacheId(cache) + ".*}:" + generation + ":" + key;
+	}
+
+	/** The default key prefix. */
+	static final String PREFIX = "cached:";
 
 }

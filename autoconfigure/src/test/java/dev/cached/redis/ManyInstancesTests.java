@@ -122,16 +122,16 @@ class ManyInstancesTests {
 			callEverywhere(cache, key);
 		}
 		if (cache.equals("shared")) {
-			assertThat(redis.keys("cached:{shared}:" + Instances.generation(redis, "shared") + ":\"clear-*")).hasSize(2);
+			assertThat(redis.keys(Instances.pattern("shared", "" + Instances.generation(redis, "shared"), "\"clear-*"))).hasSize(2);
 		}
 		instances.cache(A, cache).invalidateAll();
 		for (String key : keys) {
 			awaitDropped(cache, key, A, B, C);
 		}
 		// one step in Redis: the cache's entries are now those of a new generation, none yet
-		assertThat(redis.keys("cached:{" + cache + "}:" + Instances.generation(redis, cache) + ":*")).isEmpty();
+		assertThat(redis.keys(Instances.pattern(cache, "" + Instances.generation(redis, cache), "*"))).isEmpty();
 		// and the older ones of a cache without a ttl are swept in the background
-		await().untilAsserted(() -> assertThat(redis.keys("cached:{" + cache + "}:*:\"clear-*")).isEmpty());
+		await().untilAsserted(() -> assertThat(redis.keys(Instances.pattern(cache, "*", "\"clear-*"))).isEmpty());
 		int executedBefore = catalog(C).executions(cache, keys.get(0));
 		get(C, cache, keys.get(0));
 		assertThat(catalog(C).executions(cache, keys.get(0))).isEqualTo(executedBefore + 1);
@@ -228,7 +228,7 @@ class ManyInstancesTests {
 			String value = first.get(Awaits.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 			assertThat(value).startsWith(key + "#");
 			assertThat(instances.cache(B, cache).contains(key)).isFalse();
-			assertThat(redis.keys("cached:{" + cache + "}:*" + key + "*")).isEmpty();
+			assertThat(redis.keys(Instances.pattern(cache, "*", "*" + key + "*"))).isEmpty();
 			String next = get(B, cache, key);
 			assertThat(next).isNotEqualTo(value);
 			assertThat(catalog(B).executions(cache, key)).isEqualTo(2);

@@ -109,8 +109,8 @@ class RedisApplicationValuesTests {
 	void aPageTravelsAsContentPageRequestAndTotalUnderAStableKey() throws Exception {
 		PageRequest request = PageRequest.of(0, 1, Sort.by(Sort.Order.asc("lastName").ignoreCase()));
 		vets(A).findAll(request);
-		String entry = "cached:{vets}:0:{\"page\":0,\"size\":1,\"sort\":"
-				+ "[{\"property\":\"lastName\",\"direction\":\"ASC\",\"ignoreCase\":true}]}";
+		String entry = RedisKeyLayout.entry("cached:", "vets", 0, "{\"page\":0,\"size\":1,\"sort\":"
+				+ "[{\"property\":\"lastName\",\"direction\":\"ASC\",\"ignoreCase\":true}]}");
 		assertThat(Instances.entry("vets", request)).isEqualTo(entry);
 		byte[] stored = redis.get(entry);
 		assertThat(stored).isNotNull();
@@ -137,8 +137,8 @@ class RedisApplicationValuesTests {
 	void sortKeysAreStable() {
 		Sort sort = Sort.by(Sort.Order.desc("lastName").nullsFirst());
 		List<Vet> sorted = vets(A).sorted(sort);
-		assertThat(redis.get("cached:{sorted}:0:[{\"property\":\"lastName\",\"direction\":\"DESC\","
-				+ "\"nullHandling\":\"NULLS_FIRST\"}]")).isNotNull();
+		assertThat(redis.get(RedisKeyLayout.entry("cached:", "sorted", 0,
+				"[{\"property\":\"lastName\",\"direction\":\"DESC\"," + "\"nullHandling\":\"NULLS_FIRST\"}]"))).isNotNull();
 		assertThat(vets(B).sorted(sort)).isEqualTo(sorted);
 		assertThat(vets(B).executions("sorted:" + sort)).isZero();
 	}

@@ -61,7 +61,7 @@ class RedisBackInTimeTests {
 
 			// repaired: the version is above what the instances had seen, and reads work again
 			await().until(() -> Instances.generation(redis, "books") > 0);
-			Object v = redis.command("HGET", "cached:{books}:meta", "v");
+			Object v = redis.command("HGET", Instances.meta("books"), "v");
 			assertThat(Long.parseLong((String) v)).isGreaterThan(1);
 			await().untilAsserted(() -> {
 				instances.engine(0, "books").invalidateLocally("k");

@@ -348,7 +348,7 @@ class RedisFaultTests {
 	}
 
 	static String entry(String cache, String id) {
-		return "cached:{" + cache + "}:0:" + StableKeys.encode(id);
+		return RedisKeyLayout.entry("cached:", cache, 0, StableKeys.encode(id));
 	}
 
 	static double errors(ConfigurableApplicationContext context, String cache) {

@@ -83,10 +83,10 @@ class RemoteClearTests {
 			release.countDown();
 
 			String loaded = load.get(Awaits.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-			assertThat(redis.keys("cached:{books}:*:\"running\"")).as("entries of the key in Redis").isEmpty();
+			assertThat(redis.keys(Instances.pattern("books", "*", "\"running\""))).as("entries of the key in Redis").isEmpty();
 			assertThat(instances.cache(0, "books").contains("running")).isFalse();
 			assertThat(b.book("running")).as("B loads the key itself").isNotEqualTo(loaded);
-			assertThat(redis.keys("cached:{books}:1:\"running\"")).hasSize(1);
+			assertThat(redis.keys(Instances.pattern("books", "1", "\"running\""))).hasSize(1);
 		}
 	}
 

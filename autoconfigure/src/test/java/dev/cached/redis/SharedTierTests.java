@@ -66,7 +66,7 @@ class SharedTierTests {
 		double misses = instances.count(B, "cache.gets", "prices", "result", "miss");
 		List<Price> loaded = prices(A).prices("EUR");
 		assertThat(prices(A).executions("prices", "EUR")).isEqualTo(1);
-		String entry = "cached:{prices}:0:\"EUR\"";
+		String entry = Instances.entry("prices", "EUR");
 		assertThat(redis.keys("cached:*")).contains(entry);
 		assertThat(redis.pttl(entry)).isPositive().isLessThanOrEqualTo(TEN_MINUTES);
 		List<Price> read = prices(B).prices("EUR");
@@ -99,7 +99,7 @@ class SharedTierTests {
 	 */
 	@Test
 	void aValueReadFromRedisLivesLocallyAtMostForWhatRemainsOfItThere() {
-		String entry = "cached:{prices}:0:\"USD\"";
+		String entry = Instances.entry("prices", "USD");
 		List<Price> loaded = prices(A).prices("USD");
 		assertThat(redis.pttl(entry)).isGreaterThan(TEN_MINUTES - Duration.ofMinutes(1).toMillis());
 		assertThat(redis.command("PEXPIRE", entry, "1500")).isEqualTo(1L);
@@ -142,7 +142,7 @@ class SharedTierTests {
 	 */
 	@Test
 	void aValueReadFromRedisWithoutExpiryLivesLocallyForTheCachesTtl() {
-		String entry = "cached:{prices}:0:\"JPY\"";
+		String entry = Instances.entry("prices", "JPY");
 		redis.set(entry, "[{\"sku\":\"planted\",\"cents\":1,\"tags\":[]}]".getBytes(StandardCharsets.UTF_8));
 		assertThat(prices(B).prices("JPY")).containsExactly(new Price("planted", 1, List.of()));
 		assertThat(prices(B).executions("prices", "JPY")).isZero();
@@ -152,9 +152,9 @@ class SharedTierTests {
 	@Test
 	void compositeKeysHaveTheirStableFormInRedis() {
 		Price loaded = prices(A).price("sku-1", 3);
-		String entry = "cached:{price}:0:[\"sku-1\",3]";
+		String entry = RedisKeyLayout.entry("cached:", "price", 0, "[\"sku-1\",3]");
 		assertThat(StableKeys.encode(CachedCaches.key("sku-1", 3))).isEqualTo("[\"sku-1\",3]");
-		assertThat(redis.keys("cached:{price}:*")).containsExactly(entry);
+		assertThat(redis.keys(Instances.pattern("price", "*", "*"))).containsExactly(entry);
 		assertThat(redis.get(entry)).asString().isEqualTo("{\"sku\":\"sku-1\",\"cents\":300,\"tags\":[]}");
 		assertThat(prices(B).price("sku-1", 3)).isEqualTo(loaded);
 		assertThat(prices(B).executions("price", "sku-1:3")).isZero();
@@ -163,7 +163,7 @@ class SharedTierTests {
 	@Test
 	void nullResultsAreSharedWhenTheCacheStoresNull() {
 		assertThat(prices(A).maybe("nothing")).isNull();
-		assertThat(redis.get("cached:{maybe}:0:\"nothing\"")).asString().isEqualTo("null");
+		assertThat(redis.get(Instances.entry("maybe", "nothing"))).asString().isEqualTo("null");
 		assertThat(prices(B).maybe("nothing")).isNull();
 		assertThat(prices(B).executions("maybe", "nothing")).isZero();
 		assertThat(instances.cache(B, "maybe").contains("nothing")).isTrue();
@@ -182,13 +182,14 @@ class SharedTierTests {
 		prefixed[args.length] = "--cached.redis.key-prefix=shop:";
 		try (Instances shop = Instances.start(redis, Application.class, 2, prefixed)) {
 			List<Price> loaded = shop.bean(A, Prices.class).prices("GBP");
-			assertThat(redis.keys("shop:*")).containsExactly("shop:{prices}:0:\"GBP\"");
+			assertThat(redis.keys("shop:*")).containsExactly(RedisKeyLayout.entry("shop:", "prices", 0, "\"GBP\""));
 			assertThat(redis.keys("cached:*GBP*")).isEmpty();
 			assertThat(shop.bean(B, Prices.class).prices("GBP")).isEqualTo(loaded);
 			assertThat(shop.bean(B, Prices.class).executions("prices", "GBP")).isZero();
 			// invalidations travel on shop:events
 			shop.cache(A, "prices").invalidate("GBP");
-			assertThat(redis.keys("shop:*")).containsExactly("shop:{prices}:meta");
+			assertThat(redis.keys("shop:*")).containsExactlyInAnyOrder(RedisKeyLayout.meta("shop:", "prices"),
+					RedisKeyLayout.bucketMeta("shop:", "prices", "\"GBP\""));
 			await().until(() -> !shop.cache(B, "prices").contains("GBP"));
 			// the default-prefix instances know nothing of it
 			assertThat(prices(B).prices("GBP")).isNotEqualTo(loaded);
@@ -210,7 +211,7 @@ class SharedTierTests {
 		assertThat(prices(B).executions("refreshing", key)).isZero();
 		// the Redis copy expires before either local copy: no instance takes it for a fresher
 		// value stored by another, so the lease alone decides who reloads
-		String entry = "cached:{refreshing}:0:\"refresh\"";
+		String entry = Instances.entry("refreshing", "refresh");
 		assertThat(redis.command("PEXPIRE", entry, "300000")).isEqualTo(1L);
 		CountDownLatch gate = Prices.close(key);
 		// A's copy turns stale after refresh-after (1s): a read then starts its reload
@@ -218,7 +219,7 @@ class SharedTierTests {
 			assertThat(prices(A).refreshing(key)).isEqualTo(first);
 			return prices(A).executions("refreshing", key) == 2;
 		});
-		assertThat(redis.keys("cached:{refreshing}:0:lease:*")).hasSize(1);
+		assertThat(redis.keys(Instances.pattern("refreshing", "0", "lease:*"))).hasSize(1);
 		// B's copy, read from Redis after A's load, is stale too once 1s has passed since
 		await().atMost(Duration.ofSeconds(20))
 			.until(() -> System.nanoTime() - readOnB > TimeUnit.MILLISECONDS.toNanos(1200));
