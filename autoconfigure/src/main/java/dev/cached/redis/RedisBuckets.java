@@ -29,6 +29,9 @@ final class RedisBuckets {
 	/** Whether {@link #generation} is the one in Redis as far as this instance knows. */
 	private boolean known;
 
+	/** {@link #generation} if {@link #known}, else -1: read without the lock, on every call. */
+	private volatile long current = -1;
+
 	/** Raised by each {@link #forget}: a meta hash read before it does not make the generation known. */
 	private long epoch;
 
@@ -39,8 +42,8 @@ final class RedisBuckets {
 	 * Return the generation to name entries with.
 	 * @return the generation, or -1 if it must be read from the cache's meta hash first
 	 */
-	synchronized long generation() {
-		return this.known ? this.generation : -1;
+	long generation() {
+		return this.current;
 	}
 
 	/** The highest generation seen: the cache's meta hash must hold at least this one. */
@@ -64,6 +67,7 @@ final class RedisBuckets {
 		if (epoch == this.epoch) {
 			this.known = true;
 		}
+		this.current = this.known ? this.generation : -1;
 		return this.generation;
 	}
 
@@ -74,6 +78,7 @@ final class RedisBuckets {
 	 */
 	synchronized void raise(long g, boolean reread) {
 		this.generation = Math.max(this.generation, g);
+		this.current = this.known ? this.generation : -1;
 		if (reread) {
 			forget();
 		}
@@ -82,6 +87,7 @@ final class RedisBuckets {
 	/** A clear or a repair may have raised the generation: read it again before the next call. */
 	synchronized void forget() {
 		this.known = false;
+		this.current = -1;
 		this.epoch++;
 	}
 

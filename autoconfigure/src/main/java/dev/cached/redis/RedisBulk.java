@@ -23,18 +23,20 @@ import dev.cached.redis.RedisEntries.Lease;
 
 /**
  * The bulk load of one remote cache ({@code @CachedAll}): the keys a bulk owner misses
- * locally go to Redis in one script that reads every entry and takes the lease of each
- * one still missing; the method runs once for the keys whose lease was taken; one more
- * script writes their values and releases the leases it does not write (refused when a
- * lease was lost, as for one key: an invalidation anywhere deletes it, a clear moves the
- * cache to a new generation, so "invalidation wins" holds per key). A key whose lease
- * another instance holds is loaded after that, through the single-key path
- * ({@link RedisRemoteCache#load}), which waits for that instance's news, so a bulk call
- * never waits while it holds leases. A key with no stable form, and every key when Redis
- * does not answer (or went back in time), are loaded locally in the same execution,
- * without a lease. The asynchronous form ({@link #loadAllAsync}) takes the same steps
- * without blocking: the method starts where Redis answered, on the given executor, and
- * the write is sent without waiting for its reply.
+ * locally go to Redis in one script (one per node of a cluster, {@link RedisBulkRouting})
+ * that reads every entry and takes the lease of each one still missing; the method runs
+ * once for the keys whose lease was taken; one more script writes their values and
+ * releases the leases it does not write (refused when a lease was lost, as for one key:
+ * an invalidation anywhere deletes it, a clear moves the cache to a new generation, so
+ * "invalidation wins" holds per key). A key whose lease another instance holds (or whose
+ * bucket is in a later generation than this instance knew) is loaded after that, through
+ * the single-key path ({@link RedisRemoteCache#load}), which waits for that instance's
+ * news, so a bulk call never waits while it holds leases. A key with no stable form,
+ * every key when Redis does not answer, and each key whose bucket went back in time, are
+ * loaded locally in the same execution, without a lease. The asynchronous form
+ * ({@link #loadAllAsync}) takes the same steps without blocking: the method starts where
+ * Redis answered, on the given executor, and the write is sent without waiting for its
+ * reply.
  */
 final class RedisBulk {
 

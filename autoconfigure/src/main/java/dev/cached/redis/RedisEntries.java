@@ -20,11 +20,12 @@ import dev.cached.engine.RemoteStatistics;
 import dev.cached.key.StableKeys;
 
 /**
- * The Redis operations of one cache, each one command (mostly one of the {@link Scripts}):
- * look up an entry (or take its lease), read it, take and release a lease, write a
- * loaded value. Keys are in their {@link StableKeys stable form}; the key layout is
- * {@link RedisKeys}'. Every read passes the least version of the cache this instance has
- * seen ({@link RedisSequence}), and reads nothing from a Redis that went back in time; an
+ * The Redis operations of one cache, each one command (mostly one of the {@link Scripts})
+ * once the cache's generation is known ({@link RedisBucketCalls}): look up an entry (or
+ * take its lease), read it, take and release a lease, write a loaded value. Keys are in
+ * their {@link StableKeys stable form}; the key layout is {@link RedisKeyLayout}'s. Every
+ * read passes the least version of the key's bucket this instance has seen
+ * ({@link RedisBuckets}), and reads nothing from a bucket that went back in time; an
  * entry larger than {@code cached.redis.max-value-size} is never read (checked in Redis)
  * nor written. No operation throws: a fault is counted by the tier and answered as
  * "nothing there".

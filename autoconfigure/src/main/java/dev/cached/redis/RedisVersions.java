@@ -32,13 +32,15 @@ import dev.cached.redis.RedisSequence.Verdict;
  * instance serves an invalidated value for longer than {@code cached.redis.max-staleness}
  * once Redis answers;</li>
  * <li><b>Redis that went back in time</b> (a restart from an older snapshot, a failover to
- * a replica that missed writes): a version in Redis below one seen before, found by a
- * check or by the read scripts (which then read nothing), invalidates every cache locally
- * and repairs Redis ({@link Scripts#REPAIR}: a version above the one seen, and a new
- * generation, so that no older entry is read);</li>
+ * a replica that missed writes): a cache's version or generation in Redis below one seen
+ * before, found by a check or a read of the meta hash, or a bucket's version below one
+ * seen, found by the read scripts (which then read nothing), invalidates every cache
+ * locally and repairs Redis ({@link Scripts#REPAIR}: a version above the one seen, and a
+ * generation never used before, so that no older entry is read); the periodic check also
+ * tells each cache its generation ({@link RedisBuckets});</li>
  * <li><b>sweeps</b>: after a clear, the entries of older generations of a cache without a
- * ttl are deleted in small batches ({@code SCAN MATCH}); those of caches with a ttl
- * expire by themselves.</li>
+ * ttl are deleted in small batches ({@code SCAN MATCH} over its buckets' keys, on every
+ * primary of a cluster); those of caches with a ttl expire by themselves.</li>
  * </ul>
  * Everything here runs on its own daemon thread, {@code cached-redis-versions}, between
  * {@link #start} and {@link #stop}; the last gap repaired is shown by the actuator.

@@ -71,6 +71,14 @@ final class RedisWriter {
 	 */
 	private void inBucketThenNotify(String what, String stable, byte @Nullable [] payload, byte @Nullable [] ttl)
 			throws Unavailable {
+		byte[] head = this.entries.head('i');
+		if (!this.entries.keepsValues()) {
+			// no entry in Redis: the cache's version and the message only
+			byte[] tail = this.entries.tail(stable, null);
+			versioned("publish", (c) -> Scripts.NOTIFY.run(c, ScriptOutputType.INTEGER, this.entries.meta(),
+					this.entries.channel(), head, tail));
+			return;
+		}
 		int bucket = RedisKeyLayout.bucket(stable);
 		byte[] meta = this.entries.bucketMeta(bucket);
 		byte[] least = this.entries.calls().least(bucket);
@@ -87,7 +95,6 @@ final class RedisWriter {
 		if (this.entries.versionOk(reply, bucket, replied.generation())) {
 			bucketVersion = (Long) reply.get(1);
 		}
-		byte[] head = this.entries.head('i');
 		byte[] tail = this.entries.tail(stable, bucketVersion);
 		versioned("publish", (c) -> Scripts.NOTIFY.run(c, ScriptOutputType.INTEGER, this.entries.meta(),
 				this.entries.channel(), head, tail));

@@ -170,7 +170,7 @@ class ClusterSingleFlightTests {
 			Future<String> callB = this.executor.submit(() -> onB.quote(key));
 			CachedCache cacheB = renewing.engine(B, "quotes");
 			await().until(() -> cacheB.inFlightKeys() == 1);
-			String lease = "renewing:{quotes}:0:lease:" + StableKeys.encode(key);
+			String lease = RedisKeyLayout.lease("renewing:", "quotes", 0, StableKeys.encode(key));
 			await().during(Duration.ofMillis(2000)).atMost(Duration.ofSeconds(10)).until(() -> {
 				assertThat(onB.executions("quotes", key)).as("executions on B").isZero();
 				assertThat(redis.keys(lease)).as("A's lease").hasSize(1);

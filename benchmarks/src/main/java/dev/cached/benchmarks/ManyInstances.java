@@ -17,6 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import dev.cached.engine.CachedCache;
 import dev.cached.key.StableKeys;
+import dev.cached.redis.RedisKeyLayout;
 import dev.cached.testing.redis.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -320,10 +321,9 @@ public final class ManyInstances {
 		/** Whether Redis holds the entry of {@code key} in {@code cache}. */
 		boolean inRedis(CachedCache cache, Object key) {
 			// under the cache's current generation (the field g of its meta hash, 0 before any clear)
-			String base = "cached:{" + cache.getName() + "}:";
-			Object generation = this.redis.command("HGET", base + "meta", "g");
-			String g = (generation != null) ? generation.toString() : "0";
-			return this.redis.get(base + g + ":" + StableKeys.encode(key)) != null;
+			Object generation = this.redis.command("HGET", RedisKeyLayout.meta("cached:", cache.getName()), "g");
+			long g = (generation != null) ? Long.parseLong(generation.toString()) : 0;
+			return this.redis.get(RedisKeyLayout.entry("cached:", cache.getName(), g, StableKeys.encode(key))) != null;
 		}
 
 		long[] slowExecutions() {

@@ -14,6 +14,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteStatistics;
+import dev.cached.redis.RedisKeyLayout;
 import dev.cached.testing.redis.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -91,7 +92,7 @@ public class RedisBenchmarks {
 	private final byte[][] redisKeys = new byte[Keys.COUNT][];
 
 	/** The look-up script's key: the cache's meta hash. */
-	private byte[][] metaKey;
+	private final byte[][][] scriptKeys = new byte[Keys.COUNT][][];
 
 	/** The look-up script's arguments per key: base, key, token, lease time, least version, largest size. */
 	private final byte[][][] scriptArguments = new byte[Keys.COUNT][][];
@@ -166,12 +167,11 @@ public class RedisBenchmarks {
 				RedisBenchmarkApplication.BY_ID_KEY_CACHE, true);
 		this.payload = RedisBenchmarkApplication.cache(this.context, RemoteService.PAYLOAD_CACHE, true);
 		this.payloadStore = this.payload.getNativeCache();
-		String base = "cached:{" + RemoteService.PAYLOAD_CACHE + "}:";
-		byte[] baseBytes = base.getBytes(StandardCharsets.UTF_8);
-		byte[] generationBytes = this.lettuce.hget((base + "meta").getBytes(StandardCharsets.UTF_8),
+		String cache = RemoteService.PAYLOAD_CACHE;
+		byte[] generationBytes = this.lettuce.hget(RedisKeyLayout.meta("cached:", cache).getBytes(StandardCharsets.UTF_8),
 				"g".getBytes(StandardCharsets.UTF_8));
 		String generation = (generationBytes != null) ? new String(generationBytes, StandardCharsets.UTF_8) : "0";
-		this.metaKey = new byte[][] { (base + "meta").getBytes(StandardCharsets.UTF_8) };
+		long g = Long.parseLong(generation);
 		for (int i = 0; i < Keys.COUNT; i++) {
 			check(byIdKeyCache.peek(Keys.BOXED[i]) != null, "the local hit's store lacks key " + i);
 			// the local invalidation must reach the stored key, or remoteHit would be a local hit
@@ -179,12 +179,17 @@ public class RedisBenchmarks {
 			this.payload.invalidateLocally(Keys.BOXED[i]);
 			check(this.payload.peek(Keys.BOXED[i]) == null, "invalidateLocally left key " + i);
 			// the cache's entries live under its current generation (the meta hash's field g)
-			this.redisKeys[i] = (base + generation + ":" + i).getBytes(StandardCharsets.UTF_8);
+			String stable = Integer.toString(i);
+			this.redisKeys[i] = RedisKeyLayout.entry("cached:", cache, g, stable).getBytes(StandardCharsets.UTF_8);
+			this.scriptKeys[i] = new byte[][] {
+					RedisKeyLayout.bucketMeta("cached:", cache, stable).getBytes(StandardCharsets.UTF_8), this.redisKeys[i],
+					RedisKeyLayout.lease("cached:", cache, g, stable).getBytes(StandardCharsets.UTF_8) };
 			byte[] expected = ("\"" + Keys.VALUES[i] + "\"").getBytes(StandardCharsets.UTF_8);
 			check(Arrays.equals(expected, this.lettuce.get(this.redisKeys[i])),
 					"Redis does not hold the JSON of key " + i + " where the raw GET reads it");
-			this.scriptArguments[i] = new byte[][] { baseBytes, Integer.toString(i).getBytes(StandardCharsets.UTF_8),
-					this.token, this.leaseMillis, "0".getBytes(StandardCharsets.UTF_8),
+			// generation, least version of the bucket, token, lease millis, largest size
+			this.scriptArguments[i] = new byte[][] { generation.getBytes(StandardCharsets.UTF_8),
+					"0".getBytes(StandardCharsets.UTF_8), this.token, this.leaseMillis,
 					Integer.toString(1024 * 1024).getBytes(StandardCharsets.UTF_8) };
 			List<Object> reply = lookUp(i);
 			// {1, v, value, pttl}
@@ -325,12 +330,13 @@ public class RedisBenchmarks {
 	 */
 	@Benchmark
 	public List<Object> lettuceEvalsha(Partition cursor) {
-		return this.lettuce.evalsha(this.lookupSha, ScriptOutputType.MULTI, this.metaKey,
-				this.scriptArguments[cursor.next()]);
+		int i = cursor.next();
+		return this.lettuce.evalsha(this.lookupSha, ScriptOutputType.MULTI, this.scriptKeys[i],
+				this.scriptArguments[i]);
 	}
 
 	private List<Object> lookUp(int i) {
-		return this.lettuce.eval(this.lookupScript, ScriptOutputType.MULTI, this.metaKey, this.scriptArguments[i]);
+		return this.lettuce.eval(this.lookupScript, ScriptOutputType.MULTI, this.scriptKeys[i], this.scriptArguments[i]);
 	}
 
 	private static String sha1(String script) throws NoSuchAlgorithmException {

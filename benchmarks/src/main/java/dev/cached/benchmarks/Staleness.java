@@ -13,6 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteTier;
+import dev.cached.redis.RedisKeyLayout;
 import dev.cached.testing.redis.RedisServer;
 import org.jspecify.annotations.Nullable;
 
@@ -274,8 +275,8 @@ public final class Staleness {
 				this.a.data(key);
 				List<String> created = new ArrayList<>(redis.keys("*"));
 				created.removeAll(before);
-				created.removeIf((name) -> name.contains("lease") || name.endsWith(":meta")
-						|| !name.contains(RemoteService.DATA_CACHE));
+				created.removeIf((name) -> name.contains("lease") || name.endsWith(":meta") || name.endsWith(":m")
+						|| !name.contains(RedisKeyLayout.cacheId(RemoteService.DATA_CACHE)));
 				if (created.size() == 1) {
 					return created.get(0);
 				}

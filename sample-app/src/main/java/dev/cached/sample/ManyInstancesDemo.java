@@ -26,6 +26,7 @@ import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteStatistics;
 import dev.cached.engine.RemoteTier;
+import dev.cached.redis.RedisKeyLayout;
 import dev.cached.redis.RedisTier;
 import org.jspecify.annotations.Nullable;
 
@@ -144,11 +145,13 @@ public final class ManyInstancesDemo {
 		context.getBean(RedisTier.class).stop();
 		try (RedisConnection connection = context.getBean(RedisConnectionFactory.class).getConnection()) {
 			for (String cache : List.of(CACHE_NAME, RULE_CACHE_NAME)) {
+				// the cache's meta hash, and every key of its buckets
+				List<byte[]> keys = new ArrayList<>();
+				keys.add(RedisKeyLayout.meta(keyPrefix, cache).getBytes(StandardCharsets.UTF_8));
 				ScanOptions options = ScanOptions.scanOptions()
-					.match(keyPrefix.replaceAll("([*?\\[\\]\\\\])", "\\\\$1") + "{" + cache + "}:*")
+					.match(RedisKeyLayout.bucketsPattern(keyPrefix, cache))
 					.count(1000)
 					.build();
-				List<byte[]> keys = new ArrayList<>();
 				try (Cursor<byte[]> cursor = connection.keyCommands().scan(options)) {
 					cursor.forEachRemaining(keys::add);
 				}
