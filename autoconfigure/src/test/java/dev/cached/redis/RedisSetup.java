@@ -49,7 +49,7 @@ final class RedisSetup {
 		return new RedisSetup(
 				() -> List.of("--spring.data.redis.cluster.nodes=" + String.join(",", cluster.addresses()),
 						"--spring.data.redis.lettuce.cluster.refresh.adaptive=true",
-						"--spring.data.redis.lettuce.cluster.refresh.period=1s"),
+						"--spring.data.redis.lettuce.cluster.refresh.period=1s", "--spring.data.redis.timeout=1s"),
 				() -> cluster.nodes().get(0), cluster::nodes);
 	}
 
