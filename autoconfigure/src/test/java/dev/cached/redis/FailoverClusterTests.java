@@ -9,6 +9,10 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.cached.redis.ClusterFaults.Caller;
 import dev.cached.redis.FailoverSentinelTests.Books;
@@ -28,10 +32,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reads Redis again and listens on a node that answers; the invalidation is not lost: no
  * instance serves the invalidated value longer than {@code cached.redis.max-staleness}
  * after Redis answers again. The time to recover (from the fault to each instance's first
- * value read from Redis) is printed ({@code FailoverClusterTests:} lines). The cluster's
- * node timeout is 1 s (Redis' default is 15 s).
+ * value read from Redis) is printed ({@code FailoverClusterTests:} lines). An instance's
+ * outage ends only once every shard answers: one outage per instance at most, however
+ * long the failover takes. The cluster's node timeout is 1 s (Redis' default is 15 s).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(OutputCaptureExtension.class)
 class FailoverClusterTests {
 
 	private static final int A = 0;
@@ -66,20 +72,20 @@ class FailoverClusterTests {
 
 	@Test
 	@Order(1)
-	void aReplicaPromotedByHandFailsNoCallAndLosesNoInvalidation() {
+	void aReplicaPromotedByHandFailsNoCallAndLosesNoInvalidation(CapturedOutput output) {
 		RedisServer primary = ClusterFaults.shardOf(cluster, "books", "probe");
 		RedisServer replica = cluster.replicaOf(primary);
-		survives("CLUSTER FAILOVER", primary, replica,
+		survives(output, "CLUSTER FAILOVER", primary, replica,
 				() -> assertThat(replica.command("CLUSTER", "FAILOVER")).hasToString("OK"));
 	}
 
 	@Test
 	@Order(2)
-	void aFrozenPrimaryIsReplacedWhileTheInstancesAnswerLocally() {
+	void aFrozenPrimaryIsReplacedWhileTheInstancesAnswerLocally(CapturedOutput output) {
 		RedisServer primary = ClusterFaults.shardOf(cluster, "books", "probe");
 		RedisServer replica = cluster.replicaOf(primary);
 		try {
-			survives("SIGSTOP of the primary", primary, replica, primary::pause);
+			survives(output, "SIGSTOP of the primary", primary, replica, primary::pause);
 		}
 		finally {
 			primary.resume();
@@ -94,12 +100,12 @@ class FailoverClusterTests {
 	 */
 	@Test
 	@Order(3)
-	void aFrozenPrimaryHoldingSubscriptionsIsLeftForALiveNode() {
+	void aFrozenPrimaryHoldingSubscriptionsIsLeftForALiveNode(CapturedOutput output) {
 		RedisServer victim = subscriptionHolder();
 		RedisServer replica = cluster.replicaOf(victim);
 		try {
-			survives("SIGSTOP of a primary holding " + held(victim) + " of " + instances.size() + " subscriptions",
-					victim, replica, victim::pause);
+			survives(output, "SIGSTOP of a primary holding " + held(victim) + " of " + instances.size()
+					+ " subscriptions", victim, replica, victim::pause);
 		}
 		finally {
 			victim.resume();
@@ -109,11 +115,11 @@ class FailoverClusterTests {
 
 	@Test
 	@Order(4)
-	void killingAPrimaryHoldingSubscriptionsFailsNoCallAndTheInstancesListenAgain() {
+	void killingAPrimaryHoldingSubscriptionsFailsNoCallAndTheInstancesListenAgain(CapturedOutput output) {
 		RedisServer victim = subscriptionHolder();
 		RedisServer replica = cluster.replicaOf(victim);
-		survives("kill -9 of a primary holding " + held(victim) + " of " + instances.size() + " subscriptions",
-				victim, replica, victim::kill);
+		survives(output, "kill -9 of a primary holding " + held(victim) + " of " + instances.size()
+				+ " subscriptions", victim, replica, victim::kill);
 	}
 
 	/** The node holding the most subscriptions, made a primary if it is a replica. */
@@ -136,7 +142,7 @@ class FailoverClusterTests {
 	 * it, and wait for the replica to take over: every instance reads Redis again, listens
 	 * again, and stops serving the invalidated value within max-staleness; no call failed.
 	 */
-	private static void survives(String fault, RedisServer primary, RedisServer replica, Runnable makeFault) {
+	private static void survives(CapturedOutput output, String fault, RedisServer primary, RedisServer replica, Runnable makeFault) {
 		String probe = ClusterFaults.keyOn(cluster, "books", "probe", primary);
 		String key = ClusterFaults.keyOn(cluster, "books", "k", primary);
 		String old = books(A).book(key);
@@ -153,6 +159,7 @@ class FailoverClusterTests {
 			}
 			List<Caller> all = List.of(callers);
 			await().until(() -> all.stream().allMatch((caller) -> caller.redisReads.get() > 3));
+			int logged = output.length();
 			long faulted = System.nanoTime();
 			Caller.since(faulted, all);
 			makeFault.run();
@@ -187,6 +194,9 @@ class FailoverClusterTests {
 			for (Caller caller : callers) {
 				assertThat(caller.failures).as("failed calls").isEmpty();
 			}
+			String log = output.toString().substring(logged);
+			assertThat(log.split("Redis is back after", -1).length - 1).as("outages ended")
+				.isLessThanOrEqualTo(instances.size());
 		}
 		finally {
 			for (Caller caller : callers) {
