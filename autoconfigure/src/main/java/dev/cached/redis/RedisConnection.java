@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -80,23 +82,25 @@ final class RedisConnection {
 	 * @param <T> the reply's type
 	 * @param cache the cache to count a fault against, or {@code null}
 	 * @param what the command, for the log
-	 * @param command sends the command on the connection
+	 * @param command sends the command on the connection (or several, such as one per
+	 * primary of a cluster, whose replies complete the stage)
 	 * @return the reply
 	 * @throws Unavailable if Redis is in an outage (and the caller is not the outbox), fails
 	 * or does not answer in time, or
 	 * the calling thread is interrupted (its interrupt status is kept)
 	 */
 	<T> T call(@Nullable CachedCache cache, String what,
-			Function<RedisClusterAsyncCommands<byte[], byte[]>, RedisFuture<T>> command) throws Unavailable {
+			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> command)
+			throws Unavailable {
 		this.breaker.admit();
 		long deadline = System.nanoTime() + this.timeoutNanos;
-		RedisFuture<T> future = null;
+		CompletableFuture<T> future = null;
 		try {
 			RedisClusterAsyncCommands<byte[], byte[]> commands = this.connector.commands();
 			if (commands == null) {
 				commands = this.connector.opening().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
 			}
-			future = command.apply(commands);
+			future = command.apply(commands).toCompletableFuture();
 			T reply = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
 			this.breaker.succeeded();
 			return reply;
@@ -204,7 +208,7 @@ final class RedisConnection {
 		return text.getBytes(StandardCharsets.UTF_8);
 	}
 
-	private static void cancel(@Nullable RedisFuture<?> future) {
+	private static void cancel(@Nullable Future<?> future) {
 		if (future != null) {
 			future.cancel(false);
 		}

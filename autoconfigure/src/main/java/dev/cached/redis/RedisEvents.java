@@ -20,6 +20,7 @@ import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.SubscriptionListener;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import org.springframework.util.backoff.FixedBackOff;
@@ -49,7 +50,9 @@ import dev.cached.engine.Durations;
  * subscription it once had. A subscription made again after one was lost invalidates
  * every cache locally, loads running at that moment included, since messages sent
  * meanwhile were missed; each subscription made is told to the tier (its outage breaker
- * and its start wait for one).
+ * and its start wait for one). On a Redis Cluster, a {@link RedisHeartbeat} checks that it
+ * delivers: its node may stop answering while the commands, which go to other nodes, all
+ * succeed.
  * <p>
  * <b>Callers and threads.</b> The tier starts and stops it (under the tier's lock); the
  * per-cache operations ({@link RedisRemoteCache}) make messages and register waiters on
@@ -77,6 +80,9 @@ final class RedisEvents {
 
 	/** Follows every cache's version: gaps, periodic checks, repairs. */
 	private final RedisVersions versions;
+
+	/** On a Redis Cluster, checks that the subscription delivers; else {@code null}. */
+	private final @Nullable RedisHeartbeat heartbeat;
 	/**
 	 * Told on a listening thread each time a subscription is made: {@code true} if one was
 	 * made before (messages sent meanwhile may have been missed); the tier's.
@@ -137,6 +143,9 @@ final class RedisEvents {
 		this.subscribedHook = subscribed;
 		this.subscriber = subscriber;
 		this.listening = listening;
+		boolean cluster = connectionFactory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware();
+		this.heartbeat = cluster ? new RedisHeartbeat(connection, settings, this.instanceId, this::isSubscribed,
+				this::resubscribe, subscriber) : null;
 	}
 
 	/**
@@ -149,6 +158,9 @@ final class RedisEvents {
 		long retry = Math.max(1, this.settings.retryAfter().toMillis());
 		this.subscribing = this.subscriber.scheduleWithFixedDelay(this::ensureSubscribed, 0, retry,
 				TimeUnit.MILLISECONDS);
+		if (this.heartbeat != null) {
+			this.heartbeat.start();
+		}
 	}
 
 	/**
@@ -157,6 +169,9 @@ final class RedisEvents {
 	void stop() {
 		this.running = false;
 		this.versions.stop();
+		if (this.heartbeat != null) {
+			this.heartbeat.stop();
+		}
 		ScheduledFuture<?> subscribing = this.subscribing;
 		if (subscribing != null) {
 			subscribing.cancel(false);
@@ -302,6 +317,9 @@ final class RedisEvents {
 	private void received(byte[] body) {
 		String text = new String(body, StandardCharsets.UTF_8);
 		String[] parts = text.split("\n", 5);
+		if (this.heartbeat != null && this.heartbeat.received(parts)) {
+			return;
+		}
 		if (parts.length < 4 || parts[0].length() != 1) {
 			return;
 		}

@@ -3,12 +3,16 @@ package dev.cached.redis;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -309,6 +313,20 @@ final class RedisOutbox {
 	}
 
 	/**
+	 * Send the probe: on a Redis Cluster to every primary that serves slots, as Lettuce
+	 * knows the cluster now, since an outage there is often one shard's (a primary failed,
+	 * frozen, or failing over): one that answers proves nothing about the others.
+	 */
+	private static CompletionStage<?> probe(RedisClusterAsyncCommands<byte[], byte[]> commands) {
+		if (commands instanceof RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster) {
+			return cluster.nodes((node) -> node.is(NodeFlag.UPSTREAM) && !node.getSlots().isEmpty())
+				.commands()
+				.eval(PROBE, ScriptOutputType.INTEGER);
+		}
+		return commands.eval(PROBE, ScriptOutputType.INTEGER);
+	}
+
+	/**
 	 * During an outage: every {@code retry-after}, try Redis; once it answers, send every
 	 * kept write, see that the subscription holds, then end the outage. On Sentinel, a
 	 * probe that fails on an open connection makes the connection and the subscription
@@ -327,7 +345,7 @@ final class RedisOutbox {
 			}
 			// a script, as the tier's commands are: a Redis that holds writes (CLIENT PAUSE WRITE,
 			// a replica) answers a PING, not them
-			this.connection.call(null, "probe", (c) -> c.eval(PROBE, ScriptOutputType.INTEGER));
+			this.connection.call(null, "probe", RedisOutbox::probe);
 		}
 		catch (Unavailable ex) {
 			if (this.connection.reconnect()) {

@@ -22,6 +22,7 @@ import dev.cached.engine.CacheRegistry;
 import dev.cached.engine.CachedCache;
 import dev.cached.key.CacheKey;
 import dev.cached.testing.Awaits;
+import dev.cached.testing.redis.RedisCluster;
 import dev.cached.testing.redis.RedisSentinelSetup;
 import dev.cached.testing.redis.RedisServer;
 import dev.cached.testing.redis.RedisServerExtension;
@@ -40,8 +41,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code redis-server} of the class's own and the instances on it; after its last it
  * closes both.
  * </ul>
- * Or {@link #start(RedisSentinelSetup, Class, int, String...) started} on a Sentinel setup,
- * configured through {@code spring.data.redis.sentinel.*}, as an application on Sentinel is.
+ * Or {@link #start(RedisSentinelSetup, Class, int, String...) started} on a Sentinel setup
+ * or {@link #start(RedisCluster, Class, int, String...) on a Redis Cluster}, configured as
+ * an application is ({@link RedisSetup}).
  * <pre class="code">
  * &#64;RegisterExtension
  * static final Instances instances = Instances.perClass(Application.class, 2, "--cached.defaults.remote=true");
@@ -53,10 +55,8 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 
 	private static final AtomicLong markers = new AtomicLong();
 
-	private final RedisServer redis;
-
-	/** The Sentinel setup the instances are configured with, instead of {@link #redis}; else {@code null}. */
-	private final @Nullable RedisSentinelSetup sentinel;
+	/** Where the instances find Redis. */
+	private final RedisSetup setup;
 
 	/** The Redis of a {@link #perClass} group, started and closed with it; else {@code null}. */
 	private final @Nullable RedisServerExtension ownRedis;
@@ -78,15 +78,9 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 	 */
 	private int classes;
 
-	private Instances(RedisServer redis, @Nullable RedisServerExtension ownRedis, Class<?> application,
+	private Instances(RedisSetup setup, @Nullable RedisServerExtension ownRedis, Class<?> application,
 			WebApplicationType[] types, String[] args) {
-		this(redis, null, ownRedis, application, types, args);
-	}
-
-	private Instances(RedisServer redis, @Nullable RedisSentinelSetup sentinel,
-			@Nullable RedisServerExtension ownRedis, Class<?> application, WebApplicationType[] types, String[] args) {
-		this.redis = redis;
-		this.sentinel = sentinel;
+		this.setup = setup;
 		this.ownRedis = ownRedis;
 		this.application = application;
 		this.types = types.clone();
@@ -122,8 +116,22 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 	 * @return the running instances
 	 */
 	static Instances start(RedisSentinelSetup sentinel, Class<?> application, int count, String... args) {
-		Instances instances = new Instances(sentinel.primary(), sentinel, null, application, withoutWebServer(count),
-				args);
+		Instances instances = new Instances(RedisSetup.of(sentinel), null, application, withoutWebServer(count), args);
+		instances.launch();
+		return instances;
+	}
+
+	/**
+	 * Start {@code count} instances without a web server on a Redis Cluster, configured
+	 * with its nodes and the docs' topology refresh ({@link RedisSetup#of(RedisCluster)}).
+	 * @param cluster the cluster they share; {@link #redis()} is its first node
+	 * @param application the application's configuration class
+	 * @param count how many instances
+	 * @param args further arguments of every instance, e.g. cache settings
+	 * @return the running instances
+	 */
+	static Instances start(RedisCluster cluster, Class<?> application, int count, String... args) {
+		Instances instances = new Instances(RedisSetup.of(cluster), null, application, withoutWebServer(count), args);
 		instances.launch();
 		return instances;
 	}
@@ -137,7 +145,7 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 	 * @return the running instances
 	 */
 	static Instances start(RedisServer redis, Class<?> application, WebApplicationType[] types, String... args) {
-		Instances instances = new Instances(redis, null, application, types, args);
+		Instances instances = new Instances(RedisSetup.of(redis), null, application, types, args);
 		instances.launch();
 		return instances;
 	}
@@ -166,7 +174,7 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 	 */
 	static Instances perClass(Class<?> application, WebApplicationType[] types, String... args) {
 		RedisServerExtension redis = new RedisServerExtension();
-		return new Instances(redis.server(), redis, application, types, args);
+		return new Instances(RedisSetup.of(redis.server()), redis, application, types, args);
 	}
 
 	private static WebApplicationType[] withoutWebServer(int count) {
@@ -209,7 +217,7 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 	 * @return the Redis; for {@link #perClass} instances, running from the class's start on
 	 */
 	RedisServer redis() {
-		return (this.sentinel != null) ? this.sentinel.primary() : this.redis;
+		return this.setup.redis();
 	}
 
 	private RedisServerExtension ownRedis() {
@@ -224,7 +232,7 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 		long subscribedBefore = subscribers();
 		try {
 			for (WebApplicationType type : this.types) {
-				List<String> all = new ArrayList<>(connection());
+				List<String> all = new ArrayList<>(this.setup.arguments());
 				all.addAll(List.of("--cached.redis.enabled=true", "--spring.main.banner-mode=off",
 						"--spring.jmx.enabled=false"));
 				if (Arrays.stream(this.args).noneMatch((arg) -> arg.startsWith("--cached.redis.timeout="))) {
@@ -245,18 +253,9 @@ final class Instances implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 		}
 	}
 
-	private List<String> connection() {
-		if (this.sentinel == null) {
-			return List.of("--spring.data.redis.host=" + this.redis.host(),
-					"--spring.data.redis.port=" + this.redis.port());
-		}
-		return List.of("--spring.data.redis.sentinel.master=" + this.sentinel.masterName(),
-				"--spring.data.redis.sentinel.nodes=" + String.join(",", this.sentinel.sentinelAddresses()));
-	}
-
-	private long subscribers() {
-		List<?> reply = (List<?>) redis().command("PUBSUB", "NUMSUB", this.keyPrefix + "events");
-		return (Long) reply.get(1);
+	/** How many subscriptions the instances' channel has now (on a cluster, on every node that answers). */
+	long subscribers() {
+		return this.setup.subscribers(this.keyPrefix + "events");
 	}
 
 	int size() {

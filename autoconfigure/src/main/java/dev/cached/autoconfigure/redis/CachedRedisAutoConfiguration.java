@@ -2,6 +2,7 @@ package dev.cached.autoconfigure.redis;
 
 import java.time.Duration;
 
+import io.lettuce.core.cluster.ClusterClientOptions;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -72,10 +73,14 @@ public final class CachedRedisAutoConfiguration {
 						+ "of spring-boot-starter-data-redis), but the RedisConnectionFactory bean is a "
 						+ factory.getClass().getName() + "; use Lettuce or set cached.redis.enabled=false");
 			}
-			if (factory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware()) {
-				logger.warn("cached.redis on a Redis Cluster (spring.data.redis.cluster.*) is not supported yet: "
-						+ "every cache's keys share one hash slot (one node holds a whole cache), and failovers of "
-						+ "the cluster are untested; see docs/many-instances.md, \"Redis Cluster and Sentinel\"");
+			if (factory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware()
+					&& !refreshesTopology(lettuce)) {
+				logger.warn("cached.redis on a Redis Cluster: Lettuce does not refresh the cluster's topology, so "
+						+ "after a failover the commands for the failed primary's slots keep going to it, and the "
+						+ "tier stays in its outage (every call answered locally) until that node is back; set "
+						+ "spring.data.redis.lettuce.cluster.refresh.adaptive=true and "
+						+ "spring.data.redis.lettuce.cluster.refresh.period (e.g. 1s); see docs/many-instances.md, "
+						+ "\"Redis Cluster\"");
 			}
 			JsonMapper mapper = jsonMapper.getIfAvailable(() -> JsonMapper.builder().build());
 			RedisTier tier = new RedisTier(factory, mapper, new RedisTierSettings(redis.getKeyPrefix(),
@@ -91,6 +96,20 @@ public final class CachedRedisAutoConfiguration {
 				throw ex;
 			}
 			return tier;
+		}
+
+		/**
+		 * Whether Lettuce refreshes the topology of the factory's cluster by itself
+		 * (periodically, or on adaptive triggers such as MOVED redirects and failed
+		 * reconnects): only then does it follow a failover.
+		 */
+		private static boolean refreshesTopology(LettuceConnectionFactory factory) {
+			return factory.getClientConfiguration()
+				.getClientOptions()
+				.filter(ClusterClientOptions.class::isInstance)
+				.map((options) -> ((ClusterClientOptions) options).getTopologyRefreshOptions())
+				.map((refresh) -> refresh.isPeriodicRefreshEnabled() || !refresh.getAdaptiveRefreshTriggers().isEmpty())
+				.orElse(false);
 		}
 
 		private static void positive(String property, Duration value) {

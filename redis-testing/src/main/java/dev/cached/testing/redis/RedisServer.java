@@ -260,8 +260,11 @@ public final class RedisServer extends ServerCommands implements AutoCloseable {
 		this.server.launch();
 	}
 
-	/** Whether the server is {@link #pause() paused}. */
-	boolean isPaused() {
+	/**
+	 * Return whether the server is {@link #pause() paused}: alive, but answering nothing.
+	 * @return whether it is paused
+	 */
+	public boolean isPaused() {
 		return this.server.isPaused();
 	}
 
