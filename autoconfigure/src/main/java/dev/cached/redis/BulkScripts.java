@@ -18,10 +18,11 @@ final class BulkScripts {
 	 * generation is behind the bucket's {@code g} (nothing read).
 	 */
 	static final String LOOKUP_ALL = """
+			local K = KEYS
 			local g = tonumber(ARGV[1])
 			local out = {}
-			for i = 1, #KEYS / 3 do
-			  local bucket, entry, lease = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+			for i = 1, #K / 3 do
+			  local bucket, entry, lease = K[3 * i - 2], K[3 * i - 1], K[3 * i]
 			  local least = tonumber(ARGV[4 + i])
 			  local m = redis.call('HMGET', bucket, 'v', 'g')
 			  local v = tonumber(m[1] or '0')
@@ -67,9 +68,10 @@ final class BulkScripts {
 	 * 1 if its value was written, else 0.
 	 */
 	static final String FINISH_ALL = """
+			local K = KEYS
 			local out = {}
-			for i = 1, #KEYS / 3 do
-			  local bucket, entry, lease = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+			for i = 1, #K / 3 do
+			  local bucket, entry, lease = K[3 * i - 2], K[3 * i - 1], K[3 * i]
 			  local a = 4 * i - 1
 			  local lg, ttl = tonumber(ARGV[a]), tonumber(ARGV[a + 3])
 			  local written = 0
@@ -92,16 +94,29 @@ final class BulkScripts {
 			return out
 			""";
 
-	/** The shebang that lets a script on a cluster name keys of several slots of one node (Redis 7). */
-	private static final String CROSS_SLOT = "#!lua flags=allow-cross-slot-keys\n";
+	/**
+	 * The head of a script's form for the keys of several slots served by one node of a
+	 * cluster: the shebang that lets it touch keys of several slots of that node (Redis 7),
+	 * and its keys read from the end of {@code ARGV} (their number last), since the keys
+	 * a script declares in {@code KEYS} must still share one slot.
+	 */
+	private static final String CROSS_SLOT = """
+			#!lua flags=allow-cross-slot-keys
+			local nk = tonumber(ARGV[#ARGV])
+			local K = {}
+			for j = 1, nk do K[j] = ARGV[#ARGV - nk - 1 + j] end
+			""";
 
 	/**
-	 * Return a script's form for the keys of several slots served by one node of a cluster.
+	 * Return a script's form for the keys of several slots served by one node of a
+	 * cluster: it declares one key (which routes it to that node) and takes every key
+	 * from the end of {@code ARGV}, followed by their number
+	 * ({@link RedisBulkRouting}).
 	 * @param script the script
-	 * @return the script with the shebang that allows it
+	 * @return the script in that form
 	 */
 	static String crossSlot(String script) {
-		return CROSS_SLOT + script;
+		return CROSS_SLOT + script.replaceFirst("local K = KEYS\n", "");
 	}
 
 	private BulkScripts() {

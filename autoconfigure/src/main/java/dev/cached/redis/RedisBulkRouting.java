@@ -57,7 +57,7 @@ final class RedisBulkRouting {
 			all.add(i);
 		}
 		if (partitions == null) {
-			return send(what, script, all, keys, common, perKey, argsPerKey);
+			return send(what, script, all, keys, common, perKey, argsPerKey, false);
 		}
 		Map<Object, List<Integer>> byNode = new LinkedHashMap<>();
 		for (int i = 0; i < count; i++) {
@@ -68,8 +68,9 @@ final class RedisBulkRouting {
 		Object[] items = new Object[count * itemsPerKey];
 		List<CompletableFuture<Void>> sent = new ArrayList<>();
 		for (List<Integer> group : byNode.values()) {
-			String form = sameSlot(group, keys) ? script : BulkScripts.crossSlot(script);
-			sent.add(send(what, form, group, keys, common, perKey, argsPerKey)
+			boolean sameSlot = sameSlot(group, keys);
+			String form = sameSlot ? script : BulkScripts.crossSlot(script);
+			sent.add(send(what, form, group, keys, common, perKey, argsPerKey, !sameSlot)
 				.handle((reply, error) -> (error == null) ? CompletableFuture.completedFuture(reply)
 						: perBucket(what, script, group, keys, common, perKey, argsPerKey, itemsPerKey))
 				.thenCompose((reply) -> reply)
@@ -89,7 +90,7 @@ final class RedisBulkRouting {
 		Object[] items = new Object[count(keys) * itemsPerKey];
 		List<CompletableFuture<Void>> sent = new ArrayList<>();
 		for (List<Integer> bucket : bySlot.values()) {
-			sent.add(send(what, script, bucket, keys, common, perKey, argsPerKey)
+			sent.add(send(what, script, bucket, keys, common, perKey, argsPerKey, false)
 				.handle((reply, error) -> (error == null) ? reply : failed(bucket.size(), itemsPerKey))
 				.thenAccept((reply) -> place(reply, bucket, items, itemsPerKey)));
 		}
@@ -104,18 +105,31 @@ final class RedisBulkRouting {
 		});
 	}
 
+	/**
+	 * Send a script over a group of keys: declared in {@code KEYS}, or (on a cluster, keys
+	 * of several slots of one node) passed at the end of {@code ARGV}, followed by their
+	 * number, with only the first declared ({@link BulkScripts#crossSlot}).
+	 */
 	private CompletableFuture<List<Object>> send(String what, String script, List<Integer> group, byte[][] keys,
-			byte[][] common, byte[][] perKey, int argsPerKey) {
+			byte[][] common, byte[][] perKey, int argsPerKey, boolean keysAsArguments) {
 		byte[][] groupKeys = new byte[group.size() * 3][];
-		byte[][] args = new byte[common.length + group.size() * argsPerKey][];
+		int argCount = common.length + group.size() * argsPerKey;
+		byte[][] args = new byte[argCount + (keysAsArguments ? groupKeys.length + 1 : 0)][];
 		System.arraycopy(common, 0, args, 0, common.length);
 		for (int at = 0; at < group.size(); at++) {
 			int i = group.get(at);
 			System.arraycopy(keys, 3 * i, groupKeys, 3 * at, 3);
 			System.arraycopy(perKey, argsPerKey * i, args, common.length + argsPerKey * at, argsPerKey);
 		}
+		byte[][] declared = groupKeys;
+		if (keysAsArguments) {
+			System.arraycopy(groupKeys, 0, args, argCount, groupKeys.length);
+			args[args.length - 1] = RedisConnection.bytes(Integer.toString(groupKeys.length));
+			declared = new byte[][] { groupKeys[0] };
+		}
+		byte[][] scriptKeys = declared;
 		return this.connection.callAsync(this.cache, what,
-				(c) -> c.<List<Object>>eval(script, ScriptOutputType.MULTI, groupKeys, args));
+				(c) -> c.<List<Object>>eval(script, ScriptOutputType.MULTI, scriptKeys, args));
 	}
 
 	private static void place(List<Object> reply, List<Integer> group, Object[] items, int itemsPerKey) {
