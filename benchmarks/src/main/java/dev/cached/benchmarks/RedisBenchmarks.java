@@ -14,13 +14,10 @@ import com.github.benmanes.caffeine.cache.Cache;
 import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteStatistics;
-import dev.cached.testing.redis.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -36,7 +33,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The Redis tier, one instance: each fork starts its own {@code redis-server} on a free
- * port and one application of {@link RedisBenchmarkApplication} on it (tier on), checks
+ * port (or a Redis Cluster with {@code -Dbench.redis=cluster}, see {@link BenchmarkRedis})
+ * and one application of {@link RedisBenchmarkApplication} on it (tier on), checks
  * that every variant does what it is named for, and destroys both at the end. Every key
  * ({@code 0..1023}) is cached, locally and in Redis, before measuring.
  * <ul>
@@ -52,7 +50,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * key put into the local store directly (Caffeine {@code put}) and removed again.</li>
  * <li>{@link #lettuceGet}: a raw Lettuce {@code GET} of the very Redis entries that
  * {@link #remoteHit} reads (34 bytes, a JSON string of 32 characters), on the same server,
- * through a connection of its own ({@code RedisClient.connect(ByteArrayCodec).sync()}).</li>
+ * through a connection of its own ({@code RedisClient.connect(ByteArrayCodec).sync()}, or
+ * a {@code RedisClusterClient}'s on a cluster).</li>
  * <li>{@link #lettuceEval}: the same connection running the tier's own look-up script
  * (read from {@code dev.cached.redis.Scripts.LOOKUP}) on the same entries, sent with its
  * text ({@code EVAL}), as the tier sent it before it sent scripts by their digest.</li>
@@ -70,7 +69,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 public class RedisBenchmarks {
 
-	private RedisServer redis;
+	private BenchmarkRedis redis;
 
 	private ConfigurableApplicationContext context;
 
@@ -82,11 +81,7 @@ public class RedisBenchmarks {
 
 	private Cache<Object, Object> payloadStore;
 
-	private RedisClient client;
-
-	private StatefulRedisConnection<byte[], byte[]> connection;
-
-	private RedisCommands<byte[], byte[]> lettuce;
+	private RedisClusterCommands<byte[], byte[]> lettuce;
 
 	private final byte[][] redisKeys = new byte[Keys.COUNT][];
 
@@ -112,7 +107,7 @@ public class RedisBenchmarks {
 
 	@Setup(Level.Trial)
 	public void setUp() throws ReflectiveOperationException, NoSuchAlgorithmException {
-		if (RedisBenchmarkApplication.redisServerBinary() == null) {
+		if (!BenchmarkRedis.available()) {
 			throw new IllegalStateException(RedisBenchmarkApplication.REDIS_MISSING);
 		}
 		// the tier's own script, not a copy that could drift from it
@@ -130,14 +125,12 @@ public class RedisBenchmarks {
 			this.lookupScript = (String) text.invoke(script);
 			this.lookupSha = sha1(this.lookupScript);
 		}
-		this.redis = RedisBenchmarkApplication.startRedis();
+		this.redis = BenchmarkRedis.start();
 		try {
-			this.context = RedisBenchmarkApplication.start(this.redis.port());
+			this.context = this.redis.startInstance();
 			this.cached = this.context.getBean(CachedService.class);
 			this.remote = this.context.getBean(RemoteService.class);
-			this.client = RedisClient.create(RedisURI.create(RedisServer.HOST, this.redis.port()));
-			this.connection = this.client.connect(ByteArrayCodec.INSTANCE);
-			this.lettuce = this.connection.sync();
+			this.lettuce = this.redis.lettuce(ByteArrayCodec.INSTANCE);
 			checkSanity();
 		}
 		catch (RuntimeException | Error ex) {
@@ -166,11 +159,9 @@ public class RedisBenchmarks {
 				RedisBenchmarkApplication.BY_ID_KEY_CACHE, true);
 		this.payload = RedisBenchmarkApplication.cache(this.context, RemoteService.PAYLOAD_CACHE, true);
 		this.payloadStore = this.payload.getNativeCache();
-		String base = "cached:{" + RemoteService.PAYLOAD_CACHE + "}:";
+		String base = BenchmarkRedis.base(RemoteService.PAYLOAD_CACHE);
 		byte[] baseBytes = base.getBytes(StandardCharsets.UTF_8);
-		byte[] generationBytes = this.lettuce.hget((base + "meta").getBytes(StandardCharsets.UTF_8),
-				"g".getBytes(StandardCharsets.UTF_8));
-		String generation = (generationBytes != null) ? new String(generationBytes, StandardCharsets.UTF_8) : "0";
+		RedisClusterCommands<String, String> strings = this.redis.lettuce(StringCodec.UTF8);
 		this.metaKey = new byte[][] { (base + "meta").getBytes(StandardCharsets.UTF_8) };
 		for (int i = 0; i < Keys.COUNT; i++) {
 			check(byIdKeyCache.peek(Keys.BOXED[i]) != null, "the local hit's store lacks key " + i);
@@ -179,7 +170,8 @@ public class RedisBenchmarks {
 			this.payload.invalidateLocally(Keys.BOXED[i]);
 			check(this.payload.peek(Keys.BOXED[i]) == null, "invalidateLocally left key " + i);
 			// the cache's entries live under its current generation (the meta hash's field g)
-			this.redisKeys[i] = (base + generation + ":" + i).getBytes(StandardCharsets.UTF_8);
+			this.redisKeys[i] = BenchmarkRedis.entryKey(strings, RemoteService.PAYLOAD_CACHE, Keys.BOXED[i])
+				.getBytes(StandardCharsets.UTF_8);
 			byte[] expected = ("\"" + Keys.VALUES[i] + "\"").getBytes(StandardCharsets.UTF_8);
 			check(Arrays.equals(expected, this.lettuce.get(this.redisKeys[i])),
 					"Redis does not hold the JSON of key " + i + " where the raw GET reads it");
@@ -220,12 +212,6 @@ public class RedisBenchmarks {
 						executions, remote.errors(), hits, redisHits);
 			}
 		}
-		if (this.connection != null) {
-			this.connection.close();
-		}
-		if (this.client != null) {
-			this.client.shutdown();
-		}
 		if (this.context != null) {
 			this.context.close();
 		}
@@ -235,6 +221,11 @@ public class RedisBenchmarks {
 		if (problem != null) {
 			throw new IllegalStateException("Sanity check failed: " + problem);
 		}
+	}
+
+	/** What the fork runs on ({@link BenchmarkRedis#describe()}), once set up. */
+	String topology() {
+		return this.redis.describe();
 	}
 
 	/**
