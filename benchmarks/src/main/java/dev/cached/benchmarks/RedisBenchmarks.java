@@ -105,6 +105,8 @@ public class RedisBenchmarks {
 
 	private long remoteHits;
 
+	private boolean checked;
+
 	@Setup(Level.Trial)
 	public void setUp() throws ReflectiveOperationException, NoSuchAlgorithmException {
 		if (!BenchmarkRedis.available()) {
@@ -195,12 +197,14 @@ public class RedisBenchmarks {
 		this.payloadExecutions = Executions.of(RemoteService.PAYLOAD);
 		this.localHits = this.payload.getStatistics().hits();
 		this.remoteHits = this.payload.getRemoteStatistics().hits();
+		this.checked = true;
 	}
 
 	@TearDown(Level.Trial)
 	public void tearDown() {
 		String problem = null;
-		if (this.payload != null) {
+		// counted from the end of the sanity checks: a set-up that failed before reports its own failure
+		if (this.checked) {
 			CacheStatistics statistics = this.payload.getStatistics();
 			RemoteStatistics remote = this.payload.getRemoteStatistics();
 			long executions = Executions.of(RemoteService.PAYLOAD) - this.payloadExecutions;
