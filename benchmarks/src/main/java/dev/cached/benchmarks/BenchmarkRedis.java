@@ -22,6 +22,7 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.RedisCodec;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -36,9 +37,11 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The instances it starts ({@link #startInstance}) are {@link RedisBenchmarkApplication}s
  * pointed at it: {@code spring.data.redis.host} and {@code .port}, or
  * {@code spring.data.redis.cluster.nodes} (every node) with Boot's Lettuce topology
- * refresh every second and on its adaptive triggers. The raw connections it opens
- * ({@link #lettuce}) are a {@link RedisClient}'s, or a {@link RedisClusterClient}'s with
- * the same refresh, which routes each command to the primary of its key's slot.
+ * refresh on its adaptive triggers and every {@code -Dbench.redis.refresh} (a duration,
+ * {@code 1s} by default: what the project's cluster tests use to follow a failover
+ * quickly). The raw connections it opens ({@link #lettuce}) are a {@link RedisClient}'s,
+ * or a {@link RedisClusterClient}'s with the same refresh, which routes each command to
+ * the primary of its key's slot.
  */
 final class BenchmarkRedis implements AutoCloseable {
 
@@ -46,6 +49,10 @@ final class BenchmarkRedis implements AutoCloseable {
 	static final String PROPERTY = "bench.redis";
 
 	static final int PRIMARIES = 3;
+
+	private static final String REFRESH_TEXT = System.getProperty(PROPERTY + ".refresh", "1s").trim();
+
+	private static final Duration REFRESH = DurationStyle.detectAndParse(REFRESH_TEXT);
 
 	private final @Nullable RedisServer server;
 
@@ -125,8 +132,10 @@ final class BenchmarkRedis implements AutoCloseable {
 		if (this.cluster == null) {
 			return "one redis-server, port " + server().port();
 		}
-		return String.format(Locale.ROOT, "a Redis Cluster of %d primaries with %d replica%s each, ports %s", PRIMARIES,
-				this.replicas, (this.replicas == 1) ? "" : "s", ports(this.cluster.nodes()));
+		return String.format(Locale.ROOT,
+				"a Redis Cluster of %d primaries with %d replica%s each, ports %s, topology refresh every %s and adaptive",
+				PRIMARIES, this.replicas, (this.replicas == 1) ? "" : "s", ports(this.cluster.nodes()),
+				REFRESH_TEXT);
 	}
 
 	/**
@@ -179,7 +188,7 @@ final class BenchmarkRedis implements AutoCloseable {
 					"--spring.data.redis.port=" + server().port());
 		}
 		return List.of("--spring.data.redis.cluster.nodes=" + String.join(",", this.cluster.addresses()),
-				"--spring.data.redis.lettuce.cluster.refresh.period=1s",
+				"--spring.data.redis.lettuce.cluster.refresh.period=" + REFRESH_TEXT,
 				"--spring.data.redis.lettuce.cluster.refresh.adaptive=true");
 	}
 
@@ -204,7 +213,7 @@ final class BenchmarkRedis implements AutoCloseable {
 		this.clients.add(client);
 		client.setOptions(ClusterClientOptions.builder()
 			.topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-				.enablePeriodicRefresh(Duration.ofSeconds(1))
+				.enablePeriodicRefresh(REFRESH)
 				.enableAllAdaptiveRefreshTriggers()
 				.build())
 			.build());
