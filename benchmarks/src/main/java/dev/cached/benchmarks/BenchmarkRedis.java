@@ -148,6 +148,23 @@ final class BenchmarkRedis implements AutoCloseable {
 	}
 
 	/**
+	 * Say where the subscriptions to a channel are and which node serves a cache's keys,
+	 * for the harness' log: on a cluster, a message crosses the cluster bus to reach a
+	 * subscription on another node than the one that published it.
+	 * @param channel the channel
+	 * @param cache a cache name
+	 * @return for example {@code subscriptions per node 1 0 2 0 0 0; cache X on port P}
+	 */
+	String placement(String channel, String cache) {
+		StringBuilder placement = new StringBuilder("subscriptions per node (ports " + ports(nodes()) + "):");
+		for (RedisServer node : nodes()) {
+			placement.append(' ').append(((List<?>) node.command("PUBSUB", "NUMSUB", channel)).get(1));
+		}
+		RedisServer owner = (this.cluster != null) ? this.cluster.nodeFor(base(cache) + "meta") : server();
+		return placement.append("; ").append(cache).append(" on port ").append(owner.port()).toString();
+	}
+
+	/**
 	 * Return how many connections listen on a channel. A node counts only its own
 	 * clients' subscriptions ({@code PUBSUB NUMSUB} is per node on a cluster, while a
 	 * {@code PUBLISH} reaches every node), so this is the sum over all nodes.

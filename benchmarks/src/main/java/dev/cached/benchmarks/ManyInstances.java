@@ -99,7 +99,8 @@ public final class ManyInstances {
 			String topology = redis.describe();
 			System.out.println("# Many instances: " + INSTANCES + " instances on " + topology);
 			instances.checkSanity();
-			System.out.println("# Many instances: sanity pass ok");
+			System.out.println("# Many instances: sanity pass ok; "
+					+ redis.placement(RedisInstances.CHANNEL, RemoteService.PAYLOAD_CACHE));
 			Latencies stampede = stampede(instances, rounds);
 			Propagation remote = propagation(instances, RemoteService.PAYLOAD_CACHE, true, invalidations);
 			Propagation local = propagation(instances, RemoteService.LOCAL_ONLY_CACHE, false, invalidations);
