@@ -36,7 +36,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * profiler. {@code -Dbench.harness=false} skips the harnesses,
  * {@code -Dbench.harness=redis} (a comma-separated list of {@code stampede}, {@code heap}
  * and {@code redis}) runs only those, and {@code -Dbench.output=FILE} moves the summary
- * (default {@code benchmarks/target/benchmark-results.md}). Without a {@code redis-server}
+ * (default {@code benchmarks/target/benchmark-results.md}). {@code -Dbench.redis=cluster}
+ * puts the Redis harness and {@link RedisBenchmarks} on a Redis Cluster ({@link BenchmarkRedis}).
+ * Without a {@code redis-server}
  * the Redis harness, {@link RedisBenchmarks}, {@link TierHitBenchmarks} and
  * {@link RedisBulkBenchmarks} are skipped, with a line saying so.
  */

@@ -4,34 +4,24 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
+import dev.cached.benchmarks.InvalidationWatcher.Probe;
 import dev.cached.engine.CachedCache;
-import dev.cached.key.StableKeys;
-import dev.cached.redis.RedisKeyLayout;
-import dev.cached.testing.redis.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
 import org.jspecify.annotations.Nullable;
-
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Several instances of one application on one Redis, in one JVM: {@value #INSTANCES}
- * application contexts of {@link RedisBenchmarkApplication}, each with the Redis tier on,
- * sharing a {@code redis-server} that this harness starts on a free port (and destroys at
- * the end). Without a {@code redis-server} it prints a line saying so and measures
- * nothing. Two measurements:
+ * application contexts of {@link RedisBenchmarkApplication} ({@link RedisInstances}), each
+ * with the Redis tier on, sharing a Redis that this harness starts on free ports (and
+ * destroys at the end): one {@code redis-server}, or a Redis Cluster with
+ * {@code -Dbench.redis=cluster} ({@link BenchmarkRedis}). Without a {@code redis-server}
+ * it prints a line saying so and measures nothing. Two measurements:
  * <ol>
  * <li><b>Stampede across instances</b>: {@value #CALLERS} caller threads per instance
  * are released together on one cold key of a remote cache whose body takes
@@ -46,7 +36,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * Redis entry, then publishes) and for a cache that is not remote (A publishes only).</li>
  * </ol>
  * {@link BenchmarkMain} runs it with the other harnesses; alone:
- * {@code java -cp ... dev.cached.benchmarks.ManyInstances [rounds [invalidations]]}.
+ * {@code java [-Dbench.redis=cluster] -cp ... dev.cached.benchmarks.ManyInstances [rounds [invalidations]]}.
  */
 public final class ManyInstances {
 
@@ -98,25 +88,28 @@ public final class ManyInstances {
 	}
 
 	static @Nullable Result run(int rounds, int invalidations) throws Exception {
-		if (RedisBenchmarkApplication.redisServerBinary() == null) {
+		if (!BenchmarkRedis.available()) {
 			System.out.println("# " + RedisBenchmarkApplication.REDIS_MISSING);
 			return null;
 		}
-		String version = RedisBenchmarkApplication.redisServerVersion();
+		String version = BenchmarkRedis.version();
 		String loadBefore = BenchmarkMain.loadAverage();
-		try (RedisServer redis = RedisBenchmarkApplication.startRedis(); Instances instances = new Instances(redis)) {
-			System.out.println("# Many instances: " + INSTANCES + " instances on redis-server port " + redis.port());
+		try (BenchmarkRedis redis = BenchmarkRedis.start();
+				RedisInstances instances = new RedisInstances(redis, INSTANCES)) {
+			String topology = redis.describe();
+			System.out.println("# Many instances: " + INSTANCES + " instances on " + topology);
 			instances.checkSanity();
-			System.out.println("# Many instances: sanity pass ok");
+			System.out.println("# Many instances: sanity pass ok; "
+					+ redis.placement(RedisInstances.CHANNEL, RemoteService.PAYLOAD_CACHE));
 			Latencies stampede = stampede(instances, rounds);
 			Propagation remote = propagation(instances, RemoteService.PAYLOAD_CACHE, true, invalidations);
 			Propagation local = propagation(instances, RemoteService.LOCAL_ONLY_CACHE, false, invalidations);
-			return new Result(version, loadBefore, BenchmarkMain.loadAverage(), stampede, remote, local);
+			return new Result(topology, version, loadBefore, BenchmarkMain.loadAverage(), stampede, remote, local);
 		}
 	}
 
 	/** The stampede across instances: {@code rounds} rounds after {@value #WARMUP_ROUNDS} warm-up rounds. */
-	private static Latencies stampede(Instances instances, int rounds) throws Exception {
+	private static Latencies stampede(RedisInstances instances, int rounds) throws Exception {
 		ExecutorService callers = Executors.newFixedThreadPool(INSTANCES * CALLERS);
 		try {
 			for (int i = 0; i < WARMUP_ROUNDS; i++) {
@@ -145,7 +138,7 @@ public final class ManyInstances {
 	 * caller was served, nanos from the release until then, nanos from the load end until
 	 * the last caller of the other instances was served, until the first one was}.
 	 */
-	private static long[] round(Instances instances, ExecutorService callers) throws Exception {
+	private static long[] round(RedisInstances instances, ExecutorService callers) throws Exception {
 		long key = nextKey++;
 		String expected = Keys.VALUES[(int) key & Keys.MASK];
 		int total = INSTANCES * CALLERS;
@@ -210,12 +203,12 @@ public final class ManyInstances {
 	 * Instance A (0) invalidates a key that B (1) and C (2) hold, {@code count} times
 	 * after {@value #WARMUP_INVALIDATIONS} warm-up invalidations.
 	 */
-	private static Propagation propagation(Instances instances, String name, boolean remote, int count)
+	private static Propagation propagation(RedisInstances instances, String name, boolean remote, int count)
 			throws Exception {
 		CachedCache a = RedisBenchmarkApplication.cache(instances.contexts.get(0), name, remote);
 		CachedCache b = RedisBenchmarkApplication.cache(instances.contexts.get(1), name, remote);
 		CachedCache c = RedisBenchmarkApplication.cache(instances.contexts.get(2), name, remote);
-		Watcher watcher = new Watcher(b, c);
+		InvalidationWatcher watcher = new InvalidationWatcher(b, c);
 		Thread thread = new Thread(watcher, "invalidation-watcher");
 		thread.setDaemon(true);
 		thread.start();
@@ -242,8 +235,8 @@ public final class ManyInstances {
 	}
 
 	/** One invalidation of a new key: returns {nanos until B dropped it, until C did, of the call on A}. */
-	private static long[] invalidation(Instances instances, String name, boolean remote, CachedCache a,
-			Watcher watcher) throws Exception {
+	private static long[] invalidation(RedisInstances instances, String name, boolean remote, CachedCache a,
+			InvalidationWatcher watcher) throws Exception {
 		long key = nextKey++;
 		String expected = Keys.VALUES[(int) key & Keys.MASK];
 		String variant = remote ? RemoteService.PAYLOAD : RemoteService.LOCAL_ONLY;
@@ -293,190 +286,6 @@ public final class ManyInstances {
 	}
 
 	/**
-	 * The running instances and their services.
-	 */
-	static final class Instances implements AutoCloseable {
-
-		final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
-
-		final RemoteService[] services = new RemoteService[INSTANCES];
-
-		private final RedisServer redis;
-
-		Instances(RedisServer redis) {
-			this.redis = redis;
-			try {
-				for (int i = 0; i < INSTANCES; i++) {
-					ConfigurableApplicationContext context = RedisBenchmarkApplication.start(redis.port());
-					this.contexts.add(context);
-					this.services[i] = context.getBean(RemoteService.class);
-				}
-			}
-			catch (RuntimeException | Error ex) {
-				close();
-				throw ex;
-			}
-		}
-
-		/** Whether Redis holds the entry of {@code key} in {@code cache}. */
-		boolean inRedis(CachedCache cache, Object key) {
-			// under the cache's current generation (the field g of its meta hash, 0 before any clear)
-			Object generation = this.redis.command("HGET", RedisKeyLayout.meta("cached:", cache.getName()), "g");
-			long g = (generation != null) ? Long.parseLong(generation.toString()) : 0;
-			return this.redis.get(RedisKeyLayout.entry("cached:", cache.getName(), g, StableKeys.encode(key))) != null;
-		}
-
-		long[] slowExecutions() {
-			long[] executions = new long[INSTANCES];
-			for (int i = 0; i < INSTANCES; i++) {
-				executions[i] = this.services[i].slowExecutionsHere();
-			}
-			return executions;
-		}
-
-		/**
-		 * Wait until every instance listens to the others, then prove that the caches are
-		 * remote (or not) as configured, that a key loaded on one instance is a Redis hit
-		 * on the others, and that an invalidation reaches them.
-		 */
-		void checkSanity() throws Exception {
-			RedisClient client = RedisClient.create(RedisURI.create(RedisServer.HOST, this.redis.port()));
-			try (StatefulRedisConnection<String, String> connection = client.connect()) {
-				String channel = "cached:events";
-				long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-				for (;;) {
-					Map<String, Long> subscribers = connection.sync().pubsubNumsub(channel);
-					if (subscribers.getOrDefault(channel, 0L) == INSTANCES) {
-						break;
-					}
-					if (System.nanoTime() - deadline > 0) {
-						throw new IllegalStateException("Sanity check failed: " + subscribers
-								+ " instances listen on " + channel + " (expected " + INSTANCES + ")");
-					}
-					// polling Redis until the instances' subscriptions, made in the background, hold
-					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-				}
-			}
-			finally {
-				client.shutdown();
-			}
-			for (ConfigurableApplicationContext context : this.contexts) {
-				RedisBenchmarkApplication.cache(context, RemoteService.SLOW_CACHE, true);
-				RedisBenchmarkApplication.cache(context, RemoteService.PAYLOAD_CACHE, true);
-				RedisBenchmarkApplication.cache(context, RemoteService.LOCAL_ONLY_CACHE, false);
-			}
-			long key = -1;
-			long before = Executions.of(RemoteService.SLOW);
-			for (RemoteService service : this.services) {
-				String value = service.slow(key);
-				if (!Keys.VALUES[(int) key & Keys.MASK].equals(value)) {
-					throw new IllegalStateException("Sanity check failed: RemoteService.slow returned '" + value + "'");
-				}
-			}
-			long executions = Executions.of(RemoteService.SLOW) - before;
-			if (executions != 1) {
-				throw new IllegalStateException("Sanity check failed: RemoteService.slow ran its body " + executions
-						+ " times for one key called once on each of " + INSTANCES
-						+ " instances (expected 1: the others read Redis); refusing to measure");
-			}
-		}
-
-		@Override
-		public void close() {
-			for (ConfigurableApplicationContext context : this.contexts) {
-				context.close();
-			}
-			this.contexts.clear();
-		}
-
-	}
-
-	/**
-	 * One invalidation to watch: B's and C's drop times, taken by the watcher.
-	 */
-	static final class Probe {
-
-		final Object key;
-
-		final CountDownLatch watching = new CountDownLatch(1);
-
-		final CountDownLatch done = new CountDownLatch(1);
-
-		long droppedB;
-
-		long droppedC;
-
-		volatile @Nullable String failure;
-
-		Probe(Object key) {
-			this.key = key;
-		}
-
-	}
-
-	/**
-	 * The dedicated thread that busy-spins on B's and C's local stores until neither holds
-	 * the probe's key.
-	 */
-	static final class Watcher implements Runnable {
-
-		final BlockingQueue<Probe> probes = new SynchronousQueue<>();
-
-		private final CachedCache b;
-
-		private final CachedCache c;
-
-		Watcher(CachedCache b, CachedCache c) {
-			this.b = b;
-			this.c = c;
-		}
-
-		@Override
-		public void run() {
-			try {
-				for (;;) {
-					watch(this.probes.take());
-				}
-			}
-			catch (InterruptedException ex) {
-				// the measurement is over
-			}
-		}
-
-		private void watch(Probe probe) {
-			Object key = probe.key;
-			if (this.b.peek(key) == null || this.c.peek(key) == null) {
-				probe.failure = "B or C does not hold key " + key + " before the invalidation";
-				probe.watching.countDown();
-				probe.done.countDown();
-				return;
-			}
-			probe.watching.countDown();
-			long droppedB = 0;
-			long droppedC = 0;
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-			while (droppedB == 0 || droppedC == 0) {
-				if (droppedB == 0 && this.b.peek(key) == null) {
-					droppedB = System.nanoTime();
-				}
-				if (droppedC == 0 && this.c.peek(key) == null) {
-					droppedC = System.nanoTime();
-				}
-				if (System.nanoTime() - deadline > 0) {
-					probe.failure = "key " + key + " still held after " + TIMEOUT_SECONDS + " s (B dropped it: "
-							+ (droppedB != 0) + ", C: " + (droppedC != 0) + ")";
-					break;
-				}
-				Thread.onSpinWait();
-			}
-			probe.droppedB = droppedB;
-			probe.droppedC = droppedC;
-			probe.done.countDown();
-		}
-
-	}
-
-	/**
 	 * The stampede's rounds, in milliseconds.
 	 * @param afterLoad from the leader's load end until the last caller was served
 	 * @param afterRelease from the release until the last caller was served
@@ -502,6 +311,7 @@ public final class ManyInstances {
 
 	/**
 	 * What the harness measured.
+	 * @param topology the Redis it ran on ({@link BenchmarkRedis#describe()})
 	 * @param redisVersion the {@code redis-server --version} line
 	 * @param loadBefore the load average before
 	 * @param loadAfter the load average after
@@ -509,13 +319,13 @@ public final class ManyInstances {
 	 * @param remote the invalidations of the remote cache
 	 * @param local the invalidations of the cache that is not remote
 	 */
-	record Result(String redisVersion, String loadBefore, String loadAfter, Latencies stampede, Propagation remote,
+	record Result(String topology, String redisVersion, String loadBefore, String loadAfter, Latencies stampede, Propagation remote,
 			Propagation local) {
 
 		String table() {
 			StringBuilder table = new StringBuilder();
 			table.append(String.format(Locale.ROOT, "%nMany instances: %d instances (application contexts in one JVM) "
-					+ "on one redis-server (%s), load average %s before, %s after%n", INSTANCES, this.redisVersion,
+					+ "on %s (%s), load average %s before, %s after%n", INSTANCES, this.topology, this.redisVersion,
 					this.loadBefore, this.loadAfter));
 			Latencies stampede = this.stampede;
 			table.append(String.format(Locale.ROOT,

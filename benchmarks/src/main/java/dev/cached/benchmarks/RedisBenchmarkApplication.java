@@ -103,10 +103,20 @@ class RedisBenchmarkApplication {
 	 * @return the running instance
 	 */
 	static ConfigurableApplicationContext start(int port, String... args) {
+		return start(List.of("--spring.data.redis.host=" + RedisServer.HOST, "--spring.data.redis.port=" + port), args);
+	}
+
+	/**
+	 * Start one instance on a Redis given by its properties.
+	 * @param redis the properties that point it at Redis ({@link BenchmarkRedis#properties()})
+	 * @param args further properties, as for {@link #start(int, String...)}
+	 * @return the running instance
+	 */
+	static ConfigurableApplicationContext start(List<String> redis, String... args) {
 		List<String> all = new ArrayList<>(List.of("--spring.main.banner-mode=off", "--logging.level.root=WARN",
-				"--spring.jmx.enabled=false", "--spring.data.redis.host=" + RedisServer.HOST,
-				"--spring.data.redis.port=" + port,
-				"--cached.caches.[" + BY_ID_KEY_CACHE + "].remote=true",
+				"--spring.jmx.enabled=false"));
+		all.addAll(redis);
+		all.addAll(List.of("--cached.caches.[" + BY_ID_KEY_CACHE + "].remote=true",
 				"--cached.caches.[" + RemoteService.SLOW_CACHE + "].remote=true",
 				"--cached.caches.[" + RemoteService.PAYLOAD_CACHE + "].remote=true"));
 		if (List.of(args).stream().noneMatch((arg) -> arg.startsWith("--cached.redis.enabled="))) {

@@ -15,12 +15,8 @@ import dev.cached.engine.CacheStatistics;
 import dev.cached.engine.CachedCache;
 import dev.cached.engine.RemoteStatistics;
 import dev.cached.redis.RedisKeyLayout;
-import dev.cached.testing.redis.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
@@ -37,7 +33,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The Redis tier, one instance: each fork starts its own {@code redis-server} on a free
- * port and one application of {@link RedisBenchmarkApplication} on it (tier on), checks
+ * port (or a Redis Cluster with {@code -Dbench.redis=cluster}, see {@link BenchmarkRedis})
+ * and one application of {@link RedisBenchmarkApplication} on it (tier on), checks
  * that every variant does what it is named for, and destroys both at the end. Every key
  * ({@code 0..1023}) is cached, locally and in Redis, before measuring.
  * <ul>
@@ -53,7 +50,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * key put into the local store directly (Caffeine {@code put}) and removed again.</li>
  * <li>{@link #lettuceGet}: a raw Lettuce {@code GET} of the very Redis entries that
  * {@link #remoteHit} reads (34 bytes, a JSON string of 32 characters), on the same server,
- * through a connection of its own ({@code RedisClient.connect(ByteArrayCodec).sync()}).</li>
+ * through a connection of its own ({@code RedisClient.connect(ByteArrayCodec).sync()}, or
+ * a {@code RedisClusterClient}'s on a cluster).</li>
  * <li>{@link #lettuceEval}: the same connection running the tier's own look-up script
  * (read from {@code dev.cached.redis.Scripts.LOOKUP}) on the same entries, sent with its
  * text ({@code EVAL}), as the tier sent it before it sent scripts by their digest.</li>
@@ -71,7 +69,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 public class RedisBenchmarks {
 
-	private RedisServer redis;
+	private BenchmarkRedis redis;
 
 	private ConfigurableApplicationContext context;
 
@@ -83,11 +81,7 @@ public class RedisBenchmarks {
 
 	private Cache<Object, Object> payloadStore;
 
-	private RedisClient client;
-
-	private StatefulRedisConnection<byte[], byte[]> connection;
-
-	private RedisCommands<byte[], byte[]> lettuce;
+	private RedisClusterCommands<byte[], byte[]> lettuce;
 
 	private final byte[][] redisKeys = new byte[Keys.COUNT][];
 
@@ -111,9 +105,11 @@ public class RedisBenchmarks {
 
 	private long remoteHits;
 
+	private boolean checked;
+
 	@Setup(Level.Trial)
 	public void setUp() throws ReflectiveOperationException, NoSuchAlgorithmException {
-		if (RedisBenchmarkApplication.redisServerBinary() == null) {
+		if (!BenchmarkRedis.available()) {
 			throw new IllegalStateException(RedisBenchmarkApplication.REDIS_MISSING);
 		}
 		// the tier's own script, not a copy that could drift from it
@@ -131,14 +127,12 @@ public class RedisBenchmarks {
 			this.lookupScript = (String) text.invoke(script);
 			this.lookupSha = sha1(this.lookupScript);
 		}
-		this.redis = RedisBenchmarkApplication.startRedis();
+		this.redis = BenchmarkRedis.start();
 		try {
-			this.context = RedisBenchmarkApplication.start(this.redis.port());
+			this.context = this.redis.startInstance();
 			this.cached = this.context.getBean(CachedService.class);
 			this.remote = this.context.getBean(RemoteService.class);
-			this.client = RedisClient.create(RedisURI.create(RedisServer.HOST, this.redis.port()));
-			this.connection = this.client.connect(ByteArrayCodec.INSTANCE);
-			this.lettuce = this.connection.sync();
+			this.lettuce = this.redis.lettuce(ByteArrayCodec.INSTANCE);
 			checkSanity();
 		}
 		catch (RuntimeException | Error ex) {
@@ -208,12 +202,14 @@ public class RedisBenchmarks {
 		this.payloadExecutions = Executions.of(RemoteService.PAYLOAD);
 		this.localHits = this.payload.getStatistics().hits();
 		this.remoteHits = this.payload.getRemoteStatistics().hits();
+		this.checked = true;
 	}
 
 	@TearDown(Level.Trial)
 	public void tearDown() {
 		String problem = null;
-		if (this.payload != null) {
+		// counted from the end of the sanity checks: a set-up that failed before reports its own failure
+		if (this.checked) {
 			CacheStatistics statistics = this.payload.getStatistics();
 			RemoteStatistics remote = this.payload.getRemoteStatistics();
 			long executions = Executions.of(RemoteService.PAYLOAD) - this.payloadExecutions;
@@ -225,12 +221,6 @@ public class RedisBenchmarks {
 						executions, remote.errors(), hits, redisHits);
 			}
 		}
-		if (this.connection != null) {
-			this.connection.close();
-		}
-		if (this.client != null) {
-			this.client.shutdown();
-		}
 		if (this.context != null) {
 			this.context.close();
 		}
@@ -240,6 +230,11 @@ public class RedisBenchmarks {
 		if (problem != null) {
 			throw new IllegalStateException("Sanity check failed: " + problem);
 		}
+	}
+
+	/** What the fork runs on ({@link BenchmarkRedis#describe()}), once set up. */
+	String topology() {
+		return this.redis.describe();
 	}
 
 	/**

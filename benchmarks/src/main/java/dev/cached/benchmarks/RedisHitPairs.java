@@ -9,8 +9,9 @@ import java.util.function.ToLongFunction;
  * load weighs on both alike: on a shared two-core machine one JMH fork of the {@code GET}
  * may run at 40 µs and the next at 110 µs, which no ratio of separate forks survives.
  * <p>
- * One {@link RedisBenchmarks} set-up (its own {@code redis-server}, one application with
- * the tier on, the same sanity checks), then rounds: in each, the variants take turns call
+ * One {@link RedisBenchmarks} set-up (its own {@code redis-server}, or a Redis Cluster with
+ * {@code -Dbench.redis=cluster}; one application with the tier on, the same sanity
+ * checks), then rounds: in each, the variants take turns call
  * by call (the order rotated from call to call), each call timed alone
  * ({@link System#nanoTime()}); each round gives every variant its median call, and the ratio of
  * the Redis hit's median to the {@code GET}'s. The result is the median over the rounds of
@@ -22,7 +23,7 @@ import java.util.function.ToLongFunction;
  * {@code remoteHit} ({@link RedisBenchmarks#remoteHit}: the key removed locally, the call
  * answered by Redis).
  * <pre>
- * java -cp "benchmarks/target/classes:$(cat benchmarks/target/benchmark.classpath)" \
+ * java [-Dbench.redis=cluster] -cp "benchmarks/target/classes:$(cat benchmarks/target/benchmark.classpath)" \
  *   dev.cached.benchmarks.RedisHitPairs [rounds [calls per block]]
  * </pre>
  */
@@ -35,6 +36,7 @@ public final class RedisHitPairs {
 		int rounds = (args.length > 0) ? Integer.parseInt(args[0]) : 200;
 		int calls = (args.length > 1) ? Integer.parseInt(args[1]) : 200;
 		RedisBenchmarks bench = new RedisBenchmarks();
+		String loadBefore = BenchmarkMain.loadAverage();
 		try {
 			bench.setUp();
 			RedisBenchmarks.Partition keys = RedisBenchmarks.Partition.all();
@@ -62,8 +64,9 @@ public final class RedisHitPairs {
 					ratios[round] = medians[3][round] / medians[0][round];
 				}
 			}
-			StringBuilder table = new StringBuilder(String.format("%nRedis hit beside a raw GET, in pairs: %d rounds of "
-					+ "%d calls per variant, load average %s%n", rounds, calls, BenchmarkMain.loadAverage()));
+			StringBuilder table = new StringBuilder(String.format("%nRedis hit beside a raw GET, in pairs, on %s (%s): "
+					+ "%d rounds of %d calls per variant, load average %s before, %s after%n", bench.topology(),
+					BenchmarkRedis.version(), rounds, calls, loadBefore, BenchmarkMain.loadAverage()));
 			table.append("| variant | median of the rounds' median call, µs | p10 | p90 |\n|---|---|---|---|\n");
 			for (int v = 0; v < names.size(); v++) {
 				double[] sorted = medians[v].clone();
