@@ -186,7 +186,9 @@ class FailoverClusterTests {
 				failed += callers[i].failures.size();
 				calls += callers[i].calls.get();
 			}
-			System.out.println("FailoverClusterTests: " + fault + ": cluster ready after " + millis(failover)
+			String shard = (ClusterFaults.shardOf(cluster, "books", probe) == replica) ? " (the callers' shard)"
+					: " (not the callers' shard)";
+			System.out.println("FailoverClusterTests: " + fault + shard + ": cluster ready after " + millis(failover)
 					+ " ms; first value read from Redis after the fault, per instance: " + recovered
 					+ " ms; all listening on live nodes after " + millis(listening) + " ms; the value invalidated "
 					+ "at the fault served for " + millis(staleFor) + " ms after every tier was up; calls: " + calls
