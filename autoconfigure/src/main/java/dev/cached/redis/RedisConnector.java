@@ -45,6 +45,12 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * wait for it forever. The outbox therefore {@link #reconnect() reconnects} when Redis does
  * not answer its probe during an outage.
  * <p>
+ * On a Redis Cluster ({@code spring.data.redis.cluster.*}), Lettuce routes each command
+ * to the primary of its key's slot and follows a failover by refreshing the topology (if
+ * the application lets it: {@code spring.data.redis.lettuce.cluster.refresh.*}); nothing
+ * here differs, but for the outbox's probe, which asks every primary that serves slots,
+ * and the subscription's {@link RedisHeartbeat heartbeat}.
+ * <p>
  * Only {@link RedisTier} (which starts it) and {@link dev.cached.redis.RedisConnection}
  * (for every command, on any thread) use it; none of its methods blocks.
  */

@@ -37,7 +37,9 @@ import org.jspecify.annotations.Nullable;
  * sends every kept write, waits for the subscription to hold (made again after a lost
  * connection), and only then {@link RedisBreaker#end() ends the outage}, which clears the
  * local stores once: no instance reads Redis again before what it wrote meanwhile is
- * there, and no message of the other instances sent before the clear is missed.
+ * there, and no message of the other instances sent before the clear is missed. On a
+ * Redis Cluster the probe asks every primary that serves slots: an outage there is often
+ * one shard's, and ends only once that shard answers again.
  * <p>
  * Implementation notes: one lock (this object's) guards the queue and the counts per
  * cache; a write is sent without it. The thread peeks the head, sends it, and removes

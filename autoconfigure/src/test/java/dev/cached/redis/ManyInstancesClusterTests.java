@@ -30,6 +30,7 @@ import dev.cached.CachedAll;
 import dev.cached.engine.CachedCache;
 import dev.cached.testing.Awaits;
 import dev.cached.testing.redis.RedisCluster;
+import dev.cached.testing.redis.RedisServer;
 
 import static dev.cached.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,9 +38,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The many-instances promises on a Redis Cluster (three primaries, a replica each), the
  * instances configured with {@code spring.data.redis.cluster.nodes} and Lettuce's topology
- * refresh only: a cold key is loaded once across three instances of eight callers each,
- * an instance reads what another loaded (it runs nothing), an invalidation and a clear on
- * one reach the others (a remote cache and a local one), and a bulk call
+ * refresh only, as a Redis user confined by the documented ACL, without a Redis error: a
+ * cold key is loaded once across three instances of eight callers each, an instance
+ * reads what another loaded (it runs nothing), an invalidation and a clear on one reach
+ * the others (a remote cache and a local one), and a bulk call
  * ({@code @CachedAll}) reads what single calls loaded and loads the rest once. What is
  * asserted is what the instances do (executions counted across them, their stores and
  * meters), never where Redis keeps the entries. Failovers are in
@@ -61,12 +63,25 @@ class ManyInstancesClusterTests {
 
 	private ExecutorService executor;
 
+	/**
+	 * The ACL of docs/many-instances.md for a cluster ("Redis Cluster"): the one for a single
+	 * Redis, and what Lettuce needs to learn the cluster's topology.
+	 */
+	static final String ACL = "resetkeys ~cached:* resetchannels &cached:* -@all +get +set +del +unlink +pttl "
+			+ "+pexpire +strlen +hget +hmget +hset +hincrby +scan +eval +evalsha +publish +subscribe +unsubscribe "
+			+ "+ping +hello +cluster|nodes";
+
 	@BeforeAll
 	static void start() {
 		cluster = RedisCluster.start();
+		for (RedisServer node : cluster.nodes()) {
+			// a cluster does not share its users: each node is told
+			assertThat(node.command(("ACL SETUSER orders-service on >s3cret " + ACL).split(" "))).isEqualTo("OK");
+		}
 		instances = Instances.start(cluster, Application.class, 3, "--cached.caches.quotes.remote=true",
 				"--cached.caches.users.remote=true", "--cached.caches.cleared.remote=true",
-				"--cached.defaults.ttl=10m");
+				"--cached.defaults.ttl=10m", "--spring.data.redis.username=orders-service",
+				"--spring.data.redis.password=s3cret");
 	}
 
 	@AfterAll
@@ -89,6 +104,17 @@ class ManyInstancesClusterTests {
 		Quotes.gates.clear();
 		if (this.executor != null) {
 			this.executor.shutdownNow();
+		}
+	}
+
+	/** Nothing the tier sent was refused (by the ACL, or for a slot on another node). */
+	@AfterEach
+	void noRedisErrors() {
+		for (int i = 0; i < instances.size(); i++) {
+			assertThat(instances.bean(i, RedisTier.class).isUp()).as("instance %s up", i).isTrue();
+			for (String cache : List.of("quotes", "users", "cleared")) {
+				assertThat(instances.count(i, "cache.remote.errors", cache)).as("errors of %s on %s", cache, i).isZero();
+			}
 		}
 	}
 
