@@ -92,13 +92,26 @@ final class BulkScripts {
 			return out
 			""";
 
-	/** The shebang that lets a script on a cluster name keys of several slots of one node (Redis 7). */
-	private static final String CROSS_SLOT = "#!lua flags=allow-cross-slot-keys\n";
+	/**
+	 * What a script for the keys of several slots of one cluster node starts with: the
+	 * shebang that lets it reach keys of several slots (Redis 7), and its keys taken from
+	 * its arguments. A cluster refuses a command whose declared keys hash to several slots,
+	 * so such a script declares one key only (its node's), and gets the number of keys,
+	 * then the keys, then its own arguments in {@code ARGV}.
+	 */
+	private static final String CROSS_SLOT = """
+			#!lua flags=allow-cross-slot-keys
+			local n = tonumber(ARGV[1])
+			local names, args = {}, {}
+			for i = 1, n do names[i] = ARGV[1 + i] end
+			for i = n + 2, #ARGV do args[#args + 1] = ARGV[i] end
+			local KEYS, ARGV = names, args
+			""";
 
 	/**
 	 * Return a script's form for the keys of several slots served by one node of a cluster.
 	 * @param script the script
-	 * @return the script with the shebang that allows it
+	 * @return the script with the shebang that allows it, reading its keys from its arguments
 	 */
 	static String crossSlot(String script) {
 		return CROSS_SLOT + script;

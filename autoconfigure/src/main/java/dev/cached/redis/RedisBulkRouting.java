@@ -21,7 +21,8 @@ import dev.cached.engine.CachedCache;
  * arguments common to all and arguments per key, and a reply of a fixed number of items
  * per key. On a single Redis or Sentinel it is one script. On a cluster the keys are
  * grouped by the node that serves their bucket's slot, one script per node (with the
- * shebang that allows several slots, Redis 7); a node's script that fails (its slots
+ * shebang that allows several slots, Redis 7, one key declared so that the cluster takes
+ * the command, and every key in its arguments); a node's script that fails (its slots
  * moved during a reshard or a failover) is sent again as one script per bucket. The
  * reply holds the items of every key in the order given; a key whose script failed gets
  * {@code 0} and {@code null}s.
@@ -57,7 +58,7 @@ final class RedisBulkRouting {
 			all.add(i);
 		}
 		if (partitions == null) {
-			return send(what, script, all, keys, common, perKey, argsPerKey);
+			return send(what, script, false, all, keys, common, perKey, argsPerKey);
 		}
 		Map<Object, List<Integer>> byNode = new LinkedHashMap<>();
 		for (int i = 0; i < count; i++) {
@@ -68,8 +69,9 @@ final class RedisBulkRouting {
 		Object[] items = new Object[count * itemsPerKey];
 		List<CompletableFuture<Void>> sent = new ArrayList<>();
 		for (List<Integer> group : byNode.values()) {
-			String form = sameSlot(group, keys) ? script : BulkScripts.crossSlot(script);
-			sent.add(send(what, form, group, keys, common, perKey, argsPerKey)
+			boolean crossSlot = !sameSlot(group, keys);
+			sent.add(send(what, crossSlot ? BulkScripts.crossSlot(script) : script, crossSlot, group, keys, common,
+					perKey, argsPerKey)
 				.handle((reply, error) -> (error == null) ? CompletableFuture.completedFuture(reply)
 						: perBucket(what, script, group, keys, common, perKey, argsPerKey, itemsPerKey))
 				.thenCompose((reply) -> reply)
@@ -89,7 +91,7 @@ final class RedisBulkRouting {
 		Object[] items = new Object[count(keys) * itemsPerKey];
 		List<CompletableFuture<Void>> sent = new ArrayList<>();
 		for (List<Integer> bucket : bySlot.values()) {
-			sent.add(send(what, script, bucket, keys, common, perKey, argsPerKey)
+			sent.add(send(what, script, false, bucket, keys, common, perKey, argsPerKey)
 				.handle((reply, error) -> (error == null) ? reply : failed(bucket.size(), itemsPerKey))
 				.thenAccept((reply) -> place(reply, bucket, items, itemsPerKey)));
 		}
@@ -104,8 +106,12 @@ final class RedisBulkRouting {
 		});
 	}
 
-	private CompletableFuture<List<Object>> send(String what, String script, List<Integer> group, byte[][] keys,
-			byte[][] common, byte[][] perKey, int argsPerKey) {
+	/**
+	 * Send one script for a group of keys: declared in {@code KEYS}, or, for keys of several
+	 * slots, the first one declared and all of them in {@code ARGV} ({@link BulkScripts#crossSlot}).
+	 */
+	private CompletableFuture<List<Object>> send(String what, String script, boolean crossSlot, List<Integer> group,
+			byte[][] keys, byte[][] common, byte[][] perKey, int argsPerKey) {
 		byte[][] groupKeys = new byte[group.size() * 3][];
 		byte[][] args = new byte[common.length + group.size() * argsPerKey][];
 		System.arraycopy(common, 0, args, 0, common.length);
@@ -114,8 +120,19 @@ final class RedisBulkRouting {
 			System.arraycopy(keys, 3 * i, groupKeys, 3 * at, 3);
 			System.arraycopy(perKey, argsPerKey * i, args, common.length + argsPerKey * at, argsPerKey);
 		}
+		byte[][] declared = groupKeys;
+		byte[][] arguments = args;
+		if (crossSlot) {
+			declared = new byte[][] { groupKeys[0] };
+			arguments = new byte[1 + groupKeys.length + args.length][];
+			arguments[0] = RedisConnection.bytes(Integer.toString(groupKeys.length));
+			System.arraycopy(groupKeys, 0, arguments, 1, groupKeys.length);
+			System.arraycopy(args, 0, arguments, 1 + groupKeys.length, args.length);
+		}
+		byte[][] sentKeys = declared;
+		byte[][] sentArguments = arguments;
 		return this.connection.callAsync(this.cache, what,
-				(c) -> c.<List<Object>>eval(script, ScriptOutputType.MULTI, groupKeys, args));
+				(c) -> c.<List<Object>>eval(script, ScriptOutputType.MULTI, sentKeys, sentArguments));
 	}
 
 	private static void place(List<Object> reply, List<Integer> group, Object[] items, int itemsPerKey) {
