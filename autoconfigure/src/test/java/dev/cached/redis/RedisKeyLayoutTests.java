@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * generation used in it, which corrects an instance whose generation is behind (a clear
  * it missed) before it reads an entry of the older one.
  */
-class BucketLayoutTests {
+class RedisKeyLayoutTests {
 
 	@Test
 	void theNamesAreStableAcrossVersions() {

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * leases of those missing), one per node writes the values; each value lands on the node
  * of its own slot, and another instance reads them all back without running the method.
  */
-class ClusterBulkRoutingTests {
+class RedisBulkRoutingTests {
 
 	@Test
 	void aBulkCallRunsOneScriptPerNodeAndItsValuesSpreadOverTheNodes() {
