@@ -188,6 +188,8 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		catch (ExecutionException | TimeoutException ex) {
 			// not subscribed yet: retried in the background
 		}
+		// each remote cache's generation, so that its first call takes one round trip too
+		this.events.versions().learnGenerations(timeout);
 	}
 
 	/**

@@ -74,8 +74,8 @@ public final class CachedRedisAutoConfiguration {
 			}
 			if (factory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware()) {
 				logger.warn("cached.redis on a Redis Cluster (spring.data.redis.cluster.*) is not supported yet: "
-						+ "every cache's keys share one hash slot (one node holds a whole cache), and failovers of "
-						+ "the cluster are untested; see docs/many-instances.md, \"Redis Cluster and Sentinel\"");
+						+ "failovers of the cluster are untested; see docs/many-instances.md, "
+						+ "\"Redis Cluster and Sentinel\"");
 			}
 			JsonMapper mapper = jsonMapper.getIfAvailable(() -> JsonMapper.builder().build());
 			RedisTier tier = new RedisTier(factory, mapper, new RedisTierSettings(redis.getKeyPrefix(),
