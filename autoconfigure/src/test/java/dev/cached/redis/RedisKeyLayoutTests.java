@@ -61,8 +61,9 @@ class RedisKeyLayoutTests {
 			slots.add(slot);
 		}
 		assertThat(buckets).hasSize(RedisKeyLayout.BUCKETS);
-		// 1024 tags over 16384 slots: about 993 distinct ones are expected
-		assertThat(slots).hasSizeGreaterThan(950);
+		// the 1024 tags of a cache differ in their last three characters only: CRC16 puts
+		// them in 1024 slots of their own here
+		assertThat(slots).hasSizeGreaterThanOrEqualTo(1000);
 	}
 
 	@Test
