@@ -18,11 +18,10 @@ final class BulkScripts {
 	 * generation is behind the bucket's {@code g} (nothing read).
 	 */
 	static final String LOOKUP_ALL = """
-			local K = KEYS
 			local g = tonumber(ARGV[1])
 			local out = {}
-			for i = 1, #K / 3 do
-			  local bucket, entry, lease = K[3 * i - 2], K[3 * i - 1], K[3 * i]
+			for i = 1, #KEYS / 3 do
+			  local bucket, entry, lease = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
 			  local least = tonumber(ARGV[4 + i])
 			  local m = redis.call('HMGET', bucket, 'v', 'g')
 			  local v = tonumber(m[1] or '0')
@@ -68,10 +67,9 @@ final class BulkScripts {
 	 * 1 if its value was written, else 0.
 	 */
 	static final String FINISH_ALL = """
-			local K = KEYS
 			local out = {}
-			for i = 1, #K / 3 do
-			  local bucket, entry, lease = K[3 * i - 2], K[3 * i - 1], K[3 * i]
+			for i = 1, #KEYS / 3 do
+			  local bucket, entry, lease = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
 			  local a = 4 * i - 1
 			  local lg, ttl = tonumber(ARGV[a]), tonumber(ARGV[a + 3])
 			  local written = 0
@@ -95,28 +93,28 @@ final class BulkScripts {
 			""";
 
 	/**
-	 * The head of a script's form for the keys of several slots served by one node of a
-	 * cluster: the shebang that lets it touch keys of several slots of that node (Redis 7),
-	 * and its keys read from the end of {@code ARGV} (their number last), since the keys
-	 * a script declares in {@code KEYS} must still share one slot.
+	 * What a script for the keys of several slots of one cluster node starts with: the
+	 * shebang that lets it reach keys of several slots (Redis 7), and its keys taken from
+	 * its arguments. A cluster refuses a command whose declared keys hash to several slots,
+	 * so such a script declares one key only (its node's), and gets the number of keys,
+	 * then the keys, then its own arguments in {@code ARGV}.
 	 */
 	private static final String CROSS_SLOT = """
 			#!lua flags=allow-cross-slot-keys
-			local nk = tonumber(ARGV[#ARGV])
-			local K = {}
-			for j = 1, nk do K[j] = ARGV[#ARGV - nk - 1 + j] end
+			local n = tonumber(ARGV[1])
+			local names, args = {}, {}
+			for i = 1, n do names[i] = ARGV[1 + i] end
+			for i = n + 2, #ARGV do args[#args + 1] = ARGV[i] end
+			local KEYS, ARGV = names, args
 			""";
 
 	/**
-	 * Return a script's form for the keys of several slots served by one node of a
-	 * cluster: it declares one key (which routes it to that node) and takes every key
-	 * from the end of {@code ARGV}, followed by their number
-	 * ({@link RedisBulkRouting}).
+	 * Return a script's form for the keys of several slots served by one node of a cluster.
 	 * @param script the script
-	 * @return the script in that form
+	 * @return the script with the shebang that allows it, reading its keys from its arguments
 	 */
 	static String crossSlot(String script) {
-		return CROSS_SLOT + script.replaceFirst("local K = KEYS\n", "");
+		return CROSS_SLOT + script;
 	}
 
 	private BulkScripts() {

@@ -21,7 +21,8 @@ import dev.cached.engine.CachedCache;
  * arguments common to all and arguments per key, and a reply of a fixed number of items
  * per key. On a single Redis or Sentinel it is one script. On a cluster the keys are
  * grouped by the node that serves their bucket's slot, one script per node (with the
- * shebang that allows several slots, Redis 7); a node's script that fails (its slots
+ * shebang that allows several slots, Redis 7, one key declared so that the cluster takes
+ * the command, and every key in its arguments); a node's script that fails (its slots
  * moved during a reshard or a failover) is sent again as one script per bucket. The
  * reply holds the items of every key in the order given; a key whose script failed gets
  * {@code 0} and {@code null}s.
@@ -57,7 +58,7 @@ final class RedisBulkRouting {
 			all.add(i);
 		}
 		if (partitions == null) {
-			return send(what, script, all, keys, common, perKey, argsPerKey, false);
+			return send(what, script, false, all, keys, common, perKey, argsPerKey);
 		}
 		Map<Object, List<Integer>> byNode = new LinkedHashMap<>();
 		for (int i = 0; i < count; i++) {
@@ -68,9 +69,9 @@ final class RedisBulkRouting {
 		Object[] items = new Object[count * itemsPerKey];
 		List<CompletableFuture<Void>> sent = new ArrayList<>();
 		for (List<Integer> group : byNode.values()) {
-			boolean sameSlot = sameSlot(group, keys);
-			String form = sameSlot ? script : BulkScripts.crossSlot(script);
-			sent.add(send(what, form, group, keys, common, perKey, argsPerKey, !sameSlot)
+			boolean crossSlot = !sameSlot(group, keys);
+			sent.add(send(what, crossSlot ? BulkScripts.crossSlot(script) : script, crossSlot, group, keys, common,
+					perKey, argsPerKey)
 				.handle((reply, error) -> (error == null) ? CompletableFuture.completedFuture(reply)
 						: perBucket(what, script, group, keys, common, perKey, argsPerKey, itemsPerKey))
 				.thenCompose((reply) -> reply)
@@ -90,7 +91,7 @@ final class RedisBulkRouting {
 		Object[] items = new Object[count(keys) * itemsPerKey];
 		List<CompletableFuture<Void>> sent = new ArrayList<>();
 		for (List<Integer> bucket : bySlot.values()) {
-			sent.add(send(what, script, bucket, keys, common, perKey, argsPerKey, false)
+			sent.add(send(what, script, false, bucket, keys, common, perKey, argsPerKey)
 				.handle((reply, error) -> (error == null) ? reply : failed(bucket.size(), itemsPerKey))
 				.thenAccept((reply) -> place(reply, bucket, items, itemsPerKey)));
 		}
@@ -106,15 +107,13 @@ final class RedisBulkRouting {
 	}
 
 	/**
-	 * Send a script over a group of keys: declared in {@code KEYS}, or (on a cluster, keys
-	 * of several slots of one node) passed at the end of {@code ARGV}, followed by their
-	 * number, with only the first declared ({@link BulkScripts#crossSlot}).
+	 * Send one script for a group of keys: declared in {@code KEYS}, or, for keys of several
+	 * slots, the first one declared and all of them in {@code ARGV} ({@link BulkScripts#crossSlot}).
 	 */
-	private CompletableFuture<List<Object>> send(String what, String script, List<Integer> group, byte[][] keys,
-			byte[][] common, byte[][] perKey, int argsPerKey, boolean keysAsArguments) {
+	private CompletableFuture<List<Object>> send(String what, String script, boolean crossSlot, List<Integer> group,
+			byte[][] keys, byte[][] common, byte[][] perKey, int argsPerKey) {
 		byte[][] groupKeys = new byte[group.size() * 3][];
-		int argCount = common.length + group.size() * argsPerKey;
-		byte[][] args = new byte[argCount + (keysAsArguments ? groupKeys.length + 1 : 0)][];
+		byte[][] args = new byte[common.length + group.size() * argsPerKey][];
 		System.arraycopy(common, 0, args, 0, common.length);
 		for (int at = 0; at < group.size(); at++) {
 			int i = group.get(at);
@@ -122,14 +121,18 @@ final class RedisBulkRouting {
 			System.arraycopy(perKey, argsPerKey * i, args, common.length + argsPerKey * at, argsPerKey);
 		}
 		byte[][] declared = groupKeys;
-		if (keysAsArguments) {
-			System.arraycopy(groupKeys, 0, args, argCount, groupKeys.length);
-			args[args.length - 1] = RedisConnection.bytes(Integer.toString(groupKeys.length));
+		byte[][] arguments = args;
+		if (crossSlot) {
 			declared = new byte[][] { groupKeys[0] };
+			arguments = new byte[1 + groupKeys.length + args.length][];
+			arguments[0] = RedisConnection.bytes(Integer.toString(groupKeys.length));
+			System.arraycopy(groupKeys, 0, arguments, 1, groupKeys.length);
+			System.arraycopy(args, 0, arguments, 1 + groupKeys.length, args.length);
 		}
-		byte[][] scriptKeys = declared;
+		byte[][] sentKeys = declared;
+		byte[][] sentArguments = arguments;
 		return this.connection.callAsync(this.cache, what,
-				(c) -> c.<List<Object>>eval(script, ScriptOutputType.MULTI, scriptKeys, args));
+				(c) -> c.<List<Object>>eval(script, ScriptOutputType.MULTI, sentKeys, sentArguments));
 	}
 
 	private static void place(List<Object> reply, List<Integer> group, Object[] items, int itemsPerKey) {

@@ -94,10 +94,6 @@ final class RedisEntries extends RedisKeys {
 		return this.calls;
 	}
 
-	RedisConnection connection() {
-		return this.connection;
-	}
-
 	RedisPayloads payloads() {
 		return this.payloads;
 	}
@@ -207,8 +203,9 @@ final class RedisEntries extends RedisKeys {
 	}
 
 	/**
-	 * Note the version a read script answered with; {@code false} if Redis is older than
-	 * this instance has seen (kind 4: nothing was read), which starts its repair.
+	 * Note the bucket's version a bucket script answered with; {@code false} if the bucket
+	 * is older than this instance has seen (kind 4: nothing was read), which starts the
+	 * repair of Redis, conditioned on the generation the script ran with.
 	 */
 	boolean versionOk(List<Object> reply, int bucket, long generation) {
 		long v = (Long) reply.get(1);

@@ -188,6 +188,11 @@ public final class RedisTier implements RemoteTier, SmartLifecycle, DisposableBe
 		catch (ExecutionException | TimeoutException ex) {
 			// not subscribed yet: retried in the background
 		}
+		if (this.firstSubscription.isDone()) {
+			// Redis answers: each remote cache's generation, so that its first call takes one
+			// round trip too (with Redis down, nothing more is sent: no fault at startup)
+			this.events.versions().learnGenerations(timeout);
+		}
 	}
 
 	/**

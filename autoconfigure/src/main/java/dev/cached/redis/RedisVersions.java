@@ -5,9 +5,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -160,6 +163,29 @@ final class RedisVersions {
 			if (!schedule(() -> sweep(cache, ScanCursor.INITIAL, -1), 0)) {
 				this.sweeping.remove(cache.cache().getName());
 			}
+		}
+	}
+
+	/**
+	 * Read the generation of every remote cache that does not know it, waiting at most
+	 * {@code timeoutNanos} for all of them (on the starting thread: the first calls then
+	 * take one round trip); one not read by then is read by the cache's first call.
+	 */
+	void learnGenerations(long timeoutNanos) {
+		List<CompletableFuture<Long>> reads = new ArrayList<>();
+		for (RedisRemoteCache cache : this.caches.values()) {
+			if (cache.entries().keepsValues()) {
+				reads.add(cache.entries().calls().generationAsync());
+			}
+		}
+		try {
+			CompletableFuture.allOf(reads.toArray(new CompletableFuture<?>[0])).get(timeoutNanos, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			// read by the first call instead
 		}
 	}
 

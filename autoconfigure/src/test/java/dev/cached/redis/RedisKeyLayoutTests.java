@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * generation used in it, which corrects an instance whose generation is behind (a clear
  * it missed) before it reads an entry of the older one.
  */
-class BucketLayoutTests {
+class RedisKeyLayoutTests {
 
 	@Test
 	void theNamesAreStableAcrossVersions() {
@@ -61,8 +61,9 @@ class BucketLayoutTests {
 			slots.add(slot);
 		}
 		assertThat(buckets).hasSize(RedisKeyLayout.BUCKETS);
-		// 1024 tags over 16384 slots: about 993 distinct ones are expected
-		assertThat(slots).hasSizeGreaterThan(950);
+		// the 1024 tags of a cache differ in their last three characters only: CRC16 puts
+		// them in 1024 slots of their own here
+		assertThat(slots).hasSizeGreaterThanOrEqualTo(1000);
 	}
 
 	@Test
