@@ -130,19 +130,10 @@ final class AsyncBulkFlight {
 	private CompletableFuture<@Nullable Void> own(List<Object> keys, List<Integer> owned, List<Load> loads,
 			@Nullable Object[] values, AsyncBulkLoader loader, Object context, LoadObserver.Trigger trigger) {
 		SingleFlight flight = this.flight;
-		List<Object> ownedKeys = new ArrayList<>(owned.size());
-		for (int i : owned) {
-			ownedKeys.add(keys.get(i));
-		}
-		LoadObserver observer = flight.observer;
-		Object observation = observer.loadStarted(flight.cacheName, trigger, null);
-		LoadObserver.Scope scope = LoadObserver.Scope.NONE;
-		if (observation != null) {
-			for (Load load : loads) {
-				load.observation = observation;
-			}
-			scope = observer.openScope(observation);
-		}
+		OwnedBatch batch = OwnedBatch.start(flight, keys, owned, loads, trigger);
+		List<Object> ownedKeys = batch.keys();
+		Object observation = batch.observation();
+		LoadObserver.Scope scope = batch.scope();
 		BulkAsyncCall call = new BulkAsyncCall(flight, ownedKeys, loads, loader, context);
 		CompletableFuture<@Nullable Void> done = new CompletableFuture<>();
 		CompletionStage<? extends Map<Object, @Nullable Object>> stage;

@@ -116,8 +116,8 @@ public final class CacheRegistry {
 				}
 			}
 			CachedCache cache = new CachedCache(name, settings, this.ticker, this.executor, refresher);
-			cache.setWriteRepeater(this.writeRepeater);
-			cache.setLoadObserver(this.loadObserver);
+			cache.links.setWriteRepeater(this.writeRepeater);
+			cache.links.setLoadObserver(this.loadObserver);
 			Entry candidate = new Entry(cache, method, annotationTtl);
 			entry = this.caches.putIfAbsent(name, candidate);
 			if (entry == null) {
@@ -147,7 +147,7 @@ public final class CacheRegistry {
 		RemoteTier tier = this.remoteTier;
 		if (tier != null) {
 			if (created != null) {
-				created.cache.setRemote(tier.attach(created.cache, method));
+				created.cache.links.setRemote(tier.attach(created.cache, method));
 			}
 		}
 		if (created != null) {
@@ -167,7 +167,7 @@ public final class CacheRegistry {
 	public void setWriteRepeater(WriteRepeater writeRepeater) {
 		this.writeRepeater = writeRepeater;
 		for (Entry entry : this.caches.values()) {
-			entry.cache.setWriteRepeater(writeRepeater);
+			entry.cache.links.setWriteRepeater(writeRepeater);
 		}
 	}
 
@@ -179,7 +179,7 @@ public final class CacheRegistry {
 	public void setLoadObserver(LoadObserver loadObserver) {
 		this.loadObserver = loadObserver;
 		for (Entry entry : this.caches.values()) {
-			entry.cache.setLoadObserver(loadObserver);
+			entry.cache.links.setLoadObserver(loadObserver);
 		}
 	}
 
@@ -191,7 +191,7 @@ public final class CacheRegistry {
 	public void setRemoteTier(RemoteTier remoteTier) {
 		this.remoteTier = remoteTier;
 		for (Entry entry : this.caches.values()) {
-			entry.cache.setRemote(remoteTier.attach(entry.cache, entry.firstMethod));
+			entry.cache.links.setRemote(remoteTier.attach(entry.cache, entry.firstMethod));
 		}
 	}
 

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * ({@link RemoteCache}, {@link RemoteCache#LOCAL} when there is none). A call for a key is
  * answered from the store, or by joining the running load of that key, or as the owner of
  * a new load, which obtains the value through the tier. Every write (put, invalidation,
- * clear) reaches the tier first, then the local store.
+ * clear) reaches the tier first, then the local store (see {@link CacheLinks}).
  * <p>
  * Expiry stampedes: with a {@link Refresher} ({@code refresh-after},
  * {@code early-refresh-beta}), each entry carries its write time (see
@@ -31,8 +31,6 @@ public final class CachedCache {
 	private final CacheSettings settings;
 
 	private final CacheStatistics statistics = new CacheStatistics();
-
-	private final RemoteStatistics remoteStatistics = new RemoteStatistics();
 
 	private final CaffeineStore entries;
 
@@ -52,15 +50,8 @@ public final class CachedCache {
 
 	private final Ticker ticker;
 
-	/** Set by the registry before the cache is published; read by every write. */
-	private volatile WriteRepeater writeRepeater = WriteRepeater.NONE;
-
-	/**
-	 * The tier shared with the other instances, {@link RemoteCache#LOCAL} while there is
-	 * none: set by the registry; read by every write (the single flight reads it on every
-	 * load).
-	 */
-	private volatile RemoteCache remote = RemoteCache.LOCAL;
+	/** The tier, repeater and observer, set by the registry, and what goes through them. */
+	final CacheLinks links;
 
 	/**
 	 * Create a cache that does not refresh ahead.
@@ -94,6 +85,7 @@ public final class CachedCache {
 				ticker);
 		this.bulkFlight = new BulkFlight(this.singleFlight);
 		this.asyncBulkFlight = new AsyncBulkFlight(this.singleFlight);
+		this.links = new CacheLinks(name, settings, this.statistics, this.entries, this.singleFlight);
 	}
 
 	/**
@@ -215,21 +207,7 @@ public final class CachedCache {
 	 * @param value the value
 	 */
 	public void put(Object key, @Nullable Object value) {
-		putNow(key, value);
-		this.writeRepeater.repeat(() -> putNow(key, value), () -> invalidateNow(key));
-	}
-
-	private void putNow(Object key, @Nullable Object value) {
-		if (value == null && !this.settings.isCacheNullValues()) {
-			invalidateNow(key);
-			return;
-		}
-		// the shared tier first, so that no instance reads the old value there again
-		this.remote.put(key, value, drawTtlNanos());
-		// detach first: a load registered before this point never publishes over the put
-		this.singleFlight.invalidate(key);
-		this.entries.put(key, value);
-		this.statistics.recordPut();
+		this.links.put(key, value);
 	}
 
 	/**
@@ -241,12 +219,7 @@ public final class CachedCache {
 	 * @param value the value
 	 */
 	public void putLocally(Object key, @Nullable Object value) {
-		if (value == null && !this.settings.isCacheNullValues()) {
-			invalidateLocally(key);
-			return;
-		}
-		this.singleFlight.invalidate(key);
-		this.entries.put(key, value);
+		this.links.putLocally(key, value);
 	}
 
 	/**
@@ -257,14 +230,7 @@ public final class CachedCache {
 	 * @param key the key
 	 */
 	public void invalidate(Object key) {
-		invalidateNow(key);
-		this.writeRepeater.repeat(() -> invalidateNow(key), () -> invalidateNow(key));
-	}
-
-	private void invalidateNow(Object key) {
-		// the shared tier first, so that no instance reads the old value there again
-		this.remote.invalidate(key);
-		invalidateLocally(key);
+		this.links.invalidate(key);
 	}
 
 	/**
@@ -274,8 +240,7 @@ public final class CachedCache {
 	 * @param key the key
 	 */
 	public void invalidateLocally(Object key) {
-		this.singleFlight.invalidate(key);
-		this.entries.remove(key);
+		this.links.invalidateLocally(key);
 	}
 
 	/**
@@ -286,7 +251,7 @@ public final class CachedCache {
 	 * @param form the form of a key, {@code null} for a key that has none
 	 */
 	public void indexKeys(Function<Object, @Nullable String> form) {
-		this.entries.index(new KeyIndex(form));
+		this.links.indexKeys(form);
 	}
 
 	/**
@@ -299,19 +264,7 @@ public final class CachedCache {
 	 * @throws IllegalStateException if the keys are not indexed ({@link #indexKeys})
 	 */
 	public void invalidateLocallyByForm(String form) {
-		KeyIndex index = this.entries.index();
-		if (index == null) {
-			throw new IllegalStateException("Cache '" + this.name + "' does not index its keys by form");
-		}
-		index.invalidate(form, this.singleFlight, this.entries);
-	}
-
-	/**
-	 * Return the index of this cache's keys by form, for tests.
-	 * @return the index, or {@code null} if the keys are not indexed
-	 */
-	@Nullable KeyIndex keyIndex() {
-		return this.entries.index();
+		this.links.invalidateLocallyByForm(form);
 	}
 
 	/**
@@ -320,13 +273,7 @@ public final class CachedCache {
 	 * transaction), every entry is removed again when it ends.
 	 */
 	public void invalidateAll() {
-		invalidateAllNow();
-		this.writeRepeater.repeat(this::invalidateAllNow, this::invalidateAllNow);
-	}
-
-	private void invalidateAllNow() {
-		this.remote.invalidateAll();
-		invalidateAllLocally();
+		this.links.invalidateAll();
 	}
 
 	/**
@@ -334,8 +281,7 @@ public final class CachedCache {
 	 * does (see {@link #invalidateLocally(Object)}).
 	 */
 	public void invalidateAllLocally() {
-		this.singleFlight.invalidateAll();
-		this.entries.removeAll();
+		this.links.invalidateAllLocally();
 	}
 
 	/**
@@ -347,20 +293,6 @@ public final class CachedCache {
 		this.entries.removeAll();
 	}
 
-	void setLoadObserver(LoadObserver observer) {
-		this.singleFlight.setObserver(observer);
-	}
-
-	void setWriteRepeater(WriteRepeater writeRepeater) {
-		this.writeRepeater = writeRepeater;
-	}
-
-	void setRemote(@Nullable RemoteCache remote) {
-		RemoteCache tier = (remote != null) ? remote : RemoteCache.LOCAL;
-		this.remote = tier;
-		this.singleFlight.setTier(tier);
-	}
-
 	/**
 	 * Make a load's observation current on this thread, for the steps a shared tier takes
 	 * for that load on other threads (an asynchronous load's Redis write, or its next look
@@ -369,8 +301,7 @@ public final class CachedCache {
 	 * @return what to close, on this thread, when the step is done
 	 */
 	public LoadObserver.Scope openScope(Load load) {
-		Object observation = load.observation();
-		return (observation != null) ? this.singleFlight.observer.openScope(observation) : LoadObserver.Scope.NONE;
+		return this.links.openScope(load);
 	}
 
 	/**
@@ -378,7 +309,7 @@ public final class CachedCache {
 	 * @return the cache's view of the tier, or {@code null} when there is none
 	 */
 	public @Nullable RemoteCache getRemote() {
-		RemoteCache remote = this.remote;
+		RemoteCache remote = this.links.remote();
 		return (remote != RemoteCache.LOCAL) ? remote : null;
 	}
 
@@ -388,7 +319,7 @@ public final class CachedCache {
 	 * @return whether the cache is remote
 	 */
 	public boolean isRemoteActive() {
-		return this.remote != RemoteCache.LOCAL && this.settings.isRemote();
+		return this.links.remote() != RemoteCache.LOCAL && this.settings.isRemote();
 	}
 
 	/**
@@ -420,7 +351,7 @@ public final class CachedCache {
 	 * @return the remote statistics
 	 */
 	public RemoteStatistics getRemoteStatistics() {
-		return this.remoteStatistics;
+		return this.links.remoteStatistics();
 	}
 
 	/**

@@ -46,7 +46,7 @@ class KeyIndexTests {
 		cache.invalidateLocallyByForm("2000");
 		assertThat(cache.peek(1000L)).isNull();
 		assertThat(cache.peek(2000)).isNull();
-		assertThat(cache.keyIndex().size()).isEqualTo(99);
+		assertThat(cache.links.keyIndex().size()).isEqualTo(99);
 	}
 
 	@Test
@@ -59,7 +59,7 @@ class KeyIndexTests {
 		}, "x");
 		assertThat(value).isEqualTo("loaded");
 		assertThat(cache.peek(5)).isNull();
-		assertThat(cache.keyIndex().size()).isZero();
+		assertThat(cache.links.keyIndex().size()).isZero();
 	}
 
 	@Test
@@ -70,9 +70,9 @@ class KeyIndexTests {
 		}
 		cache.getNativeCache().cleanUp();
 		assertThat(cache.estimatedSize()).isEqualTo(10);
-		assertThat(cache.keyIndex().size()).isEqualTo(10);
+		assertThat(cache.links.keyIndex().size()).isEqualTo(10);
 		for (Object key : cache.getNativeCache().asMap().keySet()) {
-			assertThat(cache.keyIndex().keys(key.toString())).containsExactly(key);
+			assertThat(cache.links.keyIndex().keys(key.toString())).containsExactly(key);
 		}
 	}
 
@@ -85,8 +85,8 @@ class KeyIndexTests {
 		// written again over its expired entry, in the operation that evicts that entry
 		cache.put(1, "again");
 		cache.getNativeCache().cleanUp();
-		assertThat(cache.keyIndex().keys("2")).isEmpty();
-		assertThat(cache.keyIndex().keys("1")).containsExactly(1);
+		assertThat(cache.links.keyIndex().keys("2")).isEmpty();
+		assertThat(cache.links.keyIndex().keys("1")).containsExactly(1);
 		cache.invalidateLocallyByForm("1");
 		assertThat(cache.peek(1)).isNull();
 	}
@@ -98,10 +98,10 @@ class KeyIndexTests {
 			cache.get(i, (context) -> "v", "x");
 		}
 		cache.invalidateAllLocally();
-		assertThat(cache.keyIndex().size()).isZero();
+		assertThat(cache.links.keyIndex().size()).isZero();
 		cache.get(3, (context) -> "v", "x");
 		cache.clearStoredLocally();
-		assertThat(cache.keyIndex().size()).isZero();
+		assertThat(cache.links.keyIndex().size()).isZero();
 	}
 
 	@Test
