@@ -324,6 +324,7 @@ final class RedisBulk {
 		byte[][] keys = new byte[3 * held.size()][];
 		byte[][] perKey = new byte[4 * held.size()][];
 		long ttlNanos = this.cache.drawTtlNanos();
+		Object[] sent = new Object[held.size()];
 		for (int i = 0; i < held.size(); i++) {
 			Lease lease = held.get(i);
 			Object key = plan.leased.get(i);
@@ -341,6 +342,7 @@ final class RedisBulk {
 			perKey[4 * i] = RedisConnection.bytes(Long.toString(lease.generation()));
 			perKey[4 * i + 1] = this.events.message('l', this.cache.getName(), lease.stable());
 			perKey[4 * i + 2] = (payload != null) ? payload : new byte[0];
+			sent[i] = (payload != null) ? key : null;
 			perKey[4 * i + 3] = (payload != null) ? RedisConnection.bytes(Long.toString(RedisEntries.millis(ttlNanos)))
 					: RELEASE_ONLY;
 		}
@@ -348,21 +350,25 @@ final class RedisBulk {
 		CompletableFuture<List<Object>> finish = this.routing.run("write", BulkScripts.FINISH_ALL, keys, common, perKey,
 				4, 1);
 		if (async) {
-			finish.thenAccept(this::written);
+			finish.thenAccept((written) -> written(written, sent));
 			return;
 		}
 		try {
-			written(finish.join());
+			written(finish.join(), sent);
 		}
 		catch (RuntimeException ex) {
 			// the leases run out by themselves
 		}
 	}
 
-	private void written(List<Object> written) {
-		for (Object one : written) {
-			if (one instanceof Long count && count == 1) {
+	/** Count the values written; one sent and refused lost its lease elsewhere: dropped now (G8). */
+	private void written(List<Object> written, @Nullable Object[] sent) {
+		for (int i = 0; i < written.size(); i++) {
+			if (written.get(i) instanceof Long count && count == 1) {
 				this.statistics.recordWrite();
+			}
+			else if (i < sent.length && sent[i] != null && Long.valueOf(0).equals(written.get(i))) {
+				this.cache.invalidateLocally(sent[i]);
 			}
 		}
 	}

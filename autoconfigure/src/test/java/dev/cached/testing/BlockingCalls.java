@@ -315,6 +315,11 @@ public final class BlockingCalls {
 			builder.allowBlockingCallsInside("org.springframework.util.function.SingletonSupplier", "get");
 			builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache",
 					"_createAndCacheValueDeserializer");
+			// Spring Data's subscription container hands each received message to its executor
+			// on Lettuce's event loop: the executor's queue takes its lock for an instant, and
+			// BlockHound reports the park when the listening thread holds it at that moment
+			builder.allowBlockingCallsInside("org.springframework.data.redis.listener.RedisMessageListenerContainer",
+					"dispatchMessage");
 			builder.blockingMethodCallback(BlockingCalls::found);
 		}
 
