@@ -141,22 +141,22 @@ final class RedisAsyncLoads {
 			long deadline) {
 		String entry = this.entries.entryKey(stable);
 		// registered before the look, so that the news of the lease's end is never missed
-		CompletableFuture<Void> news = this.events.waiter(entry);
+		CompletableFuture<Void> news = this.events.waiters().waiter(entry);
 		return this.entries.lookAsync(stable, reader, RedisRemoteCache.ASYNC).thenCompose((look) -> {
 			if (look.found() != null) {
-				this.events.forget(entry, news);
+				this.events.waiters().forget(entry, news);
 				this.statistics.recordHit();
 				return CompletableFuture.completedFuture(this.remote.storable(look.found().value()) ? look.found() : null);
 			}
 			if (look.lease() != null || look == RedisEntries.UNAVAILABLE) {
-				this.events.forget(entry, news);
+				this.events.waiters().forget(entry, news);
 				this.statistics.recordMiss();
 				return CompletableFuture.completedFuture(look.lease());
 			}
 			if (look == RedisEntries.FOREIGN) {
 				return inLoad(load, () -> this.entries.tryLeaseAsync(stable)).thenCompose((lease) -> {
 					if (lease != RedisEntries.HELD_ELSEWHERE) {
-						this.events.forget(entry, news);
+						this.events.waiters().forget(entry, news);
 						this.statistics.recordMiss();
 						return CompletableFuture.completedFuture(lease);
 					}
@@ -173,7 +173,7 @@ final class RedisAsyncLoads {
 			long deadline, String entry, CompletableFuture<Void> news, long leaseLeftMillis) {
 		long left = deadline - System.nanoTime();
 		if (left <= 0) {
-			this.events.forget(entry, news);
+			this.events.waiters().forget(entry, news);
 			this.statistics.recordMiss();
 			return CompletableFuture.completedFuture(null);
 		}
@@ -182,7 +182,7 @@ final class RedisAsyncLoads {
 		waited.completeOnTimeout(null, Math.min(left, Math.max(1, leaseLeftMillis) * MILLI + 10 * MILLI),
 				TimeUnit.NANOSECONDS);
 		return waited.thenComposeAsync((ignored) -> {
-			this.events.forget(entry, news);
+			this.events.waiters().forget(entry, news);
 			// the next look is part of the load too, on whichever thread the news came
 			return inLoad(load, () -> lookupAsync(load, stable, reader, deadline));
 		}, RedisRemoteCache.ASYNC);

@@ -3,8 +3,6 @@ package dev.cached.redis;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -42,7 +40,7 @@ import dev.cached.engine.Durations;
  * receiver follows each cache's versions ({@link RedisVersions}) and treats a missing one
  * as an invalidation of the whole cache. An instance applies the invalidations and clears
  * of the others, and any message about a key wakes this instance's callers that wait for
- * news of it ({@link #waiter}), its own messages included.
+ * news of it ({@link RedisWaiters#waiter}), its own messages included.
  * <p>
  * <b>The subscription</b> is made on the subscriber thread when the tier starts, and made
  * again every {@code retry-after} as long as none holds (Redis down at startup, a
@@ -95,12 +93,8 @@ final class RedisEvents {
 	/** Runs the subscription containers' listening tasks; the tier's. */
 	private final ExecutorService listening;
 
-	/**
-	 * Callers waiting for another instance's lease on a key, by the key's Redis name:
-	 * registered by a caller before it looks, removed by the caller when it stops waiting
-	 * or by the message that wakes it.
-	 */
-	private final Map<String, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
+	/** Callers waiting for another instance's lease on a key, woken by its messages. */
+	private final RedisWaiters waiters = new RedisWaiters();
 
 	/** How many times a subscription was made: counted on the listening threads. */
 	private final AtomicInteger subscriptions = new AtomicInteger();
@@ -250,24 +244,9 @@ final class RedisEvents {
 		return "\n" + cache + ((key != null) ? "\n" + key : "");
 	}
 
-	/**
-	 * Return the future a caller waits on for news of {@code entryKey}: registered before
-	 * the caller looks, so that no message is missed between its look and its wait. It
-	 * completes normally, on a listening thread, when a message about the key arrives.
-	 * @param entryKey the key's Redis name
-	 * @return the future, shared by every caller waiting for that key
-	 */
-	CompletableFuture<Void> waiter(String entryKey) {
-		return this.waiters.computeIfAbsent(entryKey, (key) -> new CompletableFuture<>());
-	}
-
-	/**
-	 * The caller registered {@code waiter} and no longer waits: forget it, unless news came.
-	 * @param entryKey the key's Redis name
-	 * @param waiter the future {@link #waiter} returned
-	 */
-	void forget(String entryKey, CompletableFuture<Void> waiter) {
-		this.waiters.remove(entryKey, waiter);
+	/** The callers waiting for news of a key ({@link RedisWaiters}). */
+	RedisWaiters waiters() {
+		return this.waiters;
 	}
 
 	// the subscription
@@ -331,16 +310,11 @@ final class RedisEvents {
 			return;
 		}
 		if (key != null) {
-			wake(cache.entryKey(key));
+			this.waiters.wake(cache.entryKey(key));
 		}
 		else if (type == 'c') {
 			// a clear moved the cache to a new generation: no lease of the old one will end with news
-			String base = cache.entries().base();
-			for (String entryKey : this.waiters.keySet()) {
-				if (entryKey.startsWith(base)) {
-					wake(entryKey);
-				}
-			}
+			this.waiters.wakeAll(cache.entries().base());
 		}
 		String version = parts[2];
 		int slash = version.indexOf('/');
@@ -366,13 +340,6 @@ final class RedisEvents {
 		if (type != 'l') {
 			// applied first: a gap found now covers this message too
 			this.versions.received(cache, Long.parseLong(version));
-		}
-	}
-
-	private void wake(String entryKey) {
-		CompletableFuture<Void> waiter = this.waiters.remove(entryKey);
-		if (waiter != null) {
-			waiter.complete(null);
 		}
 	}
 

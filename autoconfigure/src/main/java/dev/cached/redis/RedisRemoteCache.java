@@ -208,7 +208,7 @@ final class RedisRemoteCache implements RemoteCache {
 		try {
 			for (;;) {
 				// registered before the look, so that the news of the lease's end is never missed
-				news = this.events.waiter(entry);
+				news = this.events.waiters().waiter(entry);
 				Look look = this.entries.look(stable, reader);
 				long leaseLeft = look.leaseLeftMillis();
 				if (look.found() != null) {
@@ -251,7 +251,7 @@ final class RedisRemoteCache implements RemoteCache {
 		}
 		finally {
 			if (news != null) {
-				this.events.forget(entry, news);
+				this.events.waiters().forget(entry, news);
 			}
 		}
 	}

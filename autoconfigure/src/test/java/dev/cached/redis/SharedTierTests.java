@@ -121,8 +121,8 @@ class SharedTierTests {
 	 */
 	@Test
 	void aLookUpThatFindsTheValueLeavesNoWaiterBehind() {
-		Map<?, ?> waiters = (Map<?, ?>) ReflectionTestUtils.getField(
-				ReflectionTestUtils.getField(instances.bean(B, RedisTier.class), "events"), "waiters");
+		Map<?, ?> waiters = (Map<?, ?>) ReflectionTestUtils.getField(ReflectionTestUtils.getField(
+				ReflectionTestUtils.getField(instances.bean(B, RedisTier.class), "events"), "waiters"), "waiters");
 		assertThat(waiters).isNotNull();
 		for (int i = 0; i < 100; i++) {
 			prices(A).prices("W" + i);
